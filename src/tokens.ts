@@ -1,0 +1,120 @@
+import { Token } from '@lumino/coreutils';
+import { ISignal } from '@lumino/signaling';
+
+/**
+ * Version of the event envelope (see `jelai/schemas/event.v1.json`).
+ */
+export const SCHEMA_VERSION = 1;
+
+/**
+ * The cell an event is about.
+ */
+export interface ICellRef {
+  id: string;
+  index: number | null;
+  type: 'code' | 'markdown' | 'raw' | null;
+}
+
+/**
+ * The kernel of the notebook an event is about.
+ */
+export interface IKernelRef {
+  id: string | null;
+  name: string | null;
+}
+
+/**
+ * One recorded event: the envelope shared by every event type.
+ */
+export interface IEvent {
+  schema_version: typeof SCHEMA_VERSION;
+  id: string;
+  time: string;
+  session: string;
+  notebook: string | null;
+  kernel: IKernelRef | null;
+  type: string;
+  cell: ICellRef | null;
+  data: Record<string, unknown>;
+  /** Set by the server on stored events; never sent by the browser. */
+  user?: string;
+}
+
+/**
+ * Where an event happened, given by a producer when it publishes.
+ */
+export interface IEventContext {
+  notebook?: string | null;
+  kernel?: IKernelRef | null;
+  cell?: ICellRef | null;
+}
+
+/**
+ * Which stored events to read back from the server.
+ */
+export interface IEventQuery {
+  notebook: string;
+  /** ISO time; only events after it. */
+  since?: string;
+  /** Most recent events first cut to this many, returned oldest first. */
+  limit?: number;
+  types?: string[];
+}
+
+/**
+ * The effective server configuration, read from `GET /jelai/config`.
+ */
+export interface IJelaiConfig {
+  user: string;
+  data_dir: string;
+  telemetry: ITelemetryConfig;
+  tutor?: Record<string, unknown>;
+}
+
+/**
+ * What the instructor lets telemetry record.
+ */
+export interface ITelemetryConfig {
+  enabled: boolean;
+  /** Event types to record; null means all. */
+  event_types: string[] | null;
+  log_source: boolean;
+  log_outputs: boolean;
+  log_clipboard: boolean;
+  max_text_length: number;
+  max_outputs: number;
+}
+
+/**
+ * Records activity and ships it to the server; other plugins publish their
+ * own events through it and follow the live stream.
+ */
+export interface ITelemetry {
+  /** The effective configuration, once read from the server. */
+  readonly config: Promise<IJelaiConfig>;
+  /** The browser page session id shared by all events of this page load. */
+  readonly session: string;
+  /** Emitted for every event accepted for recording, before it is sent. */
+  readonly eventPublished: ISignal<ITelemetry, IEvent>;
+  /**
+   * Records an event; returns it, or null when the configuration says this
+   * type is not recorded.
+   */
+  publish(
+    type: string,
+    data?: Record<string, unknown>,
+    context?: IEventContext
+  ): IEvent | null;
+  /** Sends everything queued now. */
+  flush(): Promise<void>;
+  /** Reads stored events of one notebook back from the server. */
+  query(query: IEventQuery): Promise<IEvent[]>;
+}
+
+/**
+ * The telemetry service token.
+ */
+export const ITelemetry = new Token<ITelemetry>(
+  'jelai:ITelemetry',
+  'Records notebook activity and lets other plugins publish and follow events.'
+);
