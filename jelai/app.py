@@ -1,0 +1,36 @@
+"""Loads jelai into a Jupyter server: configuration, store and routes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from jupyter_server.serverapp import ServerApp
+
+from .config import Jelai, JelaiTelemetry, JelaiTutor
+from .routes import setup_routes
+from .store import EventStore
+
+
+@dataclass
+class JelaiContext:
+    """What the handlers share, kept in the tornado settings under `jelai`."""
+
+    config: Jelai
+    telemetry: JelaiTelemetry
+    tutor: JelaiTutor
+    store: EventStore
+
+
+def load_jupyter_server_extension(serverapp: ServerApp) -> None:
+    """Reads the configuration once, opens the store and adds the routes."""
+    config = Jelai(parent=serverapp)
+    context = JelaiContext(
+        config=config,
+        telemetry=JelaiTelemetry(parent=serverapp),
+        tutor=JelaiTutor(parent=serverapp),
+        store=EventStore(Path(config.data_dir) / "events.sqlite3"),
+    )
+    serverapp.web_app.settings["jelai"] = context
+    setup_routes(serverapp.web_app, context)
+    serverapp.log.info("jelai: storing events in %s", config.data_dir)
