@@ -6,12 +6,14 @@ routes); `routes.py` maps `/jelai/*` onto thin handlers; the logic lives in
 Schemas in `schemas/`) and `ollama_proxy.py` (the model server proxy).
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 try:
     from ._version import __version__
-except ImportError:  # running from a source tree that was never built
+except ImportError:  # a source tree that was never built
     __version__ = "dev"
-
-from .app import load_jupyter_server_extension
 
 
 def _jupyter_labextension_paths() -> list[dict[str, str]]:
@@ -22,6 +24,11 @@ def _jupyter_server_extension_points() -> list[dict[str, str]]:
     return [{"module": "jelai"}]
 
 
-_load_jupyter_server_extension = load_jupyter_server_extension
+def _load_jupyter_server_extension(serverapp: Any) -> None:
+    # Imported here so `import jelai` (the CLI, the data dictionary) stays light.
+    from .app import load_jupyter_server_extension
 
-__all__ = ["__version__", "load_jupyter_server_extension"]
+    load_jupyter_server_extension(serverapp)
+
+
+__all__ = ["__version__"]

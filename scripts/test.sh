@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs every test: lint, jest, pytest and the UI tests in Debian's Chromium.
+# Installs what it needs (Python and npm packages, Chromium) when missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+# shellcheck disable=SC1091
+. .venv/bin/activate
+
+step() { printf '\n=== %s\n' "$1"; }
+
+step "lint"
+jlpm lint:check
+ruff check jelai tests ui-tests bench
+ruff format --check jelai tests ui-tests bench
+
+step "jest"
+jlpm test
+
+step "pytest"
+python -m pytest -q
+
+step "ui tests (galata in Chromium)"
+if [ ! -x "${JELAI_CHROMIUM:-/usr/bin/chromium}" ]; then
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq chromium >/dev/null
+fi
+cd ui-tests
+jlpm install >/dev/null
+jlpm playwright test

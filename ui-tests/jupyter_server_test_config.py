@@ -1,0 +1,17 @@
+"""JupyterLab as the UI tests see it: galata's defaults, jelai on a fresh
+data directory and the fake Ollama started beside it."""
+
+import shutil
+from pathlib import Path
+
+from jupyterlab.galata import configure_jupyter_server
+
+configure_jupyter_server(c)  # noqa: F821
+
+data_dir = Path(__file__).parent / ".jupyter-data"
+shutil.rmtree(data_dir, ignore_errors=True)
+
+c.ServerApp.allow_root = True  # noqa: F821
+c.Jelai.data_dir = str(data_dir / "jelai")  # noqa: F821
+c.JelaiTutor.ollama_url = "http://127.0.0.1:11555"  # noqa: F821
+c.JelaiTutor.default_model = "llama3.1:8b"  # noqa: F821
