@@ -1,8 +1,8 @@
 """Settings instructors and admins give in `jupyter_server_config.py`.
 
-    c.Jelai.data_dir = "/srv/jelai"
-    c.JelaiTelemetry.log_clipboard = False
-    c.JelaiTutor.ollama_url = "http://ollama:11434"
+c.Jelai.data_dir = "/srv/jelai"
+c.JelaiTelemetry.log_clipboard = False
+c.JelaiTutor.ollama_url = "http://ollama:11434"
 """
 
 from __future__ import annotations
@@ -56,9 +56,9 @@ class JelaiTelemetry(Configurable):
     ).tag(config=True)
     max_outputs = Int(5, help="Most outputs kept per execute event.").tag(config=True)
     max_batch_events = Int(500, help="Most events accepted in one request.").tag(config=True)
-    max_body_bytes = Int(
-        4 * 1024 * 1024, help="Largest events request accepted, in bytes."
-    ).tag(config=True)
+    max_body_bytes = Int(4 * 1024 * 1024, help="Largest events request accepted, in bytes.").tag(
+        config=True
+    )
 
 
 class JelaiTutor(Configurable):

@@ -1,0 +1,269 @@
+"""Event batches: validation against the JSON Schemas, the instructor's policy,
+and events built on the server (chat exchanges).
+
+The schemas in `schemas/` are the single source of truth; validators are built
+once at import. Nothing here knows about tornado.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta, timezone
+from importlib.resources import files
+from typing import Any, Protocol
+
+from jsonschema import Draft202012Validator, FormatChecker, ValidationError
+from jsonschema.exceptions import best_match
+from referencing import Registry, Resource
+
+SCHEMA_VERSION = 1
+
+# RFC 3339 date-time, checked here rather than through jsonschema's optional
+# format extras so that validation never silently accepts a bad time.
+_TIME_RE = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?"
+    r"(?:([Zz])|([+-])(\d{2}):(\d{2}))$"
+)
+
+
+class EventError(ValueError):
+    """A batch jelai refuses; `field` is the path of the first problem found."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(f"{field}: {message}" if field else message)
+        self.message = message
+        self.field = field
+
+
+class BatchTooLarge(EventError):
+    """More events in one batch than the server accepts."""
+
+
+class TelemetryPolicy(Protocol):
+    """What `apply_policy` reads: the fields of `JelaiTelemetry`."""
+
+    enabled: bool
+    event_types: list[str] | None
+    log_source: bool
+    log_outputs: bool
+    log_clipboard: bool
+    max_text_length: int
+    max_outputs: int
+
+
+def parse_time(value: str) -> datetime:
+    """An RFC 3339 date-time as an aware datetime; ValueError if it is not one."""
+    match = _TIME_RE.match(value) if isinstance(value, str) else None
+    if not match:
+        raise ValueError(f"{value!r} is not an ISO 8601 date-time such as 2024-01-31T12:00:00Z")
+    year, month, day, hour, minute, second, frac, z, sign, oh, om = match.groups()
+    offset = timedelta(0) if z else timedelta(hours=int(oh), minutes=int(om))
+    if sign == "-":
+        offset = -offset
+    micro = int((frac or "0")[:6].ljust(6, "0"))
+    # datetime() checks the ranges (month 13, February 30...); leap seconds are clamped.
+    return datetime(
+        int(year),
+        int(month),
+        int(day),
+        int(hour),
+        int(minute),
+        min(int(second), 59),
+        micro,
+        tzinfo=timezone(offset),
+    )
+
+
+def utc_time(value: str | datetime | None = None) -> str:
+    """A time as `YYYY-MM-DDTHH:MM:SS.mmmZ` in UTC: one spelling, so strings sort by time."""
+    moment = datetime.now(timezone.utc) if value is None else value
+    if isinstance(moment, str):
+        moment = parse_time(moment)
+    moment = moment.astimezone(timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def _load(name: str) -> dict[str, Any]:
+    return json.loads(files("jelai").joinpath("schemas", name).read_text(encoding="utf-8"))
+
+
+def _is_time(value: object) -> bool:
+    if not isinstance(value, str):
+        return True  # the `type` keyword reports non-strings
+    try:
+        parse_time(value)
+    except ValueError:
+        return False
+    return True
+
+
+_FORMATS = FormatChecker(formats=())
+_FORMATS.checks("date-time", raises=())(_is_time)
+
+ENVELOPE_SCHEMA = _load("event.v1.json")
+TYPES_SCHEMA = _load("types.v1.json")
+_BATCH = Draft202012Validator(
+    {
+        "type": "object",
+        "required": ["events"],
+        "additionalProperties": False,
+        "properties": {"events": {"type": "array"}},
+    }
+)
+_ENVELOPE = Draft202012Validator(ENVELOPE_SCHEMA, format_checker=_FORMATS)
+_REGISTRY = Registry().with_resource(TYPES_SCHEMA["$id"], Resource.from_contents(TYPES_SCHEMA))
+# One validator per known type, referring into the types document so that its
+# `#/$defs/...` references resolve against it.
+_DATA = {
+    name: Draft202012Validator(
+        {"$ref": f"{TYPES_SCHEMA['$id']}#/types/{name}"},
+        registry=_REGISTRY,
+        format_checker=_FORMATS,
+    )
+    for name in TYPES_SCHEMA["types"]
+}
+KNOWN_TYPES: frozenset[str] = frozenset(_DATA)
+
+
+def _path(parts: Iterable[str | int]) -> str:
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _first_error(validator: Draft202012Validator, instance: Any, prefix: list[str | int]) -> None:
+    error = best_match(validator.iter_errors(instance))
+    if error is None:
+        return
+    raise _explain(error, prefix)
+
+
+def _explain(error: ValidationError, prefix: list[str | int]) -> EventError:
+    path: list[str | int] = [*prefix, *error.absolute_path]
+    message = error.message
+    if error.validator == "required":
+        missing = [p for p in error.validator_value if p not in error.instance]
+        if missing:
+            path.append(missing[0])
+            message = "is required"
+    elif error.validator == "additionalProperties":
+        known = error.schema.get("properties", {})
+        extra = [key for key in error.instance if key not in known]
+        if extra:
+            path.append(extra[0])
+            message = "is not a field the schema allows"
+            if extra[0] in ("user", "received"):
+                message = "is set by the server and must not be sent"
+    elif error.validator == "format":
+        message = f"{error.instance!r} is not an ISO 8601 date-time such as 2024-01-31T12:00:00Z"
+    elif error.validator == "pattern" and path[-1:] == ["type"]:
+        message = f"{error.instance!r} is not a dotted lowercase type such as cell.execute"
+    elif not path:
+        message = 'the body must be a JSON object {"events": [...]}'
+    return EventError(message, _path(path) or None)
+
+
+def validate_event(event: Any, where: Sequence[str | int] = ()) -> dict[str, Any]:
+    """Checks one event: the envelope, then the `data` schema of its type if known."""
+    prefix = list(where)
+    _first_error(_ENVELOPE, event, prefix)
+    validator = _DATA.get(event["type"])
+    if validator is not None:
+        _first_error(validator, event["data"], [*prefix, "data"])
+    return event
+
+
+def validate_batch(body: Any, max_events: int) -> list[dict[str, Any]]:
+    """The events of a posted `{"events": [...]}`, or an EventError for the first problem.
+
+    The whole batch is checked before anything is stored, so a rejected batch
+    leaves nothing behind.
+    """
+    _first_error(_BATCH, body, [])
+    events = body["events"]
+    if len(events) > max_events:
+        raise BatchTooLarge(
+            f"{len(events)} events in one batch; the server accepts at most {max_events}.",
+            "events",
+        )
+    for index, event in enumerate(events):
+        validate_event(event, ["events", index])
+    return events
+
+
+def _cut(value: Any, limit: int, path: str, cut: list[str]) -> Any:
+    """`value` with every string longer than `limit` cut, their paths added to `cut`."""
+    if isinstance(value, str):
+        if len(value) > limit:
+            cut.append(path)
+            return value[:limit]
+        return value
+    if isinstance(value, list):
+        return [_cut(item, limit, f"{path}[{i}]", cut) for i, item in enumerate(value)]
+    if isinstance(value, dict):
+        return {
+            key: item if key == "truncated" else _cut(item, limit, _path([path, key]), cut)
+            for key, item in value.items()
+        }
+    return value
+
+
+def apply_policy(event: dict[str, Any], telemetry: TelemetryPolicy) -> dict[str, Any] | None:
+    """The event as the instructor's policy allows it to be stored, or None to drop it.
+
+    The browser applies the same policy; applying it again here means an old
+    or modified client cannot record more than the instructor allows.
+    """
+    if not telemetry.enabled:
+        return None
+    if telemetry.event_types is not None and event["type"] not in telemetry.event_types:
+        return None
+    result = copy.deepcopy(event)
+    data: dict[str, Any] = result["data"]
+    kind = result["type"]
+    if not telemetry.log_source and kind.startswith("cell."):
+        data.pop("source", None)
+    if not telemetry.log_clipboard and kind.startswith("clipboard."):
+        data.pop("text", None)
+    cut: list[str] = []
+    if kind == "cell.execute":
+        if not telemetry.log_outputs:
+            data.pop("outputs", None)
+        elif isinstance(data.get("outputs"), list) and len(data["outputs"]) > telemetry.max_outputs:
+            data["outputs"] = data["outputs"][: max(telemetry.max_outputs, 0)]
+            cut.append("outputs")
+    result["data"] = data = _cut(data, max(telemetry.max_text_length, 0), "", cut)
+    if cut:
+        already = data.get("truncated")
+        names = list(already) if isinstance(already, list) else []
+        data["truncated"] = names + [name for name in cut if name not in names]
+    return result
+
+
+def new_event(
+    type: str,
+    data: dict[str, Any],
+    *,
+    session: str,
+    notebook: str | None = None,
+    cell: dict[str, Any] | None = None,
+    kernel: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A valid envelope made on the server (id, time); EventError if the parts are not."""
+    event = {
+        "schema_version": SCHEMA_VERSION,
+        "id": str(uuid.uuid4()),
+        "time": utc_time(),
+        "session": session,
+        "notebook": notebook,
+        "kernel": kernel,
+        "type": type,
+        "cell": cell,
+        "data": data,
+    }
+    return validate_event(event)

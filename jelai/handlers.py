@@ -1,0 +1,143 @@
+"""Thin handlers for `/jelai/config` and `/jelai/events`.
+
+They check the request, ask `events.py` and `store.py`, and answer JSON.
+Errors answer `{"error": ..., "field": ...}`: 400 for bad input, 413 for too
+much of it, 503 when the store cannot be written (the browser keeps its queue
+and retries; the server dedupes, so a retry never counts twice).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import tornado.web
+from tornado.ioloop import IOLoop
+
+from . import __version__
+from .base import JelaiError, JelaiHandler
+from .config import JelaiTelemetry, JelaiTutor
+from .events import BatchTooLarge, EventError, apply_policy, parse_time, validate_batch
+from .store import StoreError
+
+MAX_QUERY_LIMIT = 10_000
+T = TypeVar("T")
+
+
+def telemetry_public_config(telemetry: JelaiTelemetry) -> dict[str, Any]:
+    """What the browser needs to apply the same policy before sending."""
+    return {
+        "enabled": telemetry.enabled,
+        "event_types": None if telemetry.event_types is None else list(telemetry.event_types),
+        "log_source": telemetry.log_source,
+        "log_outputs": telemetry.log_outputs,
+        "log_clipboard": telemetry.log_clipboard,
+        "max_text_length": telemetry.max_text_length,
+        "max_outputs": telemetry.max_outputs,
+    }
+
+
+def tutor_public_config(tutor: JelaiTutor) -> dict[str, Any]:
+    """The tutor settings the browser may see: never the model server's URL or headers."""
+    return {"default_model": tutor.default_model, "models": list(tutor.models)}
+
+
+class ConfigHandler(JelaiHandler):
+    """`GET /jelai/config`: the effective configuration for the current user."""
+
+    @tornado.web.authenticated
+    def get(self) -> None:
+        context = self.jelai
+        self.finish(
+            json.dumps(
+                {
+                    "user": self.user_name,
+                    "data_dir": context.config.data_dir,
+                    "version": __version__,
+                    "telemetry": telemetry_public_config(context.telemetry),
+                    "tutor": tutor_public_config(context.tutor),
+                }
+            )
+        )
+
+
+class EventsHandler(JelaiHandler):
+    """`POST /jelai/events` stores a batch; `GET /jelai/events` reads one notebook's."""
+
+    @tornado.web.authenticated
+    async def post(self) -> None:
+        try:
+            result = await self._store_batch()
+        except JelaiError as error:
+            self.fail(error)
+            return
+        self.finish(json.dumps(result))
+
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        try:
+            rows = await self._read_events()
+        except JelaiError as error:
+            self.fail(error)
+            return
+        # The stored JSON is sent as it is: no parsing of thousands of events.
+        self.finish('{"events":[' + ",".join(rows) + "]}")
+
+    async def _in_store(self, call: Callable[[], T]) -> T:
+        """Runs a store call off the IO loop: a durable commit waits for the disk
+        (slow on network home folders) and must not hold up other requests."""
+        try:
+            return await IOLoop.current().run_in_executor(None, call)
+        except StoreError as error:
+            self.log.error("jelai: %s", error)
+            raise JelaiError(503, str(error)) from None
+
+    async def _store_batch(self) -> dict[str, int]:
+        telemetry = self.jelai.telemetry
+        body = self.json_body(telemetry.max_body_bytes)
+        try:
+            events = validate_batch(body, telemetry.max_batch_events)
+        except BatchTooLarge as error:
+            raise JelaiError(413, error.message, error.field) from None
+        except EventError as error:
+            raise JelaiError(400, error.message, error.field) from None
+        # Telemetry switched off still answers 200 with everything dropped, so an
+        # open page never retries a batch forever.
+        kept = [e for e in (apply_policy(event, telemetry) for event in events) if e is not None]
+        user, store = self.user_name, self.jelai.store
+        stored, duplicates = await self._in_store(lambda: store.add(user, kept))
+        return {"stored": stored, "duplicates": duplicates, "dropped": len(events) - len(kept)}
+
+    async def _read_events(self) -> list[str]:
+        notebook = self.get_query_argument("notebook", "")
+        if not notebook:
+            raise JelaiError(400, "The notebook to read events of is required.", "notebook")
+        since = self.get_query_argument("since", None)
+        if since is not None:
+            try:
+                parse_time(since)
+            except ValueError as error:
+                raise JelaiError(400, str(error), "since") from None
+        limit = self._limit()
+        user, store = self.user_name, self.jelai.store
+        types = self.get_query_arguments("type") or None
+        return await self._in_store(
+            lambda: store.query_json(
+                user=user, notebook=notebook, since=since, limit=limit, types=types
+            )
+        )
+
+    def _limit(self) -> int | None:
+        raw = self.get_query_argument("limit", None)
+        if raw is None:
+            return None
+        try:
+            limit = int(raw)
+        except ValueError:
+            limit = 0
+        if not 1 <= limit <= MAX_QUERY_LIMIT:
+            raise JelaiError(
+                400, f"limit must be a whole number from 1 to {MAX_QUERY_LIMIT}.", "limit"
+            )
+        return limit

@@ -1,0 +1,231 @@
+"""Validation of posted batches, the instructor's policy, and server-made events."""
+
+from __future__ import annotations
+
+import copy
+import re
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from jelai.config import JelaiTelemetry
+from jelai.events import (
+    KNOWN_TYPES,
+    BatchTooLarge,
+    EventError,
+    apply_policy,
+    new_event,
+    utc_time,
+    validate_batch,
+    validate_event,
+)
+
+EventFactory = Callable[..., dict[str, Any]]
+
+CLIPBOARD = {"text": "x = 1\ny = 2", "length": 11, "lines": 2}
+# A valid `data` for every type the browser sends.
+SAMPLE_DATA: dict[str, dict[str, Any]] = {
+    "notebook.open": {"cells": 3},
+    "notebook.close": {},
+    "notebook.save": {"cells": 3},
+    "notebook.visible": {},
+    "notebook.hidden": {},
+    "notebook.scroll": {"first_visible": 0, "last_visible": 4},
+    "cell.activate": {"previous": None},
+    "cell.add": {},
+    "cell.remove": {"source": "x = 1"},
+    "cell.move": {"from_index": 0, "to_index": 2},
+    "cell.edit": {"source": "x = 12", "length": 6, "delta": 1},
+    "cell.execute": {
+        "source": "1/0",
+        "success": False,
+        "execution_count": 4,
+        "duration_ms": 12.5,
+        "error": {"name": "ZeroDivisionError", "value": "division by zero", "traceback": []},
+        "outputs": [{"output_type": "error"}],
+    },
+    "clipboard.copy": CLIPBOARD,
+    "clipboard.cut": CLIPBOARD,
+    "clipboard.paste": CLIPBOARD,
+    "kernel.restart": {},
+    "kernel.interrupt": {},
+}
+
+
+def rejected(body: Any, max_events: int = 100) -> EventError:
+    with pytest.raises(EventError) as info:
+        validate_batch(body, max_events)
+    return info.value
+
+
+@pytest.mark.parametrize("kind", sorted(SAMPLE_DATA))
+def test_every_browser_event_type_is_accepted(kind: str, make_event: EventFactory) -> None:
+    assert kind in KNOWN_TYPES
+    event = make_event(kind, data=SAMPLE_DATA[kind])
+    assert validate_batch({"events": [event]}, 10) == [event]
+
+
+def test_types_from_other_plugins_are_accepted(make_event: EventFactory) -> None:
+    event = make_event("tutor.hint", data={"anything": [1, 2]}, cell=None, kernel=None)
+    assert validate_batch({"events": [event]}, 10) == [event]
+
+
+def test_an_empty_batch_is_valid() -> None:
+    assert validate_batch({"events": []}, 10) == []
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [([], None), ({}, "events"), ({"events": {}}, "events"), ({"events": [], "x": 1}, "x")],
+)
+def test_a_body_that_is_not_a_batch_is_refused(body: Any, field: str | None) -> None:
+    error = rejected(body)
+    assert error.field == field
+    assert isinstance(error, ValueError)
+
+
+def test_a_badly_spelled_type_names_the_field(make_event: EventFactory) -> None:
+    error = rejected({"events": [make_event(), make_event("Cell Execute")]})
+    assert error.field == "events[1].type"
+    assert "Cell Execute" in error.message
+
+
+def test_a_missing_id_names_the_field(make_event: EventFactory) -> None:
+    event = make_event()
+    del event["id"]
+    error = rejected({"events": [make_event(), event]})
+    assert (error.field, error.message) == ("events[1].id", "is required")
+
+
+@pytest.mark.parametrize("time", ["yesterday", "2024-02-30T10:00:00Z", "2024-03-01 10:00:00"])
+def test_a_bad_time_names_the_field(time: str, make_event: EventFactory) -> None:
+    error = rejected({"events": [make_event(time=time)]})
+    assert error.field == "events[0].time"
+    assert "ISO 8601" in error.message
+
+
+def test_a_wrong_cell_index_type_names_the_field(make_event: EventFactory) -> None:
+    events = [make_event() for _ in range(3)]
+    events.append(make_event(cell={"id": "c", "index": "3", "type": "code"}))
+    error = rejected({"events": events})
+    assert error.field == "events[3].cell.index"
+    assert str(error).startswith("events[3].cell.index: ")
+
+
+def test_a_user_in_the_payload_is_refused(make_event: EventFactory) -> None:
+    error = rejected({"events": [make_event(user="someone-else")]})
+    assert error.field == "events[0].user"
+    assert "server" in error.message
+
+
+def test_data_of_a_known_type_is_checked(make_event: EventFactory) -> None:
+    error = rejected({"events": [make_event(data={"source": "x"})]})
+    assert (error.field, error.message) == ("events[0].data.success", "is required")
+    error = rejected({"events": [make_event("cell.move", data={"from_index": -1, "to_index": 0})]})
+    assert error.field == "events[0].data.from_index"
+
+
+def test_an_oversize_batch_is_refused(make_event: EventFactory) -> None:
+    events = [make_event() for _ in range(11)]
+    with pytest.raises(BatchTooLarge) as info:
+        validate_batch({"events": events}, 10)
+    assert info.value.field == "events"
+    assert "at most 10" in info.value.message
+    assert validate_batch({"events": events[:10]}, 10) == events[:10]
+
+
+def policy(**settings: Any) -> JelaiTelemetry:
+    return JelaiTelemetry(**settings)
+
+
+def test_policy_keeps_an_event_unchanged_by_default(make_event: EventFactory) -> None:
+    event = make_event("cell.execute", data=SAMPLE_DATA["cell.execute"])
+    assert apply_policy(event, policy()) == event
+
+
+def test_policy_drops_everything_when_telemetry_is_off(make_event: EventFactory) -> None:
+    assert apply_policy(make_event(), policy(enabled=False)) is None
+
+
+def test_policy_drops_types_not_enabled(make_event: EventFactory) -> None:
+    only_runs = policy(event_types=["cell.execute"])
+    assert apply_policy(make_event("cell.edit", data={"source": "x"}), only_runs) is None
+    assert apply_policy(make_event(), only_runs) is not None
+
+
+def test_policy_strips_source_outputs_and_clipboard_text(make_event: EventFactory) -> None:
+    quiet = policy(log_source=False, log_outputs=False, log_clipboard=False)
+    run = apply_policy(make_event(data=copy.deepcopy(SAMPLE_DATA["cell.execute"])), quiet)
+    assert run is not None
+    assert "source" not in run["data"] and "outputs" not in run["data"]
+    # What the tutor needs to help with an error stays.
+    assert run["data"]["error"]["name"] == "ZeroDivisionError"
+    edit = apply_policy(make_event("cell.edit", data=SAMPLE_DATA["cell.edit"]), quiet)
+    assert edit is not None and edit["data"] == {"length": 6, "delta": 1}
+    paste = apply_policy(make_event("clipboard.paste", data=CLIPBOARD), quiet)
+    assert paste is not None and paste["data"] == {"length": 11, "lines": 2}
+
+
+def test_policy_cuts_long_text_and_says_which(make_event: EventFactory) -> None:
+    data = {
+        "source": "s" * 50,
+        "success": False,
+        "error": {"name": "E", "value": "v" * 50, "traceback": ["short", "t" * 50]},
+        "outputs": [{"output_type": "stream", "text": "o" * 50}, {"output_type": "error"}],
+        "truncated": ["outputs[0].text"],  # the browser already cut this one
+    }
+    event = make_event(data=data)
+    original = copy.deepcopy(event)
+    kept = apply_policy(event, policy(max_text_length=10))
+    assert event == original  # the input is not changed
+    assert kept is not None
+    assert kept["data"]["source"] == "s" * 10
+    assert kept["data"]["error"]["traceback"] == ["short", "t" * 10]
+    assert kept["data"]["truncated"] == [
+        "outputs[0].text",
+        "source",
+        "error.value",
+        "error.traceback[1]",
+    ]
+    validate_event(kept)
+
+
+def test_policy_keeps_at_most_max_outputs(make_event: EventFactory) -> None:
+    outputs = [{"output_type": "stream", "text": str(i)} for i in range(5)]
+    kept = apply_policy(
+        make_event(data={"success": True, "outputs": outputs}), policy(max_outputs=2)
+    )
+    assert kept is not None
+    assert kept["data"]["outputs"] == outputs[:2]
+    assert kept["data"]["truncated"] == ["outputs"]
+
+
+def test_new_event_is_a_valid_envelope() -> None:
+    a = new_event("example.server_event", {"answer": 42}, session="server")
+    b = new_event(
+        "example.server_event",
+        {},
+        session="s",
+        notebook="lab1.ipynb",
+        cell={"id": "c1", "index": 2, "type": "code"},
+        kernel={"id": "k", "name": "python3"},
+    )
+    for event in (a, b):
+        validate_event(event)
+        assert uuid.UUID(event["id"]).version == 4
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", event["time"])
+    assert a["id"] != b["id"]
+    assert (a["notebook"], a["cell"], b["notebook"]) == (None, None, "lab1.ipynb")
+
+
+def test_new_event_refuses_what_the_schema_refuses() -> None:
+    with pytest.raises(EventError) as info:
+        new_event("Chat", {}, session="s")
+    assert info.value.field == "type"
+
+
+def test_times_are_normalised_to_utc_milliseconds() -> None:
+    assert utc_time("2024-03-01T12:00:00.123456+02:00") == "2024-03-01T10:00:00.123Z"
+    assert utc_time("2024-03-01T10:00:00Z") == "2024-03-01T10:00:00.000Z"

@@ -1,0 +1,204 @@
+"""`/jelai/config` and `/jelai/events` as the browser uses them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tornado.httpclient import HTTPClientError, HTTPResponse
+from traitlets.config import Config
+
+from jelai.app import JelaiContext
+
+EventFactory = Callable[..., dict[str, Any]]
+Fetch = Callable[..., Any]
+
+
+@pytest.fixture
+def jp_server_config(jp_server_config: Config) -> Config:
+    jp_server_config.JelaiTelemetry.max_batch_events = 50
+    jp_server_config.JelaiTelemetry.max_body_bytes = 100_000
+    jp_server_config.JelaiTutor.ollama_url = "http://ollama.internal:11434"
+    jp_server_config.JelaiTutor.headers = {"Authorization": "Bearer s3cret-key"}
+    jp_server_config.JelaiTutor.models = ["llama3.1:8b", "qwen2.5:7b"]
+    return jp_server_config
+
+
+@pytest.fixture
+def context(jp_serverapp: Any) -> JelaiContext:
+    return jp_serverapp.web_app.settings["jelai"]
+
+
+async def post(jp_fetch: Fetch, body: Any) -> HTTPResponse:
+    text = body if isinstance(body, str) else json.dumps(body)
+    return await jp_fetch("jelai", "events", method="POST", body=text)
+
+
+async def refused(request: Any) -> tuple[int, dict[str, Any]]:
+    with pytest.raises(HTTPClientError) as info:
+        await request
+    response = info.value.response
+    assert response is not None
+    return info.value.code, json.loads(response.body)
+
+
+async def stored(jp_fetch: Fetch, **params: Any) -> list[dict[str, Any]]:
+    response = await jp_fetch("jelai", "events", params={"notebook": "lab1.ipynb", **params})
+    return json.loads(response.body)["events"]
+
+
+async def test_config_tells_the_browser_what_is_logged_and_hides_secrets(
+    jp_fetch: Fetch, jelai_data_dir: Path
+) -> None:
+    response = await jp_fetch("jelai", "config")
+    config = json.loads(response.body)
+    assert set(config) == {"user", "data_dir", "version", "telemetry", "tutor"}
+    assert config["user"]
+    assert config["data_dir"] == str(jelai_data_dir)
+    assert config["telemetry"] == {
+        "enabled": True,
+        "event_types": None,
+        "log_source": True,
+        "log_outputs": True,
+        "log_clipboard": True,
+        "max_text_length": 2000,
+        "max_outputs": 5,
+    }
+    assert config["tutor"]["default_model"] == "llama3.1:8b"
+    assert config["tutor"]["models"] == ["llama3.1:8b", "qwen2.5:7b"]
+    text = response.body.decode()
+    assert "ollama.internal" not in text and "s3cret" not in text
+
+
+async def test_posted_events_come_back_with_the_server_decided_user(
+    jp_fetch: Fetch, make_event: EventFactory
+) -> None:
+    user = json.loads((await jp_fetch("jelai", "config")).body)["user"]
+    events = [make_event(), make_event("cell.edit", data={"source": "x"})]
+    elsewhere = make_event(notebook="lab2.ipynb")
+    response = await post(jp_fetch, {"events": [*events, elsewhere]})
+    assert json.loads(response.body) == {"stored": 3, "duplicates": 0, "dropped": 0}
+    found = await stored(jp_fetch)
+    assert [{k: v for k, v in e.items() if k != "received"} for e in found] == [
+        {**event, "user": user} for event in events
+    ]
+
+
+async def test_query_by_time_limit_and_type(jp_fetch: Fetch, make_event: EventFactory) -> None:
+    events = [make_event(), make_event("cell.edit", data={}), make_event(), make_event()]
+    await post(jp_fetch, {"events": events})
+    ids = [e["id"] for e in events]
+    assert [e["id"] for e in await stored(jp_fetch, limit=2)] == ids[2:]
+    assert [e["id"] for e in await stored(jp_fetch, since=events[0]["time"])] == ids[1:]
+    assert [e["id"] for e in await stored(jp_fetch, type="cell.edit")] == [ids[1]]
+
+
+async def test_a_retried_batch_is_not_stored_twice(
+    jp_fetch: Fetch, make_event: EventFactory
+) -> None:
+    batch = {"events": [make_event() for _ in range(3)]}
+    await post(jp_fetch, batch)
+    response = await post(jp_fetch, batch)
+    assert json.loads(response.body) == {"stored": 0, "duplicates": 3, "dropped": 0}
+    assert len(await stored(jp_fetch)) == 3
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"cell": {"id": "c", "index": "two"}}, "events[2].cell.index"),
+        ({"user": "someone-else"}, "events[2].user"),
+        ({"time": "last tuesday"}, "events[2].time"),
+    ],
+)
+async def test_a_bad_event_rejects_the_whole_batch(
+    jp_fetch: Fetch, make_event: EventFactory, change: dict[str, Any], field: str
+) -> None:
+    batch = {"events": [make_event(), make_event(), make_event(**change)]}
+    code, body = await refused(post(jp_fetch, batch))
+    assert code == 400
+    assert body["field"] == field
+    assert body["error"]
+    assert await stored(jp_fetch) == []
+
+
+async def test_a_body_that_is_not_json_is_refused(jp_fetch: Fetch) -> None:
+    code, body = await refused(post(jp_fetch, "{not json"))
+    assert code == 400 and "JSON" in body["error"]
+
+
+async def test_too_large_requests_are_refused(jp_fetch: Fetch, make_event: EventFactory) -> None:
+    big = make_event(data={"source": "x" * 100_000, "success": True})
+    code, body = await refused(post(jp_fetch, {"events": [big]}))
+    assert code == 413 and "100000 bytes" in body["error"]
+    code, body = await refused(post(jp_fetch, {"events": [make_event() for _ in range(51)]}))
+    assert (code, body["field"]) == (413, "events")
+    assert await stored(jp_fetch) == []
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({}, "notebook"),
+        ({"notebook": "lab1.ipynb", "since": "soon"}, "since"),
+        ({"notebook": "lab1.ipynb", "limit": "0"}, "limit"),
+        ({"notebook": "lab1.ipynb", "limit": "10001"}, "limit"),
+        ({"notebook": "lab1.ipynb", "limit": "ten"}, "limit"),
+    ],
+)
+async def test_a_bad_query_names_the_field(
+    jp_fetch: Fetch, params: dict[str, str], field: str
+) -> None:
+    code, body = await refused(jp_fetch("jelai", "events", params=params))
+    assert (code, body["field"]) == (400, field)
+
+
+async def test_only_the_current_users_events_are_returned(
+    jp_fetch: Fetch, context: JelaiContext, make_event: EventFactory
+) -> None:
+    theirs = make_event()
+    context.store.add("someone-else", [theirs])
+    mine = make_event()
+    await post(jp_fetch, {"events": [mine]})
+    assert [e["id"] for e in await stored(jp_fetch)] == [mine["id"]]
+
+
+async def test_the_instructors_policy_is_enforced_by_the_server(
+    jp_fetch: Fetch, context: JelaiContext, make_event: EventFactory
+) -> None:
+    context.telemetry.event_types = ["cell.execute"]
+    context.telemetry.log_source = False
+    batch = {"events": [make_event(), make_event("cell.edit", data={"source": "x"})]}
+    response = await post(jp_fetch, batch)
+    assert json.loads(response.body) == {"stored": 1, "duplicates": 0, "dropped": 1}
+    (run,) = await stored(jp_fetch)
+    assert run["type"] == "cell.execute" and "source" not in run["data"]
+
+
+async def test_with_telemetry_off_batches_are_accepted_and_dropped(
+    jp_fetch: Fetch, context: JelaiContext, make_event: EventFactory
+) -> None:
+    context.telemetry.enabled = False
+    response = await post(jp_fetch, {"events": [make_event(), make_event()]})
+    assert json.loads(response.body) == {"stored": 0, "duplicates": 0, "dropped": 2}
+    assert await stored(jp_fetch) == []
+
+
+async def test_an_unwritable_data_dir_answers_503_and_the_retry_succeeds(
+    jp_fetch: Fetch, jelai_data_dir: Path, make_event: EventFactory
+) -> None:
+    # A file where the data folder should be: unwritable for every account, root too.
+    jelai_data_dir.write_text("in the way")
+    batch = {"events": [make_event(), make_event()]}
+    code, body = await refused(post(jp_fetch, batch))
+    assert code == 503
+    assert f"jelai cannot write to {jelai_data_dir}" in body["error"]
+    code, _ = await refused(jp_fetch("jelai", "events", params={"notebook": "lab1.ipynb"}))
+    assert code == 503
+    jelai_data_dir.unlink()
+    response = await post(jp_fetch, batch)
+    assert json.loads(response.body) == {"stored": 2, "duplicates": 0, "dropped": 0}
+    assert len(await stored(jp_fetch)) == 2

@@ -1,0 +1,137 @@
+"""The event store: durable, deduplicated, ordered by time, separated by user."""
+
+from __future__ import annotations
+
+import sqlite3
+import stat
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from jelai.store import EventStore, StoreError
+
+EventFactory = Callable[..., dict[str, Any]]
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "data" / "events.sqlite3"
+
+
+@pytest.fixture
+def store(db_path: Path) -> Iterator[EventStore]:
+    store = EventStore(db_path)
+    yield store
+    store.close()
+
+
+def ids(events: list[dict]) -> list[str]:
+    return [event["id"] for event in events]
+
+
+def test_a_retried_batch_is_stored_once(store: EventStore, make_event: EventFactory) -> None:
+    batch = [make_event() for _ in range(3)]
+    assert store.add("ana", batch) == (3, 0)
+    assert store.add("ana", batch) == (0, 3)
+    assert store.add("ana", [batch[0], make_event()]) == (1, 1)
+    assert len(store.query(user="ana", notebook="lab1.ipynb")) == 4
+
+
+def test_events_come_back_oldest_first_whatever_the_arrival_order(
+    store: EventStore, make_event: EventFactory
+) -> None:
+    first, second, third = make_event(), make_event(), make_event()
+    # The same instant written with an offset still sorts by the moment it names.
+    earliest = make_event(time="2024-03-01T11:59:00.000+02:00")  # 09:59 UTC
+    store.add("ana", [third, first])
+    store.add("ana", [second, earliest])
+    assert ids(store.query(user="ana", notebook="lab1.ipynb")) == ids(
+        [earliest, first, second, third]
+    )
+
+
+def test_limit_keeps_the_most_recent_events_oldest_first(
+    store: EventStore, make_event: EventFactory
+) -> None:
+    events = [make_event() for _ in range(10)]
+    store.add("ana", events[::-1])
+    assert ids(store.query(user="ana", notebook="lab1.ipynb", limit=3)) == ids(events[-3:])
+
+
+def test_since_keeps_only_later_events(store: EventStore, make_event: EventFactory) -> None:
+    events = [make_event() for _ in range(5)]
+    store.add("ana", events)
+    since = events[1]["time"]
+    assert ids(store.query(user="ana", notebook="lab1.ipynb", since=since)) == ids(events[2:])
+    # The same instant in another time zone gives the same answer.
+    assert ids(
+        store.query(user="ana", notebook="lab1.ipynb", since="2024-03-01T12:00:01+02:00")
+    ) == ids(events[2:])
+
+
+def test_types_filter(store: EventStore, make_event: EventFactory) -> None:
+    run, edit, save = make_event(), make_event("cell.edit"), make_event("notebook.save")
+    store.add("ana", [run, edit, save])
+    found = store.query(user="ana", notebook="lab1.ipynb", types=["cell.edit", "notebook.save"])
+    assert ids(found) == ids([edit, save])
+
+
+def test_users_and_notebooks_are_kept_apart(store: EventStore, make_event: EventFactory) -> None:
+    ana, ben = make_event(), make_event()
+    other_notebook = make_event(notebook="lab2.ipynb")
+    store.add("ana", [ana, other_notebook])
+    store.add("ben", [ben])
+    assert ids(store.query(user="ana", notebook="lab1.ipynb")) == ids([ana])
+    assert ids(store.query(user="ben", notebook="lab1.ipynb")) == ids([ben])
+    assert ids(store.query(user=None, notebook="lab1.ipynb")) == ids([ana, ben])
+    assert ids(store.query(user="ana", notebook=None)) == ids([ana, other_notebook])
+
+
+def test_stored_event_is_the_envelope_plus_user_and_receipt_time(
+    store: EventStore, make_event: EventFactory
+) -> None:
+    event = make_event(data={"source": "naïve = 'ü'", "success": False})
+    store.add("ana", [event])
+    (stored,) = store.query(user="ana", notebook="lab1.ipynb")
+    received = stored.pop("received")
+    assert stored == {**event, "user": "ana"}
+    assert received.endswith("Z")
+
+
+def test_an_answered_add_is_on_disk(
+    store: EventStore, db_path: Path, make_event: EventFactory
+) -> None:
+    events = [make_event() for _ in range(4)]
+    store.add("ana", events)
+    # Another connection (another process, or the server after a crash) sees it.
+    with sqlite3.connect(db_path) as other:
+        assert other.execute("SELECT count(*) FROM events").fetchone() == (4,)
+    fresh = EventStore(db_path)
+    try:
+        assert ids(fresh.query(user="ana", notebook="lab1.ipynb")) == ids(events)
+    finally:
+        fresh.close()
+
+
+def test_the_data_folder_is_private(
+    store: EventStore, db_path: Path, make_event: EventFactory
+) -> None:
+    store.add("ana", [make_event()])
+    assert stat.S_IMODE(db_path.parent.stat().st_mode) == 0o700
+
+
+def test_an_unwritable_folder_fails_clearly_and_works_once_fixed(
+    tmp_path: Path, make_event: EventFactory
+) -> None:
+    # A file where the data folder should be: no account, root included, can write there.
+    blocker = tmp_path / "data"
+    blocker.write_text("not a folder")
+    store = EventStore(blocker / "events.sqlite3")
+    batch = [make_event()]
+    with pytest.raises(StoreError, match="cannot write to"):
+        store.add("ana", batch)
+    blocker.unlink()
+    assert store.add("ana", batch) == (1, 0)
+    store.close()
