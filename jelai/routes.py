@@ -25,6 +25,6 @@ def setup_routes(web_app: Application, context: JelaiContext) -> None:
         [
             (route("config"), ConfigHandler),
             (route("events"), EventsHandler),
-            (route("ollama", "api", r"([a-z/]+)"), OllamaProxyHandler),
+            (route("ollama", "api", r"(.+)"), OllamaProxyHandler),
         ],
     )

@@ -1,0 +1,228 @@
+"""What the model server proxy lets through, and how it relays the reply.
+
+`ProxyCall` checks one browser request against the allowlists, rewrites it
+(default model, model options), sends it to Ollama and hands the reply back
+line by line so the handler can flush each line as it comes. For
+`/api/chat` it keeps an `Exchange`, the server's own record of the
+conversation turn, and gives it to a callback when the reply ends.
+It knows nothing of Jupyter's handlers; `proxy_handler.py` drives it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any, Callable
+
+from .chat_exchange import Exchange
+from .ollama_upstream import Upstream, UpstreamError
+
+if TYPE_CHECKING:
+    from .config import JelaiTutor
+
+# Read-only endpoints and the method Ollama expects for each.
+ALLOWED = {
+    "chat": "POST",
+    "generate": "POST",
+    "show": "POST",
+    "tags": "GET",
+    "version": "GET",
+    "ps": "GET",
+}
+# Endpoints that change what the model server holds, refused with their own message.
+CHANGING = ("pull", "push", "create", "delete", "copy", "blobs")
+WITH_MODEL = ("chat", "generate", "show")
+WITH_OPTIONS = ("chat", "generate")
+MODEL_LISTS = ("tags", "ps")
+
+
+class ProxyError(Exception):
+    """A request the proxy refuses or cannot serve; becomes a JSON error."""
+
+    def __init__(self, status: int, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.field = field
+
+
+def full_name(model: str) -> str:
+    """Ollama's rule: a model name without a tag means `:latest`."""
+    return model if ":" in model else f"{model}:latest"
+
+
+def model_allowed(models: list[str], model: str) -> bool:
+    """An empty allowlist allows every model the server has."""
+    return not models or full_name(model) in {full_name(m) for m in models}
+
+
+def check_endpoint(path: str, method: str) -> str:
+    """The Ollama endpoint named by `path`, or a 403/405 ProxyError."""
+    endpoint = path.strip("/")
+    if endpoint.split("/")[0] in CHANGING:
+        raise ProxyError(
+            403,
+            f"/api/{endpoint} is refused: the tutor cannot pull, push, create, copy or "
+            "delete models. Ask an administrator to manage models on the Ollama server.",
+        )
+    if endpoint not in ALLOWED:
+        allowed = ", ".join(f"/api/{name}" for name in ALLOWED)
+        raise ProxyError(403, f"/api/{endpoint} is not available through jelai; use {allowed}.")
+    if method != ALLOWED[endpoint]:
+        raise ProxyError(405, f"/api/{endpoint} takes {ALLOWED[endpoint]} requests.")
+    return endpoint
+
+
+def rewrite_body(cfg: JelaiTutor, endpoint: str, payload: Any) -> dict[str, Any]:
+    """The body sent to Ollama: the model checked or defaulted, options merged."""
+    if not isinstance(payload, dict):
+        raise ProxyError(400, "Request body must be a JSON object.")
+    body = dict(payload)
+    if endpoint in WITH_MODEL:
+        model = body.get("model") or cfg.default_model
+        if not isinstance(model, str):
+            raise ProxyError(400, "The model must be a string.", "model")
+        if not model_allowed(cfg.models, model):
+            raise ProxyError(
+                403,
+                f'The model "{model}" is not allowed here; allowed models: '
+                f"{', '.join(cfg.models)}.",
+                "model",
+            )
+        body["model"] = model
+    if endpoint in WITH_OPTIONS:
+        options = body.get("options") or {}
+        if not isinstance(options, dict):
+            raise ProxyError(400, "The options must be a JSON object.", "options")
+        # The request's own options win over the instructor's defaults.
+        body["options"] = {**cfg.model_options, **options}
+    if endpoint == "chat" and not isinstance(body.get("messages", []), list):
+        raise ProxyError(400, "The messages must be a list.", "messages")
+    return body
+
+
+def filter_models(models: list[str], body: bytes) -> bytes:
+    """A tags or ps listing without the models the allowlist leaves out."""
+    if not models:
+        return body
+    try:
+        listing = json.loads(body)
+        entries = listing["models"]
+        listing["models"] = [
+            m for m in entries if model_allowed(models, m.get("model") or m.get("name", ""))
+        ]
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return body  # not a listing: pass it on as Ollama sent it
+    return json.dumps(listing).encode()
+
+
+def error_line(message: str) -> bytes:
+    """An NDJSON line in Ollama's mid-stream error shape."""
+    return json.dumps({"error": message}).encode() + b"\n"
+
+
+class ProxyCall:
+    """One browser request relayed to the model server."""
+
+    def __init__(
+        self,
+        cfg: JelaiTutor,
+        method: str,
+        path: str,
+        payload: Any,
+        on_exchange: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
+        self.endpoint = check_endpoint(path, method)
+        self.models = list(cfg.models)
+        body = rewrite_body(cfg, self.endpoint, payload) if method == "POST" else None
+        self.exchange = Exchange.for_request(body) if self.endpoint == "chat" else None
+        self._on_exchange = on_exchange
+        self._upstream = Upstream(cfg, method, self.endpoint, body)
+        self._ended = False
+        self._done = False
+        self.status = 502
+        self.content_type = "application/json"
+
+    @property
+    def streaming(self) -> bool:
+        return self.status == 200 and "ndjson" in self.content_type
+
+    @property
+    def stopped(self) -> bool:
+        return self._upstream.stopped
+
+    async def start(self) -> None:
+        """Sends the request and waits for the reply's status line."""
+        try:
+            self.status, self.content_type = await self._upstream.open()
+        except UpstreamError as err:
+            self._end("failed", err.message)
+            raise ProxyError(err.status, err.message) from None
+
+    async def lines(self) -> AsyncIterator[bytes]:
+        """The streamed reply, one NDJSON line at a time (each ends with a newline)."""
+        pending = b""
+        try:
+            async for data in self._upstream.chunks():
+                pending += data
+                *complete, pending = pending.split(b"\n")
+                for line in complete:
+                    if line.strip():
+                        self._observe(line)
+                        yield line + b"\n"
+            if pending.strip():
+                self._observe(pending)
+                yield pending + b"\n"
+            if not self._ended and not self._done and not self._upstream.stopped:
+                # Without its last line the browser's client cannot tell what happened.
+                raise UpstreamError(502, "The model server ended the reply early.")
+        except UpstreamError as err:
+            if not self._upstream.stopped:
+                self._end("failed", err.message)
+                yield error_line(err.message)
+        finally:
+            self._upstream.close()
+            self._end("finished" if self._done else "failed", "The reply was cut off.")
+
+    async def read_body(self) -> bytes:
+        """The whole reply, for endpoints that do not stream."""
+        try:
+            body = b"".join([data async for data in self._upstream.chunks()])
+        except UpstreamError as err:
+            self._end("failed", err.message)
+            raise ProxyError(err.status, err.message) from None
+        finally:
+            self._upstream.close()
+        if self.status == 200 and self.endpoint in MODEL_LISTS:
+            body = filter_models(self.models, body)
+        if self.exchange:
+            self._observe(body)  # an unstreamed chat reply is one object
+            self._end("finished" if self._done else "failed", f"HTTP {self.status}")
+        return body
+
+    def stop(self) -> None:
+        """The browser went away or stopped: close the upstream request."""
+        self._end("stopped", None)
+        self._upstream.stop()
+
+    def _observe(self, line: bytes) -> None:
+        try:
+            item = json.loads(line)
+        except ValueError:
+            return
+        if not isinstance(item, dict):
+            return
+        if self.exchange:
+            self.exchange.feed(item)
+        if "error" in item:
+            self._end("failed", str(item["error"]))
+        elif item.get("done"):
+            self._done = True
+            self._end("finished", None)
+
+    def _end(self, status: str, error: str | None) -> None:
+        if self._ended:
+            return
+        self._ended = True
+        if self.exchange and self._on_exchange:
+            self._on_exchange(self.exchange.end(status, error))

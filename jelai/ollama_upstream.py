@@ -1,0 +1,184 @@
+"""One HTTP request to the model server, read chunk by chunk as it arrives.
+
+Built on tornado's HTTP/1.1 client connection rather than AsyncHTTPClient
+because the proxy must close the request at any moment (the student
+pressed stop) and give up when the server goes quiet between two chunks;
+AsyncHTTPClient can do neither while a body is streaming.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import ssl
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from tornado.http1connection import HTTP1Connection, HTTP1ConnectionParameters
+from tornado.httputil import HTTPHeaders, HTTPMessageDelegate, RequestStartLine, ResponseStartLine
+from tornado.iostream import IOStream, StreamClosedError
+from tornado.tcpclient import TCPClient
+
+if TYPE_CHECKING:
+    from .config import JelaiTutor
+
+_END = b""  # queued when the reply is complete
+
+
+class UpstreamError(Exception):
+    """The model server could not be reached, went quiet or broke off."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class _Reader(HTTPMessageDelegate):
+    """Hands the response head and body chunks over to `Upstream`."""
+
+    def __init__(self) -> None:
+        # None when the connection closed before the response head arrived.
+        self.head: asyncio.Future[tuple[int, HTTPHeaders] | None] = asyncio.Future()
+        self.chunks: asyncio.Queue[bytes | None] = asyncio.Queue()
+
+    def headers_received(
+        self, start_line: RequestStartLine | ResponseStartLine, headers: HTTPHeaders
+    ) -> None:
+        assert isinstance(start_line, ResponseStartLine)
+        if not self.head.done():
+            self.head.set_result((start_line.code, headers))
+
+    def data_received(self, chunk: bytes) -> None:
+        if chunk:
+            self.chunks.put_nowait(chunk)
+
+    def finish(self) -> None:
+        self.chunks.put_nowait(_END)
+
+    def on_connection_close(self) -> None:
+        if not self.head.done():
+            self.head.set_result(None)
+        self.chunks.put_nowait(None)  # closed before the reply was complete
+
+
+class Upstream:
+    """A request to `cfg.ollama_url` + `/api/<endpoint>`."""
+
+    def __init__(
+        self, cfg: JelaiTutor, method: str, endpoint: str, body: dict[str, Any] | None
+    ) -> None:
+        base = urlsplit(cfg.ollama_url.rstrip("/"))
+        self._url = base._replace(path=f"{base.path}/api/{endpoint}")
+        # Named in error messages the student sees, so without any credentials.
+        self.base_url = base._replace(netloc=base.netloc.rsplit("@", 1)[-1]).geturl()
+        self._method = method
+        self._body = None if body is None else json.dumps(body).encode()
+        self._headers = dict(cfg.headers)
+        self._connect_timeout = cfg.connect_timeout
+        self._read_timeout = cfg.read_timeout
+        self._stream: IOStream | None = None
+        self._reader = _Reader()
+        self._reading: asyncio.Future[Any] | None = None
+        self.stopped = False
+
+    async def open(self) -> tuple[int, str]:
+        """Connects, sends the request and returns the reply's status and type."""
+        stream = await self._connect()
+        if self.stopped:
+            stream.close()
+            raise UpstreamError(499, "The request was stopped.")
+        self._stream = stream
+        connection = HTTP1Connection(
+            stream, True, HTTP1ConnectionParameters(no_keep_alive=True, decompress=False)
+        )
+        headers = HTTPHeaders(
+            {
+                "Host": self._url.netloc.rsplit("@", 1)[-1],
+                "User-Agent": "jelai",
+                "Accept": "application/x-ndjson, application/json",
+                **self._headers,
+            }
+        )
+        if self._body is not None:
+            headers["Content-Type"] = "application/json"
+            headers["Content-Length"] = str(len(self._body))
+        path = self._url.path + (f"?{self._url.query}" if self._url.query else "")
+        connection.write_headers(RequestStartLine(self._method, path, "HTTP/1.1"), headers)
+        if self._body is not None:
+            connection.write(self._body)
+        connection.finish()
+        self._reading = asyncio.ensure_future(self._read(connection))
+        try:
+            head = await asyncio.wait_for(asyncio.shield(self._reader.head), self._read_timeout)
+        except asyncio.TimeoutError:
+            self.close()
+            raise UpstreamError(504, self._quiet()) from None
+        if head is None:
+            if self.stopped:
+                raise UpstreamError(499, "The request was stopped.")
+            raise UpstreamError(
+                502, f"The model server at {self.base_url} closed the connection unanswered."
+            )
+        code, reply_headers = head
+        return code, reply_headers.get("Content-Type", "application/json")
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        """The reply body as it arrives; stops quietly once `stop()` was called."""
+        while True:
+            try:
+                chunk = await asyncio.wait_for(self._reader.chunks.get(), self._read_timeout)
+            except asyncio.TimeoutError:
+                self.close()
+                raise UpstreamError(504, self._quiet()) from None
+            if chunk is _END or self.stopped:
+                return
+            if chunk is None:
+                raise UpstreamError(
+                    502, f"The model server at {self.base_url} broke off the reply."
+                )
+            yield chunk
+
+    def stop(self) -> None:
+        """Closes the request early; the model server sees the hang-up."""
+        self.stopped = True
+        self.close()
+
+    def close(self) -> None:
+        if self._stream is not None and not self._stream.closed():
+            self._stream.close()
+        if self.stopped:
+            self._reader.chunks.put_nowait(None)  # wake a reader waiting for a chunk
+
+    async def _connect(self) -> IOStream:
+        scheme, host, port = self._url.scheme, self._url.hostname, self._url.port
+        if scheme not in ("http", "https") or not host:
+            raise UpstreamError(502, f"The model server URL {self.base_url} is not http(s).")
+        try:
+            return await TCPClient().connect(
+                host,
+                port or (443 if scheme == "https" else 80),
+                ssl_options=ssl.create_default_context() if scheme == "https" else None,
+                timeout=timedelta(seconds=self._connect_timeout),
+            )
+        except TimeoutError:
+            reason = f"no answer within {self._connect_timeout:g} s"
+        except (OSError, StreamClosedError) as err:
+            reason = str(getattr(err, "real_error", None) or err) or type(err).__name__
+        raise UpstreamError(
+            502, f"The model server at {self.base_url} is not reachable ({reason})."
+        )
+
+    async def _read(self, connection: HTTP1Connection) -> None:
+        try:
+            await connection.read_response(self._reader)
+        except Exception:  # closed or malformed: the reader ends either way
+            self._reader.on_connection_close()
+
+    def _quiet(self) -> str:
+        return (
+            f"The model server at {self.base_url} sent nothing for "
+            f"{self._read_timeout:g} s and the request was abandoned."
+        )

@@ -1,0 +1,98 @@
+"""`/jelai/ollama/api/<endpoint>`: the browser's only way to the model server.
+
+The handler reads the request, lets `ollama_proxy.ProxyCall` decide and
+relay it, and writes the reply back, flushing every NDJSON line so the
+first words reach the student while the model is still writing. Each chat
+exchange is stored as a `chat.exchange` event.
+
+The browser names the conversation with two request headers:
+`X-Jelai-Notebook` (the notebook path, URI-encoded; empty for none) and
+`X-Jelai-Session` (the page session id).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import unquote
+
+import tornado.web
+from tornado.iostream import StreamClosedError
+
+from .base import JelaiError, JelaiHandler
+from .events import EventError, new_event
+from .ollama_proxy import ProxyCall, ProxyError, check_endpoint
+from .store import StoreError
+
+NDJSON = "application/x-ndjson"
+
+
+class OllamaProxyHandler(JelaiHandler):
+    """Relays the allowed Ollama endpoints; refuses the rest with a JSON error."""
+
+    _call: ProxyCall | None = None
+
+    @tornado.web.authenticated
+    async def get(self, path: str) -> None:
+        await self._relay("GET", path)
+
+    @tornado.web.authenticated
+    async def post(self, path: str) -> None:
+        await self._relay("POST", path)
+
+    @tornado.web.authenticated
+    async def delete(self, path: str) -> None:
+        await self._relay("DELETE", path)
+
+    def on_connection_close(self) -> None:
+        # The student pressed stop or left: the model server should stop too.
+        if self._call is not None:
+            self._call.stop()
+
+    async def _relay(self, method: str, path: str) -> None:
+        tutor = self.jelai.tutor
+        try:
+            endpoint = check_endpoint(path, method)  # refuse before reading the body
+            payload = self.json_body(tutor.max_request_bytes) if method == "POST" else None
+            record = self._record if endpoint == "chat" else None
+            self._call = call = ProxyCall(tutor, method, path, payload, record)
+            await call.start()
+            if not call.streaming:
+                body = await call.read_body()
+                self.set_status(call.status)
+                self.finish(body, set_content_type=call.content_type)
+                return
+        except ProxyError as error:
+            if not (self._call and self._call.stopped):
+                self.fail(JelaiError(error.status, error.message, error.field))
+            return
+        except JelaiError as error:
+            self.fail(error)
+            return
+        await self._stream(call)
+
+    async def _stream(self, call: ProxyCall) -> None:
+        self.set_status(call.status)
+        self.set_header("Content-Type", NDJSON)
+        self.set_header("Cache-Control", "no-cache")
+        self.set_header("X-Accel-Buffering", "no")  # nginx in front must not buffer
+        lines = call.lines()
+        try:
+            async for line in lines:
+                self.write(line)
+                await self.flush()
+        except StreamClosedError:
+            call.stop()
+            return
+        finally:
+            await lines.aclose()
+        self.finish(set_content_type=NDJSON)
+
+    def _record(self, data: dict[str, Any]) -> None:
+        notebook = unquote(self.request.headers.get("X-Jelai-Notebook", "")) or None
+        session = self.request.headers.get("X-Jelai-Session", "")[:64] or "unknown"
+        try:
+            event = new_event("chat.exchange", data, session=session, notebook=notebook)
+            self.jelai.store.add(self.user_name, [event])
+        except (EventError, StoreError) as error:
+            # The student still gets the reply; the record is what is lost.
+            self.log.error("jelai: a chat exchange was not stored: %s", error)

@@ -1,0 +1,421 @@
+"""A fake Ollama server for jelai's tests and local demos.
+
+It follows Ollama's documented REST API (`docs/api.md`): `/api/chat` and
+`/api/generate` stream NDJSON with the real field names and end with the
+statistics line; `stream: false` answers with one object; `/api/tags`,
+`/api/show`, `/api/ps` and `/api/version` answer like Ollama; an unknown
+model gets a 404 with Ollama's error body. It records every request it
+receives and whether the client hung up, and can be slowed down, held after
+a few tokens, or made to fail mid-stream.
+
+    python tests/fake_ollama.py --port 11555 --delay 0.05 --models llama3.1:8b,qwen2.5:0.5b
+
+Control endpoints (not part of Ollama), for UI tests that run it in another
+process: `GET /_fake/requests`, `POST /_fake/config` with any of `delay`,
+`fail_after`, `hold_after`, `models`; `POST /_fake/release` (let held
+streams go on) and `POST /_fake/reset`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import json
+import re
+import time
+from dataclasses import dataclass, field, fields, replace
+from datetime import datetime, timezone
+from typing import Any
+
+from tornado.httpserver import HTTPServer
+from tornado.iostream import StreamClosedError
+from tornado.netutil import bind_sockets
+from tornado.web import Application, RequestHandler
+
+DEFAULT_MODELS = ("llama3.1:8b", "qwen2.5:0.5b")
+VERSION = "0.9.0"
+LOAD_NS = 2_500_000
+FAIL_MESSAGE = "an error was encountered while running the model: unexpected EOF"
+
+
+@dataclass
+class FakeSettings:
+    """How the fake behaves; changed by tests or `POST /_fake/config`."""
+
+    models: list[str] = field(default_factory=lambda: list(DEFAULT_MODELS))
+    delay: float = 0.0  # seconds before each token, the first one too (prompt evaluation)
+    fail_after: int | None = None  # tokens sent before a mid-stream error line
+    hold_after: int | None = None  # tokens sent before pausing until release()
+
+
+@dataclass
+class RecordedRequest:
+    """One request the fake received, and how its reply ended."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any
+    tokens_sent: int = 0
+    finished: bool = False
+    hung_up: bool = False
+    ended: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
+
+    def to_json(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "ended"}
+
+
+def full_name(model: str) -> str:
+    """Ollama's rule: a name without a tag means `:latest`."""
+    return model if ":" in model else f"{model}:latest"
+
+
+def reply_for(question: str) -> str:
+    """A deterministic tutor-like reply with a fenced code block."""
+    asked = " ".join(question.split())[:60] or "nothing"
+    return (
+        f'Let\'s think about it step by step: you asked "{asked}". '
+        "First, say in your own words what the code should do. "
+        "Then try it on a small example you can check by hand:\n\n"
+        "```python\ndef mean(values):\n    return sum(values) / len(values)\n\n"
+        "print(mean([2, 4, 6]))\n```\n\n"
+        "Run it and compare the result with what you expected."
+    )
+
+
+def tokenize(text: str) -> list[str]:
+    """Splits like a model's tokens: a word with its leading whitespace."""
+    return re.findall(r"\s*\S+|\s+", text)
+
+
+def dumps(value: Any) -> str:
+    """JSON spelled as Ollama (Go) writes it: no spaces."""
+    return json.dumps(value, separators=(",", ":"))
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def model_entry(name: str) -> dict[str, Any]:
+    """A `/api/tags` entry; sizes and digests derived from the name."""
+    family = re.match(r"[a-z]*", name).group() or "llama"  # type: ignore[union-attr]
+    tag = name.split(":", 1)[1]
+    return {
+        "name": name,
+        "model": name,
+        "modified_at": "2024-09-01T12:00:00.000000Z",
+        "size": 1_000_000_000 + 1000 * len(name),
+        "digest": hashlib.sha256(name.encode()).hexdigest(),
+        "details": {
+            "parent_model": "",
+            "format": "gguf",
+            "family": family,
+            "families": [family],
+            "parameter_size": tag.upper() if re.fullmatch(r"[\d.]+b", tag) else "7B",
+            "quantization_level": "Q4_K_M",
+        },
+    }
+
+
+class FakeOllama:
+    """The fake server; start it with `listen()` on a running event loop."""
+
+    def __init__(self, **settings: Any) -> None:
+        self._defaults = FakeSettings(**settings)
+        self.settings = replace(self._defaults, models=list(self._defaults.models))
+        self.requests: list[RecordedRequest] = []
+        self.released = asyncio.Event()
+        self.loaded: set[str] = set()
+        self.port = 0
+        self._server: HTTPServer | None = None
+        self.app = Application(
+            [
+                (r"/_fake/([a-z]+)", ControlHandler, {"fake": self}),
+                (r"/(.*)", OllamaHandler, {"fake": self}),
+            ]
+        )
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def listen(self, port: int = 0, address: str = "127.0.0.1") -> str:
+        sockets = bind_sockets(port, address)
+        self.port = sockets[0].getsockname()[1]
+        self._server = HTTPServer(self.app)
+        self._server.add_sockets(sockets)
+        return self.url
+
+    async def stop(self) -> None:
+        self.released.set()
+        if self._server:
+            self._server.stop()
+            await self._server.close_all_connections()
+
+    def configure(self, **changes: Any) -> None:
+        self.settings = replace(self.settings, **changes)
+        if "hold_after" in changes:
+            self.released.clear()
+
+    def release(self) -> None:
+        self.released.set()
+
+    def reset(self) -> None:
+        self.released.set()  # free streams still held from before
+        self.released = asyncio.Event()
+        self.settings = replace(self._defaults, models=list(self._defaults.models))
+        self.requests.clear()
+        self.loaded.clear()
+
+    def received(self, path: str) -> list[RecordedRequest]:
+        return [r for r in self.requests if r.path == path]
+
+
+class ControlHandler(RequestHandler):
+    def initialize(self, fake: FakeOllama) -> None:
+        self.fake = fake
+
+    def get(self, action: str) -> None:
+        if action != "requests":
+            raise_not_found(self)
+            return
+        self.finish({"requests": [r.to_json() for r in self.fake.requests]})
+
+    def post(self, action: str) -> None:
+        if action == "config":
+            changes = json.loads(self.request.body or b"{}")
+            names = {f.name for f in fields(FakeSettings)}
+            self.fake.configure(**{k: v for k, v in changes.items() if k in names})
+        elif action == "release":
+            self.fake.release()
+        elif action == "reset":
+            self.fake.reset()
+        else:
+            raise_not_found(self)
+            return
+        self.finish({"settings": self.fake.settings.__dict__})
+
+
+def raise_not_found(handler: RequestHandler) -> None:
+    # Go's net/http answer for an unknown route, as Ollama sends it
+    handler.set_status(404)
+    handler.set_header("Content-Type", "text/plain; charset=utf-8")
+    handler.finish("404 page not found")
+
+
+class OllamaHandler(RequestHandler):
+    ROUTES = {
+        ("POST", "api/chat"): "chat",
+        ("POST", "api/generate"): "generate",
+        ("POST", "api/show"): "show",
+        ("GET", "api/tags"): "tags",
+        ("GET", "api/ps"): "ps",
+        ("GET", "api/version"): "version",
+    }
+
+    def initialize(self, fake: FakeOllama) -> None:
+        self.fake = fake
+        self.gone = asyncio.Event()
+
+    async def get(self, path: str) -> None:
+        await self.dispatch(path)
+
+    async def post(self, path: str) -> None:
+        await self.dispatch(path)
+
+    async def delete(self, path: str) -> None:
+        await self.dispatch(path)
+
+    async def dispatch(self, path: str) -> None:
+        try:
+            body = json.loads(self.request.body) if self.request.body else None
+        except ValueError:
+            body = self.request.body.decode("utf-8", "replace")
+        self.rec = RecordedRequest(
+            self.request.method or "GET", "/" + path, dict(self.request.headers), body
+        )
+        self.fake.requests.append(self.rec)
+        try:
+            if path == "" and self.request.method == "GET":
+                self.finish("Ollama is running")
+            elif (self.request.method, path) not in self.ROUTES:
+                raise_not_found(self)
+            elif not isinstance(body, (dict, type(None))):
+                self.fail(400, "invalid character in request body")
+            else:
+                answer = getattr(self, self.ROUTES[(self.request.method, path)])(body or {})
+                if answer is not None:
+                    await answer
+        finally:
+            self.rec.finished = not self.rec.hung_up
+            self.rec.ended.set()
+
+    def on_connection_close(self) -> None:
+        if hasattr(self, "rec") and not self.rec.ended.is_set():
+            self.rec.hung_up = True
+            self.rec.ended.set()
+        self.gone.set()
+
+    def answer(self, value: dict[str, Any], status: int = 200) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+        self.finish(dumps(value))
+
+    def fail(self, status: int, message: str) -> None:
+        self.answer({"error": message}, status)
+
+    def known_model(self, body: dict[str, Any]) -> str | None:
+        model = body.get("model")
+        if not model:
+            self.fail(400, "model is required")
+            return None
+        if full_name(model) not in map(full_name, self.fake.settings.models):
+            self.fail(404, f'model "{model}" not found, try pulling it first')
+            return None
+        return str(model)
+
+    async def chat(self, body: dict[str, Any]) -> None:
+        messages = body.get("messages") or []
+        users = [m.get("content", "") for m in messages if m.get("role") == "user"]
+        prompt = " ".join(str(m.get("content", "")) for m in messages)
+        await self.complete(body, users[-1] if users else "", prompt, bool(messages), "chat")
+
+    async def generate(self, body: dict[str, Any]) -> None:
+        prompt = str(body.get("prompt") or "")
+        await self.complete(body, prompt, prompt, bool(prompt), "generate")
+
+    def piece(self, model: str, text: str, kind: str) -> dict[str, Any]:
+        if kind == "chat":
+            content: dict[str, Any] = {"message": {"role": "assistant", "content": text}}
+        else:
+            content = {"response": text}
+        return {"model": model, "created_at": now_iso(), **content, "done": False}
+
+    async def complete(self, body: dict, question: str, prompt: str, run: bool, kind: str) -> None:
+        model = self.known_model(body)
+        if model is None:
+            return
+        self.fake.loaded.add(full_name(model))  # shows up in /api/ps from now on
+        settings, start = self.fake.settings, time.monotonic()
+        parts = tokenize(reply_for(question)) if run else []
+
+        def last(text: str) -> dict[str, Any]:
+            ending = {"done": True, "done_reason": "stop" if run else "load"}
+            reply = self.piece(model, text, kind) | ending
+            if kind == "generate" and run:
+                reply["context"] = [1, 2, 3]
+            return reply | self.stats(parts, prompt, start, run)
+
+        if body.get("stream", True) is False:
+            if settings.fail_after is not None:
+                return self.fail(500, FAIL_MESSAGE)
+            await asyncio.sleep(settings.delay * len(parts))
+            self.rec.tokens_sent = len(parts)
+            self.answer(last("".join(parts)))
+            return
+        self.set_header("Content-Type", "application/x-ndjson")
+        for index, part in enumerate(parts):
+            if index == settings.hold_after:
+                await self.wait_for_release()
+            if index == settings.fail_after:
+                self.write(dumps({"error": FAIL_MESSAGE}) + "\n")
+                self.finish()
+                return
+            await asyncio.sleep(settings.delay)
+            if self.gone.is_set() or not await self.send(self.piece(model, part, kind)):
+                return
+            self.rec.tokens_sent += 1
+        self.write(dumps(last("")) + "\n")
+        self.finish()
+
+    async def send(self, line: dict[str, Any]) -> bool:
+        try:
+            self.write(dumps(line) + "\n")
+            await self.flush()
+        except StreamClosedError:
+            self.on_connection_close()
+            return False
+        return True
+
+    async def wait_for_release(self) -> None:
+        waits = [asyncio.ensure_future(e.wait()) for e in (self.fake.released, self.gone)]
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        for waiting in waits:
+            waiting.cancel()
+
+    def stats(self, parts: list[str], prompt: str, start: float, run: bool) -> dict[str, Any]:
+        if not run:
+            return {}
+        eval_ns = int((time.monotonic() - start) * 1e9)
+        return {
+            "total_duration": LOAD_NS + eval_ns + 1_000_000,
+            "load_duration": LOAD_NS,
+            "prompt_eval_count": len(tokenize(prompt)) + 4,
+            "prompt_eval_duration": 1_000_000,
+            "eval_count": len(parts),
+            "eval_duration": eval_ns,
+        }
+
+    def tags(self, body: dict[str, Any]) -> None:
+        self.answer({"models": [model_entry(full_name(m)) for m in self.fake.settings.models]})
+
+    def ps(self, body: dict[str, Any]) -> None:
+        running = [
+            model_entry(m) | {"expires_at": "2099-01-01T00:00:00Z", "size_vram": 0}
+            for m in sorted(self.fake.loaded)
+        ]
+        for entry in running:
+            del entry["modified_at"]
+        self.answer({"models": running})
+
+    def version(self, body: dict[str, Any]) -> None:
+        self.answer({"version": VERSION})
+
+    def show(self, body: dict[str, Any]) -> None:
+        model = self.known_model(body)
+        if model is None:
+            return
+        entry = model_entry(full_name(model))
+        self.answer(
+            {
+                "modelfile": f'# Modelfile generated by "ollama show"\nFROM {entry["name"]}\n',
+                "parameters": "temperature 0.7\nnum_ctx 8192",
+                "template": "{{ .System }}\n{{ .Prompt }}",
+                "details": entry["details"],
+                "model_info": {"general.architecture": entry["details"]["family"]},
+                "capabilities": ["completion"],
+                "modified_at": entry["modified_at"],
+            }
+        )
+
+
+async def serve(args: argparse.Namespace) -> None:
+    fake = FakeOllama(
+        models=[m.strip() for m in args.models.split(",") if m.strip()],
+        delay=args.delay,
+        fail_after=args.fail_after,
+        hold_after=args.hold_after,
+    )
+    fake.listen(args.port, args.address)
+    print(f"fake Ollama listening on http://{args.address}:{fake.port}", flush=True)
+    await asyncio.Event().wait()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="A fake Ollama server for tests and demos.")
+    parser.add_argument("--port", type=int, default=11434)
+    parser.add_argument("--address", default="127.0.0.1")
+    parser.add_argument("--delay", type=float, default=0.05, help="seconds per token")
+    parser.add_argument("--models", default=",".join(DEFAULT_MODELS))
+    parser.add_argument("--fail-after", type=int, default=None, help="fail after N tokens")
+    parser.add_argument("--hold-after", type=int, default=None, help="hold after N tokens")
+    try:
+        asyncio.run(serve(parser.parse_args()))
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

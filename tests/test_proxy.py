@@ -1,0 +1,400 @@
+"""The model server proxy as the tutor panel uses it, against the fake Ollama."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from collections.abc import Callable, Iterator
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from jupyter_server.utils import url_path_join
+from tornado.httpclient import HTTPClientError, HTTPResponse
+from traitlets.config import Config
+
+from jelai.config import JelaiTutor
+from jelai.ollama_proxy import filter_models, model_allowed, rewrite_body
+from tests.fake_ollama import FakeOllama, reply_for, tokenize
+
+Fetch = Callable[..., Any]
+ALLOWED = ["llama3.1:8b", "qwen2.5:0.5b", "phi3:mini"]  # phi3 is allowed but not pulled
+NOTEBOOK = "week 1/lab é.ipynb"
+QUESTION = "Why does my loop never stop?"
+GUARD = 15  # seconds; only keeps a broken proxy from hanging the suite
+
+
+@pytest.fixture
+def fake(jp_asyncio_loop: asyncio.AbstractEventLoop) -> Iterator[FakeOllama]:
+    server = FakeOllama(models=["llama3.1:8b", "qwen2.5:0.5b", "mistral:7b"])
+
+    async def start() -> None:
+        server.listen()
+
+    jp_asyncio_loop.run_until_complete(start())
+    yield server
+    jp_asyncio_loop.run_until_complete(server.stop())
+
+
+@pytest.fixture
+def jp_server_config(jp_server_config: Config, fake: FakeOllama) -> Config:
+    tutor = jp_server_config.JelaiTutor
+    tutor.ollama_url = fake.url
+    tutor.models = ALLOWED
+    tutor.headers = {"Authorization": "Bearer model-server-key"}
+    tutor.max_request_bytes = 20_000
+    return jp_server_config
+
+
+@pytest.fixture
+def tutor(jp_serverapp: Any) -> JelaiTutor:
+    """The live tutor settings; tests may change them between requests."""
+    return jp_serverapp.web_app.settings["jelai"].tutor
+
+
+def chat_body(**fields: Any) -> str:
+    body = {"model": "llama3.1:8b", "messages": [{"role": "user", "content": QUESTION}]}
+    return json.dumps({**body, **fields})
+
+
+def conversation(notebook: str = NOTEBOOK) -> dict[str, str]:
+    return {"X-Jelai-Notebook": quote(notebook, safe=""), "X-Jelai-Session": "page-7"}
+
+
+async def chat(
+    jp_fetch: Fetch, on_line: Callable[[dict], None] | None = None, **fields: Any
+) -> tuple[HTTPResponse, list[dict[str, Any]]]:
+    """Posts a chat request and returns the response and its NDJSON lines."""
+    lines: list[dict[str, Any]] = []
+    pending = b""
+
+    def receive(data: bytes) -> None:
+        nonlocal pending
+        pending += data
+        *complete, pending = pending.split(b"\n")
+        for line in complete:
+            lines.append(json.loads(line))
+            if on_line:
+                on_line(lines[-1])
+
+    response = await jp_fetch(
+        "jelai",
+        "ollama",
+        "api",
+        "chat",
+        method="POST",
+        body=chat_body(**fields),
+        headers=conversation(),
+        streaming_callback=receive,
+    )
+    assert pending == b""
+    return response, lines
+
+
+async def refused(request: Any) -> tuple[int, dict[str, Any]]:
+    with pytest.raises(HTTPClientError) as info:
+        await request
+    assert info.value.response is not None
+    return info.value.code, json.loads(info.value.response.body)
+
+
+async def exchanges(jp_fetch: Fetch, notebook: str = NOTEBOOK) -> list[dict[str, Any]]:
+    params = {"notebook": notebook, "type": "chat.exchange"}
+    response = await jp_fetch("jelai", "events", params=params)
+    return json.loads(response.body)["events"]
+
+
+def post(jp_fetch: Fetch, endpoint: str, body: Any, **kwargs: Any) -> Any:
+    text = body if isinstance(body, str) else json.dumps(body)
+    kwargs.setdefault("headers", conversation())
+    return jp_fetch("jelai", "ollama", "api", endpoint, method="POST", body=text, **kwargs)
+
+
+async def test_first_line_reaches_the_browser_while_the_model_is_still_writing(
+    jp_fetch: Fetch, fake: FakeOllama
+) -> None:
+    fake.configure(hold_after=3)  # the fake sends 3 tokens, then waits for release()
+    seen_while_held: list[bool] = []
+
+    def on_line(line: dict[str, Any]) -> None:
+        if not seen_while_held:
+            record = fake.received("/api/chat")[0]
+            seen_while_held.append(not record.ended.is_set() and record.tokens_sent <= 3)
+            fake.release()
+
+    response, lines = await asyncio.wait_for(chat(jp_fetch, on_line), GUARD)
+    assert seen_while_held == [True]
+    assert response.headers["Content-Type"] == "application/x-ndjson"
+    assert response.headers["Cache-Control"] == "no-cache"
+    assert response.headers["X-Accel-Buffering"] == "no"
+    assert "".join(line["message"]["content"] for line in lines) == reply_for(QUESTION)
+    assert lines[-1]["done"] is True and lines[-1]["done_reason"] == "stop"
+    assert lines[-1]["eval_count"] == len(tokenize(reply_for(QUESTION)))
+
+
+async def test_the_request_sent_upstream_is_the_checked_one(
+    jp_fetch: Fetch, fake: FakeOllama, jp_auth_header: dict[str, str]
+) -> None:
+    body = {"messages": [{"role": "user", "content": "hi"}], "options": {"temperature": 0.9}}
+    await post(jp_fetch, "chat", body)
+    sent = fake.received("/api/chat")[0]
+    assert sent.body["model"] == "llama3.1:8b"  # the default model filled in
+    assert sent.body["options"] == {"temperature": 0.9, "num_ctx": 8192}
+    assert sent.headers["Authorization"] == "Bearer model-server-key"
+    assert jp_auth_header["Authorization"] not in json.dumps(sent.headers)
+    assert "Cookie" not in sent.headers
+
+
+async def test_unstreamed_chat_answers_one_json_object(jp_fetch: Fetch) -> None:
+    response = await post(jp_fetch, "chat", chat_body(stream=False))
+    assert response.headers["Content-Type"].startswith("application/json")
+    reply = json.loads(response.body)
+    assert reply["message"]["content"] == reply_for(QUESTION) and reply["done"] is True
+    [stored] = await exchanges(jp_fetch)
+    assert stored["data"]["status"] == "finished"
+    assert stored["data"]["reply"] == reply_for(QUESTION)
+
+
+async def test_the_exchange_is_stored_with_timings_and_token_counts(
+    jp_fetch: Fetch, fake: FakeOllama
+) -> None:
+    _, lines = await chat(jp_fetch)
+    [event] = await exchanges(jp_fetch)
+    data = event["data"]
+    assert event["type"] == "chat.exchange"
+    assert event["notebook"] == NOTEBOOK and event["session"] == "page-7"
+    assert data["status"] == "finished" and data["error"] is None
+    assert data["model"] == "llama3.1:8b"
+    assert data["messages"] == [{"role": "user", "content": QUESTION}]
+    assert data["options"] == {"temperature": 0.3, "num_ctx": 8192}
+    assert data["reply"] == reply_for(QUESTION)
+    assert 0 <= data["ttft_ms"] <= data["total_ms"]
+    assert data["prompt_eval_count"] == lines[-1]["prompt_eval_count"]
+    assert data["eval_count"] == lines[-1]["eval_count"] == len(tokenize(reply_for(QUESTION)))
+    assert data["done_reason"] == "stop"
+
+
+async def test_a_mid_stream_error_line_is_forwarded_and_recorded(
+    jp_fetch: Fetch, fake: FakeOllama
+) -> None:
+    fake.configure(fail_after=4)
+    response, lines = await chat(jp_fetch)
+    assert response.code == 200
+    assert [("error" in line) for line in lines] == [False] * 4 + [True]
+    [event] = await exchanges(jp_fetch)
+    assert event["data"]["status"] == "failed"
+    assert event["data"]["error"] == lines[-1]["error"]
+    assert event["data"]["reply"] == "".join(tokenize(reply_for(QUESTION))[:4])
+
+
+@pytest.mark.parametrize(
+    "method, endpoint",
+    [
+        ("POST", "pull"),
+        ("POST", "push"),
+        ("POST", "create"),
+        ("POST", "copy"),
+        ("DELETE", "delete"),
+        ("POST", "blobs/sha256:0123abcd"),
+        ("POST", "embed"),
+    ],
+)
+async def test_endpoints_that_change_the_model_server_are_refused(
+    jp_fetch: Fetch, fake: FakeOllama, method: str, endpoint: str
+) -> None:
+    body = json.dumps({"model": "llama3.1:8b"}) if method == "POST" else None
+    request = jp_fetch(
+        "jelai",
+        "ollama",
+        "api",
+        *endpoint.split("/"),
+        method=method,
+        body=body,
+        allow_nonstandard_methods=True,
+    )
+    status, error = await refused(request)
+    assert status == 403
+    assert f"/api/{endpoint}" in error["error"]
+    assert fake.requests == []
+
+
+async def test_a_wrong_method_is_refused(jp_fetch: Fetch, fake: FakeOllama) -> None:
+    status, error = await refused(jp_fetch("jelai", "ollama", "api", "chat"))
+    assert status == 405 and "POST" in error["error"]
+    assert fake.requests == []
+
+
+async def test_models_outside_the_allowlist_are_refused(jp_fetch: Fetch, fake: FakeOllama) -> None:
+    status, error = await refused(post(jp_fetch, "chat", chat_body(model="mistral:7b")))
+    assert status == 403 and error["field"] == "model"
+    assert "mistral:7b" in error["error"]
+    assert all(model in error["error"] for model in ALLOWED)
+    status, _ = await refused(post(jp_fetch, "show", {"model": "mistral"}))
+    assert status == 403
+    assert fake.requests == []
+
+
+async def test_an_allowed_model_the_server_lacks_gets_ollamas_404(jp_fetch: Fetch) -> None:
+    status, error = await refused(post(jp_fetch, "chat", chat_body(model="phi3:mini")))
+    assert status == 404
+    assert error == {"error": 'model "phi3:mini" not found, try pulling it first'}
+    [event] = await exchanges(jp_fetch)
+    assert event["data"]["status"] == "failed" and "phi3:mini" in event["data"]["error"]
+
+
+async def test_the_model_list_only_shows_allowed_models(jp_fetch: Fetch) -> None:
+    await post(jp_fetch, "chat", chat_body(stream=False))
+    await post(jp_fetch, "chat", chat_body(model="mistral:7b", stream=False), raise_error=False)
+    tags = json.loads((await jp_fetch("jelai", "ollama", "api", "tags")).body)
+    assert [m["name"] for m in tags["models"]] == ["llama3.1:8b", "qwen2.5:0.5b"]
+    running = json.loads((await jp_fetch("jelai", "ollama", "api", "ps")).body)
+    assert [m["name"] for m in running["models"]] == ["llama3.1:8b"]
+
+
+async def test_version_and_show_pass_through(jp_fetch: Fetch) -> None:
+    version = json.loads((await jp_fetch("jelai", "ollama", "api", "version")).body)
+    assert isinstance(version["version"], str)
+    shown = json.loads((await post(jp_fetch, "show", {"model": "qwen2.5:0.5b"})).body)
+    assert shown["details"]["parameter_size"] == "0.5B"
+
+
+async def test_an_unreachable_model_server_is_a_502_naming_it(
+    jp_fetch: Fetch, tutor: JelaiTutor
+) -> None:
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    tutor.ollama_url = f"http://127.0.0.1:{port}"
+    status, error = await refused(post(jp_fetch, "chat", chat_body()))
+    assert status == 502
+    assert f"The model server at http://127.0.0.1:{port} is not reachable" in error["error"]
+    [event] = await exchanges(jp_fetch)
+    assert event["data"]["status"] == "failed" and event["data"]["reply"] == ""
+
+
+async def test_a_silent_model_server_is_abandoned_with_a_clear_error(
+    jp_fetch: Fetch, fake: FakeOllama, tutor: JelaiTutor
+) -> None:
+    tutor.read_timeout = 0.3
+    fake.configure(hold_after=0)  # never answers
+    status, error = await asyncio.wait_for(refused(post(jp_fetch, "chat", chat_body())), GUARD)
+    assert status == 504 and "sent nothing for 0.3 s" in error["error"]
+    record = fake.received("/api/chat")[0]
+    await asyncio.wait_for(record.ended.wait(), GUARD)
+    assert record.hung_up
+
+
+async def test_a_model_server_going_quiet_mid_stream_ends_with_an_error_line(
+    jp_fetch: Fetch, fake: FakeOllama, tutor: JelaiTutor
+) -> None:
+    tutor.read_timeout = 0.3
+    fake.configure(hold_after=2)
+    _, lines = await asyncio.wait_for(chat(jp_fetch), GUARD)
+    assert len(lines) == 3 and "sent nothing" in lines[-1]["error"]
+    [event] = await exchanges(jp_fetch)
+    assert event["data"]["status"] == "failed"
+
+
+async def open_raw_chat(
+    port: int, base_url: str, auth: dict[str, str]
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A chat request on a bare socket, so the test decides when the browser hangs up."""
+    body = chat_body().encode()
+    path = url_path_join(base_url, "jelai/ollama/api/chat")
+    head = [f"POST {path} HTTP/1.1", "Host: 127.0.0.1", f"Content-Length: {len(body)}"]
+    head += [f"{k}: {v}" for k, v in {**auth, **conversation()}.items()]
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write("\r\n".join(head).encode() + b"\r\n\r\n" + body)
+    return reader, writer
+
+
+async def test_a_browser_that_hangs_up_stops_the_model_and_the_exchange_is_kept(
+    jp_fetch: Fetch,
+    fake: FakeOllama,
+    jp_auth_header: dict[str, str],
+    jp_base_url: str,
+    http_server_port: tuple[socket.socket, int],
+) -> None:
+    fake.configure(hold_after=3)
+    reader, writer = await open_raw_chat(http_server_port[1], jp_base_url, jp_auth_header)
+    received = b""
+    while received.count(b'"done":false') < 3:  # the three tokens before the hold
+        received += await asyncio.wait_for(reader.read(4096), GUARD)
+    writer.close()  # what the browser does when the student presses stop
+    record = fake.received("/api/chat")[0]
+    await asyncio.wait_for(record.ended.wait(), GUARD)
+    assert record.hung_up and record.tokens_sent == 3
+    [event] = await exchanges(jp_fetch)
+    assert event["data"]["status"] == "stopped"
+    assert event["data"]["reply"] == "".join(tokenize(reply_for(QUESTION))[:3])
+    assert event["data"]["eval_count"] is None
+
+
+async def test_hanging_up_before_the_first_token_also_stops_the_model(
+    jp_fetch: Fetch,
+    fake: FakeOllama,
+    jp_auth_header: dict[str, str],
+    jp_base_url: str,
+    http_server_port: tuple[socket.socket, int],
+) -> None:
+    fake.configure(hold_after=0)  # still "loading the model"
+    _, writer = await open_raw_chat(http_server_port[1], jp_base_url, jp_auth_header)
+
+    async def arrived() -> None:
+        while not fake.received("/api/chat"):
+            await asyncio.sleep(0.01)
+
+    await asyncio.wait_for(arrived(), GUARD)
+    writer.close()
+    record = fake.received("/api/chat")[0]
+    await asyncio.wait_for(record.ended.wait(), GUARD)
+    assert record.hung_up and record.tokens_sent == 0
+    [event] = await exchanges(jp_fetch)
+    assert event["data"]["status"] == "stopped"
+    assert event["data"]["reply"] == "" and event["data"]["ttft_ms"] is None
+
+
+async def test_bad_bodies_are_refused(jp_fetch: Fetch, fake: FakeOllama) -> None:
+    status, error = await refused(post(jp_fetch, "chat", "{not json"))
+    assert status == 400 and "not valid JSON" in error["error"]
+    status, error = await refused(post(jp_fetch, "chat", "[1, 2]"))
+    assert status == 400 and "JSON object" in error["error"]
+    status, error = await refused(post(jp_fetch, "chat", chat_body(options="hot")))
+    assert status == 400 and error["field"] == "options"
+    status, error = await refused(post(jp_fetch, "chat", chat_body(padding="x" * 30_000)))
+    assert status == 413
+    assert fake.requests == []
+
+
+async def test_the_proxy_requires_authentication(jp_fetch: Fetch, fake: FakeOllama) -> None:
+    wrong = {"Authorization": "token not-the-token"}
+    status, _ = await refused(jp_fetch("jelai", "ollama", "api", "tags", headers=wrong))
+    assert status == 403
+    status, _ = await refused(post(jp_fetch, "chat", chat_body(), headers=wrong))
+    assert status == 403
+    assert fake.requests == []
+
+
+def test_model_names_follow_ollamas_latest_rule() -> None:
+    assert model_allowed(["llama3.1"], "llama3.1:latest")
+    assert model_allowed(["llama3.1:latest"], "llama3.1")
+    assert not model_allowed(["llama3.1:8b"], "llama3.1")
+    assert model_allowed([], "anything:at-all")  # an empty allowlist allows every model
+
+
+def test_the_instructors_options_sit_under_the_requests_own() -> None:
+    cfg = JelaiTutor(default_model="qwen2.5:0.5b", model_options={"temperature": 0.1, "seed": 7})
+    body = rewrite_body(cfg, "generate", {"prompt": "x", "options": {"temperature": 1.0}})
+    assert body == {
+        "prompt": "x",
+        "model": "qwen2.5:0.5b",
+        "options": {"temperature": 1.0, "seed": 7},
+    }
+    assert "options" not in rewrite_body(cfg, "show", {})
+
+
+def test_only_model_listings_are_filtered() -> None:
+    listing = json.dumps({"models": [{"name": "a:1b"}, {"name": "b:1b"}]}).encode()
+    assert json.loads(filter_models(["b:1b"], listing)) == {"models": [{"name": "b:1b"}]}
+    assert filter_models(["b:1b"], b'{"error": "busy"}') == b'{"error": "busy"}'
