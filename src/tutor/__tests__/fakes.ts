@@ -1,0 +1,137 @@
+import { IEvent, SCHEMA_VERSION } from '../../tokens';
+import { ITutorClient } from '../client';
+import { TutorChatModel } from '../model';
+
+/**
+ * A streamed reply driven by the test, shaped like Ollama's
+ * AbortableAsyncIterator: abort() makes the loop throw an AbortError.
+ */
+export class FakeStream implements ITutorClient.IReplyStream {
+  aborted = false;
+
+  push(content: string): void {
+    this._put({
+      chunk: { message: { role: 'assistant', content }, done: false }
+    });
+  }
+
+  finish(): void {
+    this._put({
+      chunk: { message: { role: 'assistant', content: '' }, done: true }
+    });
+  }
+
+  fail(error: Error): void {
+    this._put({ error });
+  }
+
+  abort(): void {
+    this.aborted = true;
+    const error = new Error('The user aborted a request.');
+    error.name = 'AbortError';
+    this._put({ error });
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<ITutorClient.IChunk> {
+    for (;;) {
+      while (!this._queue.length) {
+        await new Promise<void>(resolve => (this._wake = resolve));
+      }
+      const item = this._queue.shift()!;
+      if (item.error) {
+        throw item.error;
+      }
+      yield item.chunk!;
+      if (item.chunk!.done) {
+        return;
+      }
+    }
+  }
+
+  private _put(item: { chunk?: ITutorClient.IChunk; error?: Error }): void {
+    this._queue.push(item);
+    this._wake?.();
+    this._wake = null;
+  }
+
+  private _queue: { chunk?: ITutorClient.IChunk; error?: Error }[] = [];
+  private _wake: (() => void) | null = null;
+}
+
+/**
+ * A tutor client whose replies are FakeStreams (or a failure) the test drives.
+ */
+export class FakeClient implements ITutorClient {
+  calls: { request: ITutorClient.IChatRequest; notebook: string }[] = [];
+  streams: FakeStream[] = [];
+  failNext: Error | null = null;
+
+  async chat(
+    request: ITutorClient.IChatRequest,
+    context: ITutorClient.IContext
+  ): Promise<ITutorClient.IReplyStream> {
+    this.calls.push({ request, notebook: context.notebook });
+    if (this.failNext) {
+      const error = this.failNext;
+      this.failNext = null;
+      throw error;
+    }
+    const stream = new FakeStream();
+    this.streams.push(stream);
+    return stream;
+  }
+
+  async listModels(): Promise<string[]> {
+    return ['tiny:1b', 'llama3.1:8b'];
+  }
+
+  /** The stream of the latest call, once the model has asked for it. */
+  async nextStream(): Promise<FakeStream> {
+    const count = this.streams.length;
+    for (let i = 0; i < 50 && this.streams.length === count; i++) {
+      await tick();
+    }
+    return this.streams[this.streams.length - 1];
+  }
+}
+
+/**
+ * The telemetry slice the model uses, recording what it was asked.
+ */
+export function fakeTelemetry(events: IEvent[] = []) {
+  return {
+    session: 'page-now',
+    publish: jest.fn(() => null),
+    flush: jest.fn(async () => undefined),
+    query: jest.fn(async () => events)
+  } satisfies TutorChatModel.ITelemetryLike;
+}
+
+/**
+ * A stored event as the server returns it.
+ */
+export function storedEvent(
+  type: string,
+  data: Record<string, unknown>,
+  overrides: Partial<IEvent> = {}
+): IEvent {
+  return {
+    schema_version: SCHEMA_VERSION,
+    id: `ev-${Math.random().toString(16).slice(2)}`,
+    time: '2025-01-01T10:00:00.000Z',
+    session: 'page-before',
+    notebook: 'lab/week1.ipynb',
+    kernel: null,
+    type,
+    cell: null,
+    data,
+    ...overrides
+  };
+}
+
+/**
+ * Lets pending promises and stream steps run.
+ */
+export function tick(): Promise<void> {
+  return new Promise(resolve => setTimeout(resolve, 0));
+}

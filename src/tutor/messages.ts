@@ -1,0 +1,167 @@
+import { IMessageContent, IUser } from '@jupyter/chat';
+import { TranslationBundle } from '@jupyterlab/translation';
+import { UUID } from '@lumino/coreutils';
+import { ITutorTurn } from './prompt';
+
+declare module '@jupyter/chat' {
+  interface IMessageMetadata {
+    /** What the tutor knows about one of its chat messages. */
+    jelai?: ITutorMessageInfo;
+  }
+}
+
+/**
+ * Where a tutor reply stands; the last three match the server's record.
+ */
+export type ReplyStatus = 'streaming' | 'finished' | 'stopped' | 'failed';
+
+/**
+ * The tutor's view of a chat message, kept in its metadata.
+ */
+export interface ITutorMessageInfo {
+  /** `notice` messages are the tutor's own remarks, never sent to the model. */
+  role: 'user' | 'assistant' | 'notice';
+  /** The text as typed or streamed, without any status mark. */
+  text: string;
+  status?: ReplyStatus;
+  /** Why the reply failed, in words for the student. */
+  error?: string | null;
+  model?: string | null;
+}
+
+/**
+ * The user the tutor's messages come from (a bot, so the stop button works).
+ */
+export function tutorUser(trans: TranslationBundle): IUser {
+  return {
+    username: 'jelai-tutor',
+    display_name: trans.__('Tutor'),
+    initials: 'T',
+    color: 'var(--jp-brand-color1)',
+    bot: true
+  };
+}
+
+/**
+ * The current time in seconds, the unit of chat message times.
+ */
+export function nowInSeconds(): number {
+  return Date.now() / 1000;
+}
+
+/**
+ * A question the student asked.
+ */
+export function questionMessage(
+  text: string,
+  sender: IUser,
+  time = nowInSeconds(),
+  id: string = UUID.uuid4()
+): IMessageContent {
+  return {
+    type: 'msg',
+    id,
+    time,
+    sender,
+    body: text,
+    metadata: { jelai: { role: 'user', text } }
+  };
+}
+
+/**
+ * A tutor reply, its body marked when it was stopped or failed.
+ */
+export function replyMessage(
+  info: Omit<ITutorMessageInfo, 'role'>,
+  sender: IUser,
+  trans: TranslationBundle,
+  time = nowInSeconds(),
+  id: string = UUID.uuid4()
+): IMessageContent {
+  return {
+    type: 'msg',
+    id,
+    time,
+    sender,
+    body: replyBody(info, trans),
+    metadata: { jelai: { ...info, role: 'assistant' } }
+  };
+}
+
+/**
+ * A remark of the tutor itself (no notebook open, history not loaded...).
+ */
+export function noticeMessage(
+  text: string,
+  sender: IUser,
+  time = nowInSeconds()
+): IMessageContent {
+  return {
+    type: 'msg',
+    id: UUID.uuid4(),
+    time,
+    sender,
+    body: Private.mark('notice', text),
+    metadata: { jelai: { role: 'notice', text } }
+  };
+}
+
+/**
+ * The Markdown shown for a reply: the text, then a mark saying it was
+ * stopped or failed (with the reason).
+ */
+export function replyBody(
+  info: Omit<ITutorMessageInfo, 'role'>,
+  trans: TranslationBundle
+): string {
+  const parts = info.text ? [Private.closeFence(info.text)] : [];
+  if (info.status === 'stopped') {
+    parts.push(Private.mark('stopped', trans.__('Stopped.')));
+  } else if (info.status === 'failed') {
+    parts.push(
+      Private.mark('failed', info.error ?? trans.__('The reply failed.'))
+    );
+  }
+  return parts.join('\n\n');
+}
+
+/**
+ * The conversation as turns for the prompt: questions and non-empty replies,
+ * without the tutor's notices.
+ */
+export function turnsOf(messages: IMessageContent[]): ITutorTurn[] {
+  const turns: ITutorTurn[] = [];
+  for (const message of messages) {
+    const info = message.metadata?.jelai;
+    if (!info || info.role === 'notice' || !info.text.trim()) {
+      continue;
+    }
+    turns.push({ role: info.role, content: info.text });
+  }
+  return turns;
+}
+
+namespace Private {
+  /**
+   * A status line as raw HTML (classes survive the Markdown sanitizer), so
+   * it can be styled and found by UI tests.
+   */
+  export function mark(kind: string, text: string): string {
+    const escaped = text
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/\s*\n\s*/g, ' ');
+    return `<div class="jp-jelai-Tutor-mark jp-mod-${kind}">${escaped}</div>`;
+  }
+
+  /**
+   * Closes a code fence left open by a reply cut short, so the mark after it
+   * is not shown as code.
+   */
+  export function closeFence(text: string): string {
+    const fences = text.match(/^[ \t]*(```|~~~)/gm) ?? [];
+    const open = fences.length % 2 === 1 ? fences[fences.length - 1] : null;
+    return open ? `${text}\n${open.trim()}` : text;
+  }
+}

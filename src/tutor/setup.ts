@@ -1,0 +1,83 @@
+import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { DisposableDelegate, IDisposable } from '@lumino/disposable';
+import { IJelaiConfig } from '../tokens';
+import { TutorChatModel } from './model';
+
+/**
+ * The student's tutor preferences (`schema/tutor.json`, where the defaults
+ * live).
+ */
+export interface ITutorPreferences {
+  /** The picked model; empty for the instructor's default. */
+  model: string;
+  openOnStart: boolean;
+  sendWithShiftEnter: boolean;
+}
+
+/**
+ * Reads the preferences from the settings, or the schema's defaults when
+ * there is no settings registry.
+ */
+export function readPreferences(
+  settings: ISettingRegistry.ISettings | null
+): ITutorPreferences {
+  const composite = settings?.composite ?? {};
+  return {
+    model: typeof composite.model === 'string' ? composite.model : '',
+    openOnStart: composite.openOnStart === true,
+    sendWithShiftEnter: composite.sendWithShiftEnter === true
+  };
+}
+
+/**
+ * The default model the server configuration names, if any.
+ */
+export function defaultModel(config: IJelaiConfig | null): string | null {
+  const name = config?.tutor?.default_model;
+  return typeof name === 'string' && name ? name : null;
+}
+
+/**
+ * Keeps the chat model in line with the student's preferences (the picked
+ * model, else the server's default; how to send).
+ */
+export function followPreferences(
+  model: TutorChatModel,
+  settings: ISettingRegistry.ISettings | null,
+  config: IJelaiConfig | null
+): IDisposable {
+  const apply = () => {
+    const preferences = readPreferences(settings);
+    model.modelName = preferences.model || defaultModel(config);
+    model.config = { sendWithShiftEnter: preferences.sendWithShiftEnter };
+  };
+  apply();
+  settings?.changed.connect(apply);
+  return new DisposableDelegate(() => settings?.changed.disconnect(apply));
+}
+
+/**
+ * Keeps the chat model on the current notebook, following renames.
+ */
+export function followCurrentNotebook(
+  tracker: INotebookTracker,
+  model: TutorChatModel
+): IDisposable {
+  let current: NotebookPanel | null = null;
+  const onPath = () => {
+    model.notebook = current?.context.path ?? null;
+  };
+  const onCurrent = () => {
+    current?.context.pathChanged.disconnect(onPath);
+    current = tracker.currentWidget;
+    current?.context.pathChanged.connect(onPath);
+    onPath();
+  };
+  tracker.currentChanged.connect(onCurrent);
+  onCurrent();
+  return new DisposableDelegate(() => {
+    tracker.currentChanged.disconnect(onCurrent);
+    current?.context.pathChanged.disconnect(onPath);
+  });
+}
