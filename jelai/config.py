@@ -11,24 +11,62 @@ import os
 from pathlib import Path
 
 from jupyter_core.paths import jupyter_data_dir
-from traitlets import Bool, Dict, Float, Int, List, Unicode, default
+from traitlets import Bool, Dict, Enum, Float, Int, List, Unicode, default, validate
 from traitlets.config import Configurable
+
+from .classdata import server_user, user_dir_name
 
 
 class Jelai(Configurable):
-    """Where jelai keeps its data."""
+    """Where jelai keeps its data, and who sees the class."""
 
     data_dir = Unicode(
         help=(
             "Folder of the event store (SQLite). Defaults to `jelai` in the "
             "Jupyter data directory, outside the notebook folder so students "
-            "cannot edit it from JupyterLab."
+            "cannot edit it from JupyterLab. `{username}` is replaced by the "
+            "server's user (the JupyterHub user, else the account running the "
+            "server): '/srv/jelai/{username}' gives each student a folder."
         ),
     ).tag(config=True)
 
     @default("data_dir")
     def _default_data_dir(self) -> str:
         return str(Path(jupyter_data_dir()) / "jelai")
+
+    @validate("data_dir")
+    def _fill_in_username(self, proposal: dict) -> str:
+        value = str(proposal["value"])
+        if "{username}" in value:
+            value = value.replace("{username}", user_dir_name(server_user()))
+        return value
+
+    class_data_dir = Unicode(
+        help=(
+            "Instructors' servers only: the folder holding every student's "
+            "data folder (the parent of data_dir's '{username}'), ideally "
+            "mounted read-only. Defaults to $JELAI_CLASS_DATA_DIR; empty "
+            "means this server shows no class."
+        ),
+    ).tag(config=True)
+
+    @default("class_data_dir")
+    def _default_class_data_dir(self) -> str:
+        return os.environ.get("JELAI_CLASS_DATA_DIR", "")
+
+    instructors = List(
+        Unicode(),
+        help="User names who may see the class view and export the class's data.",
+    ).tag(config=True)
+    instructor_groups = List(
+        Unicode(),
+        help="JupyterHub groups whose members may see the class view (as `instructors`).",
+    ).tag(config=True)
+    idle_seconds = Float(
+        300.0,
+        min=1.0,
+        help="Gaps between a student's events longer than this do not count as active time.",
+    ).tag(config=True)
 
 
 class JelaiTelemetry(Configurable):
@@ -107,4 +145,43 @@ class JelaiTutor(Configurable):
     ).tag(config=True)
     max_request_bytes = Int(
         1024 * 1024, help="Largest request body the proxy forwards, in bytes."
+    ).tag(config=True)
+
+    # How the tutor teaches (see docs/pedagogy.md). A TUTOR.md next to the
+    # notebook and the notebook's `jelai` metadata add to these.
+    mode = Enum(
+        ["tutor", "assistant"],
+        default_value="tutor",
+        help=(
+            "tutor: Socratic hints and short snippets, no complete solutions, "
+            "long code blocks trimmed from replies; assistant: free help."
+        ),
+    ).tag(config=True)
+    system_prompt = Unicode(
+        "",
+        help="Course-wide instructions added to the tutor's system prompt.",
+    ).tag(config=True)
+    learning_objectives = List(
+        Unicode(),
+        help="Course learning objectives the tutor works towards, one sentence each.",
+    ).tag(config=True)
+    max_code_lines = Int(
+        6,
+        min=0,
+        help="Longest code block (non-blank lines) a reply keeps in tutor mode.",
+    ).tag(config=True)
+    show_context = Bool(
+        True,
+        help=(
+            "Let students open the 'what the tutor sees' view of the exact "
+            "messages sent to the model."
+        ),
+    ).tag(config=True)
+    context_budget_tokens = Int(
+        6000,
+        min=500,
+        help=(
+            "Token budget of the messages sent to the model; keep it below the "
+            "model's num_ctx to leave room for the reply (6000 fits 8192)."
+        ),
     ).tag(config=True)

@@ -9,6 +9,7 @@ from tornado.web import Application
 
 from .handlers import ConfigHandler, EventsHandler
 from .proxy_handler import OllamaProxyHandler
+from .tutor_handlers import TutorInstructionsHandler
 
 if TYPE_CHECKING:
     from .app import JelaiContext
@@ -26,5 +27,6 @@ def setup_routes(web_app: Application, context: JelaiContext) -> None:
             (route("config"), ConfigHandler),
             (route("events"), EventsHandler),
             (route("ollama", "api", r"(.+)"), OllamaProxyHandler),
+            (route("tutor", "instructions"), TutorInstructionsHandler),
         ],
     )

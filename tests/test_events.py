@@ -68,7 +68,7 @@ def test_every_browser_event_type_is_accepted(kind: str, make_event: EventFactor
 
 
 def test_types_from_other_plugins_are_accepted(make_event: EventFactory) -> None:
-    event = make_event("tutor.hint", data={"anything": [1, 2]}, cell=None, kernel=None)
+    event = make_event("myplugin.badge_earned", data={"anything": [1, 2]}, cell=None, kernel=None)
     assert validate_batch({"events": [event]}, 10) == [event]
 
 

@@ -1,0 +1,123 @@
+/**
+ * Default token budget of the messages sent to the model: with Ollama's
+ * `num_ctx` of 8192 it leaves about 2,000 tokens for the reply.
+ */
+export const DEFAULT_BUDGET_TOKENS = 6000;
+
+/**
+ * Tokens a chat template adds around each message (role markers).
+ */
+export const MESSAGE_OVERHEAD_TOKENS = 4;
+
+/**
+ * A deliberately pessimistic token estimate: one token per 3 characters.
+ * Code and non-English text tokenise denser than English prose, so the real
+ * count of common models stays below it.
+ */
+export function estimateTokens(text: string): number {
+  return Math.ceil(text.length / 3);
+}
+
+/**
+ * Estimated tokens of a list of chat messages, template overhead included.
+ */
+export function estimateMessages(
+  messages: readonly { content: string }[]
+): number {
+  let total = 0;
+  for (const message of messages) {
+    total += estimateTokens(message.content) + MESSAGE_OVERHEAD_TOKENS;
+  }
+  return total;
+}
+
+/**
+ * One step of trimming; see `TRIM_STEPS` for what each does.
+ */
+export type TrimStep =
+  | 'neighbours'
+  | 'timeline:10'
+  | 'conversation:2'
+  | 'error:short'
+  | 'active-output:short'
+  | 'timeline:3'
+  | 'active-source:short'
+  | 'conversation:0'
+  | 'error:line'
+  | 'timeline:0'
+  | 'active-output:none'
+  | 'active-source:min'
+  | 'error:none'
+  | 'question:clip';
+
+/**
+ * The fixed order in which a prompt over budget is trimmed; each step runs
+ * until the prompt fits or the step has nothing left to do:
+ *
+ *  1. `neighbours`: drop the cells around the active one, farthest first
+ *     (below before above at the same distance).
+ *  2. `timeline:10`: drop the oldest recent actions until 10 remain.
+ *  3. `conversation:2`: drop the oldest turns until the last exchange remains.
+ *  4. `error:short`: cut the last error's traceback to its head and tail (12 lines).
+ *  5. `active-output:short`: cut the active cell's output to 10 lines.
+ *  6. `timeline:3`: drop the oldest actions until 3 remain.
+ *  7. `active-source:short`: cut the active cell's source to 30 lines (head and tail).
+ *  8. `conversation:0`: drop the rest of the conversation.
+ *  9. `error:line`: keep only the error's one line (`KeyError: 'price'`).
+ * 10. `timeline:0`: drop the remaining actions.
+ * 11. `active-output:none`: drop the active cell's output.
+ * 12. `active-source:min`: cut the active cell's source to 8 lines.
+ * 13. `error:none`: drop the last error.
+ * 14. `question:clip`: cut the question in the middle (only a pasted wall of text gets here).
+ *
+ * Never trimmed: the system prompt (pedagogy and instructor instructions)
+ * and the notebook line (name, kernel, time). If the prompt is still over
+ * budget, it is sent as it is and the result says `overBudget`.
+ */
+export const TRIM_STEPS: readonly TrimStep[] = [
+  'neighbours',
+  'timeline:10',
+  'conversation:2',
+  'error:short',
+  'active-output:short',
+  'timeline:3',
+  'active-source:short',
+  'conversation:0',
+  'error:line',
+  'timeline:0',
+  'active-output:none',
+  'active-source:min',
+  'error:none',
+  'question:clip'
+];
+
+/**
+ * A prompt that can be trimmed one notch at a time.
+ */
+export interface ITrimmable {
+  /** Estimated tokens of the prompt as it stands. */
+  tokens(): number;
+  /** Trims one notch for the step; false when the step has nothing left to trim. */
+  trim(step: TrimStep): boolean;
+}
+
+/**
+ * Trims `prompt` in the order of `TRIM_STEPS` until it fits `budget`;
+ * returns the steps that trimmed something, in order.
+ */
+export function fitToBudget(prompt: ITrimmable, budget: number): TrimStep[] {
+  const applied: TrimStep[] = [];
+  for (const step of TRIM_STEPS) {
+    let used = false;
+    while (prompt.tokens() > budget && prompt.trim(step)) {
+      used = true;
+    }
+    if (used) {
+      applied.push(step);
+    }
+    if (prompt.tokens() <= budget) {
+      break;
+    }
+  }
+  return applied;
+}

@@ -1,0 +1,122 @@
+import type { IEvent } from '../tokens';
+import type { HintLevel } from './types';
+
+/**
+ * Event type recorded each time the student asks for a hint.
+ */
+export const TUTOR_HINT_EVENT = 'tutor.hint';
+
+/**
+ * One rung of the hint ladder.
+ */
+export interface IHintLevel {
+  level: HintLevel;
+  name: 'nudge' | 'concept' | 'pointer';
+  /** What the model is told to do at this level. */
+  instruction: string;
+}
+
+/**
+ * The hint ladder: a nudge first, then the concept, then a concrete pointer.
+ */
+export const HINT_LEVELS: readonly IHintLevel[] = [
+  {
+    level: 1,
+    name: 'nudge',
+    instruction:
+      'Give a gentle nudge only: one or two sentences that turn the ' +
+      "student's attention to where the problem is, and a question. Do not " +
+      'name the fix and do not write code.'
+  },
+  {
+    level: 2,
+    name: 'concept',
+    instruction:
+      'Name the concept or language feature the student needs and explain ' +
+      'it briefly in general terms, with at most a tiny example on other ' +
+      'data than the exercise. Do not apply it to their code.'
+  },
+  {
+    level: 3,
+    name: 'pointer',
+    instruction:
+      'Be concrete: point at the exact line or expression in their cell ' +
+      'that has to change and say what kind of change it needs. You may ' +
+      'show one short snippet, but leave the final step to the student.'
+  }
+];
+
+/**
+ * After this long without a hint on a cell, its hints start again at a nudge.
+ */
+export const HINT_RESET_MS = 30 * 60 * 1000;
+
+/**
+ * The level of the next hint on a cell: one more than the hints asked on it
+ * since it last ran without error, at most 3. A pause longer than
+ * `HINT_RESET_MS` between hints starts the ladder again.
+ */
+export function nextHintLevel(
+  events: readonly IEvent[],
+  cellId: string,
+  now: Date,
+  resetAfterMs: number = HINT_RESET_MS
+): HintLevel {
+  const limit = now.getTime();
+  const seen = new Set<string>();
+  const hints: number[] = [];
+  let lastSuccess = -Infinity;
+  for (const event of events) {
+    if (event.cell?.id !== cellId || seen.has(event.id)) {
+      continue;
+    }
+    seen.add(event.id);
+    const t = Date.parse(event.time);
+    if (Number.isNaN(t) || t > limit) {
+      continue;
+    }
+    if (event.type === TUTOR_HINT_EVENT) {
+      hints.push(t);
+    } else if (event.type === 'cell.execute' && event.data.success === true) {
+      lastSuccess = Math.max(lastSuccess, t);
+    }
+  }
+  hints.sort((a, b) => b - a);
+  // Count back from now while the hints follow each other closely enough.
+  let given = 0;
+  let after = limit;
+  for (const t of hints) {
+    if (t <= lastSuccess || after - t > resetAfterMs) {
+      break;
+    }
+    given += 1;
+    after = t;
+  }
+  return Math.min(3, given + 1) as HintLevel;
+}
+
+/**
+ * The rung of the ladder for a level.
+ */
+export function hintLevel(level: HintLevel): IHintLevel {
+  return HINT_LEVELS[Math.min(3, Math.max(1, level)) - 1];
+}
+
+/**
+ * The question put in the chat for a hint request, e.g. `Give me a hint for cell 5.`
+ */
+export function hintQuestion(cellNumber: number | null): string {
+  return cellNumber === null
+    ? 'Give me a hint.'
+    : `Give me a hint for cell ${cellNumber}.`;
+}
+
+/**
+ * The `data` of the `tutor.hint` event recorded for a hint request.
+ */
+export function hintEventData(level: HintLevel): {
+  level: HintLevel;
+  name: string;
+} {
+  return { level, name: hintLevel(level).name };
+}

@@ -1,0 +1,149 @@
+import type { IEvent } from '../tokens';
+import type { TrimStep } from './budget';
+
+/**
+ * How the tutor helps: `tutor` teaches (hints, no full solutions), `assistant` answers freely.
+ */
+export type TutorMode = 'tutor' | 'assistant';
+
+/**
+ * An error a cell raised: the kernel's name, value and traceback lines.
+ */
+export interface IErrorInfo {
+  name: string;
+  value: string;
+  traceback?: string[];
+}
+
+/**
+ * One cell of the notebook as it is now, in plain data.
+ */
+export interface ICellSnapshot {
+  id: string;
+  type: 'code' | 'markdown' | 'raw';
+  source: string;
+  executionCount: number | null;
+  /** Text of its stream and result outputs, joined; an error goes in `error`. */
+  outputs: string;
+  /** The error its last run raised, if any. */
+  error?: IErrorInfo | null;
+}
+
+/**
+ * The notebook the student is asking about, as it is now.
+ */
+export interface INotebookSnapshot {
+  /** Path relative to the server root. */
+  path: string;
+  kernelName: string | null;
+  cells: ICellSnapshot[];
+}
+
+/**
+ * One turn of the conversation so far.
+ */
+export interface IChatTurn {
+  role: 'user' | 'assistant';
+  content: string;
+}
+
+/**
+ * One message sent to the model.
+ */
+export interface IContextMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+/**
+ * Where an instructor instruction came from, in merge order.
+ */
+export interface IInstructionLayer {
+  source: 'course' | 'assignment' | 'notebook';
+  /** Where to find it, e.g. `server configuration` or `week1/TUTOR.md`. */
+  origin: string;
+  text: string;
+}
+
+/**
+ * The pedagogy in effect: the instructor's three layers merged.
+ */
+export interface IPedagogy {
+  mode: TutorMode;
+  /** Longest code block (non-blank lines) a tutor-mode reply may keep. */
+  maxCodeLines: number;
+  learningObjectives: string[];
+  /** Instructor instructions, course first, notebook last. */
+  layers: IInstructionLayer[];
+  /** Whether the student may see the messages sent to the model. */
+  showContext: boolean;
+  /** Token budget of the messages sent to the model. */
+  budgetTokens: number;
+}
+
+/**
+ * Hint levels, from a nudge (1) to a concrete pointer (3).
+ */
+export type HintLevel = 1 | 2 | 3;
+
+/**
+ * Everything the context builder reads; plain data, no widgets.
+ */
+export interface IContextInput {
+  notebook: INotebookSnapshot;
+  /** The cell the student is on, or null. */
+  activeCellId: string | null;
+  /**
+   * That notebook's events, stored and live, oldest first; may repeat ids.
+   * Events of other notebooks and events after `now` are ignored.
+   */
+  events: readonly IEvent[];
+  /** The turns before this question, oldest first. */
+  conversation: readonly IChatTurn[];
+  question: string;
+  now: Date;
+  pedagogy: IPedagogy;
+  /** Overrides `pedagogy.budgetTokens`. */
+  budgetTokens?: number;
+  /** IANA time zone of the clock times shown; the runtime's by default. */
+  timeZone?: string;
+  /** Set when the question is a hint request at this level. */
+  hint?: { level: HintLevel } | null;
+}
+
+/**
+ * Names of the parts of the prompt, as reported in `IContextResult.sections`.
+ */
+export type SectionName =
+  | 'system'
+  | 'notebook'
+  | 'active'
+  | 'error'
+  | 'timeline'
+  | 'neighbours'
+  | 'conversation'
+  | 'question';
+
+/**
+ * What happened to one part of the prompt under the budget.
+ */
+export interface ISectionReport {
+  name: SectionName;
+  /** `empty`: nothing to say; `trimmed`: shortened; `dropped`: left out for the budget. */
+  status: 'included' | 'trimmed' | 'dropped' | 'empty';
+  tokens: number;
+}
+
+/**
+ * The messages to send, and what the budget did to them.
+ */
+export interface IContextResult {
+  messages: IContextMessage[];
+  sections: ISectionReport[];
+  /** Trimming steps applied, in order (see `TRIM_STEPS`). */
+  trimSteps: TrimStep[];
+  estimatedTokens: number;
+  budgetTokens: number;
+  /** True when even the fully trimmed prompt is over the budget. */
+  overBudget: boolean;
+}
