@@ -1,0 +1,185 @@
+import { ActiveCellManager } from '@jupyter/chat';
+import {
+  ILayoutRestorer,
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
+import { ICommandPalette, IThemeManager } from '@jupyterlab/apputils';
+import { INotebookTracker } from '@jupyterlab/notebook';
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+
+import {
+  NotebookTelemetry,
+  SHOW_DATA_NOTICE,
+  showDataNotice,
+  showNoticeOnFirstUse,
+  Telemetry
+} from './telemetry';
+import { ITelemetry } from './tokens';
+import {
+  addTutorCommands,
+  CommandIDs as TutorCommandIDs,
+  followCurrentNotebook,
+  followPreferences,
+  readPreferences,
+  TutorChatModel,
+  TutorClient,
+  TutorPanel,
+  TutorStatus
+} from './tutor';
+
+/**
+ * Records notebook activity and ships it to the server in batches.
+ */
+const telemetryPlugin: JupyterFrontEndPlugin<ITelemetry> = {
+  id: 'jelai:telemetry',
+  description: 'Logs notebook and cell activity for learning analytics.',
+  autoStart: true,
+  requires: [INotebookTracker],
+  provides: ITelemetry,
+  activate: (app: JupyterFrontEnd, tracker: INotebookTracker): ITelemetry => {
+    const telemetry = new Telemetry({
+      serverSettings: app.serviceManager.serverSettings
+    });
+    void telemetry.config.then(
+      config => {
+        if (config.telemetry.enabled) {
+          new NotebookTelemetry({
+            telemetry,
+            tracker,
+            commands: app.commands,
+            shell: app.shell
+          });
+        }
+      },
+      () => undefined // the service already said why on the console
+    );
+    return telemetry;
+  }
+};
+
+/**
+ * Tells students what is recorded and where: once on first use, and at any
+ * time from the Help menu.
+ */
+const dataNoticePlugin: JupyterFrontEndPlugin<void> = {
+  id: 'jelai:data-notice',
+  description: 'Shows students what jelai records and where it is stored.',
+  autoStart: true,
+  requires: [ITelemetry],
+  optional: [ISettingRegistry, ITranslator],
+  activate: (
+    app: JupyterFrontEnd,
+    telemetry: ITelemetry,
+    settingRegistry: ISettingRegistry | null,
+    translator: ITranslator | null
+  ): void => {
+    const trans = (translator ?? nullTranslator).load('jelai');
+    app.commands.addCommand(SHOW_DATA_NOTICE, {
+      label: trans.__('What jelai Records'),
+      caption: trans.__(
+        'Show what jelai records about your notebook work and where it is stored'
+      ),
+      describedBy: { args: { type: 'object', properties: {} } },
+      execute: async () => {
+        await showDataNotice(await telemetry.config, trans);
+      }
+    });
+    if (settingRegistry) {
+      void Promise.all([
+        settingRegistry.load('jelai:data-notice'),
+        telemetry.config,
+        app.restored
+      ])
+        .then(([settings, config]) =>
+          showNoticeOnFirstUse(config, settings, trans)
+        )
+        .catch(reason => console.warn('jelai: no data notice.', reason));
+    }
+  }
+};
+
+/**
+ * The tutor: a chat side panel about the current notebook, its replies
+ * streamed from the model server through the server proxy.
+ */
+const tutorPlugin: JupyterFrontEndPlugin<void> = {
+  id: 'jelai:tutor',
+  description:
+    'A tutor chat next to the notebook, answered by an Ollama model.',
+  autoStart: true,
+  requires: [ITelemetry, INotebookTracker, IRenderMimeRegistry],
+  optional: [
+    ITranslator,
+    ISettingRegistry,
+    ICommandPalette,
+    ILayoutRestorer,
+    IThemeManager
+  ],
+  activate: (
+    app: JupyterFrontEnd,
+    telemetry: ITelemetry,
+    tracker: INotebookTracker,
+    rendermime: IRenderMimeRegistry,
+    translator: ITranslator | null,
+    settingRegistry: ISettingRegistry | null,
+    palette: ICommandPalette | null,
+    restorer: ILayoutRestorer | null,
+    themeManager: IThemeManager | null
+  ): void => {
+    const trans = (translator ?? nullTranslator).load('jelai');
+    const client = new TutorClient({
+      serverSettings: app.serviceManager.serverSettings,
+      session: telemetry.session
+    });
+    const model = new TutorChatModel({
+      client,
+      telemetry,
+      translator,
+      activeCellManager: new ActiveCellManager({ tracker, shell: app.shell }),
+      config: { enableCodeToolbar: true }
+    });
+    const status = new TutorStatus({ client, translator });
+    model.replyFinished.connect((_, result) => status.report(result));
+    let settings: ISettingRegistry.ISettings | null = null;
+    const panel = new TutorPanel({
+      model,
+      status,
+      rendermime,
+      themeManager,
+      translator,
+      onModelPicked: name => void settings?.set('model', name)
+    });
+    app.shell.add(panel, 'right', { rank: 900 });
+    restorer?.add(panel, panel.id);
+    addTutorCommands(app.commands, {
+      model,
+      shell: app.shell,
+      panelId: panel.id,
+      trans
+    });
+    for (const command of Object.values(TutorCommandIDs)) {
+      palette?.addItem({ command, category: trans.__('Tutor') });
+    }
+    followCurrentNotebook(tracker, model);
+    void status.refresh();
+
+    void Promise.all([
+      settingRegistry?.load(tutorPlugin.id).catch(reason => {
+        console.warn('jelai: tutor settings not loaded.', reason);
+        return null;
+      }) ?? null,
+      telemetry.config.catch(() => null)
+    ]).then(([loaded, config]) => {
+      settings = loaded;
+      followPreferences(model, settings, config);
+      if (readPreferences(settings).openOnStart) {
+        void app.restored.then(() => app.shell.activateById(panel.id));
+      }
+    });
+  }
+};
+
+export default [telemetryPlugin, dataNoticePlugin, tutorPlugin];
