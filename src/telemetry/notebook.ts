@@ -42,6 +42,7 @@ export class NotebookProducer implements IDisposable {
     this.panel = options.panel;
     this._telemetry = options.telemetry;
     this._options = options;
+    this._path = options.panel.context.path;
     // Connected first, so `notebook.close` is out before others clean up.
     this.panel.disposed.connect(this._onClose, this);
   }
@@ -69,6 +70,7 @@ export class NotebookProducer implements IDisposable {
     this._active = panel.content.activeCell?.model.id ?? null;
     panel.content.activeCellChanged.connect(this._onActiveCell, this);
     panel.context.saveState.connect(this._onSaveState, this);
+    panel.context.pathChanged.connect(this._onPathChanged, this);
     panel.sessionContext.statusChanged.connect(this._onKernelStatus, this);
     const node = panel.content.node;
     for (const type of ['copy', 'cut', 'paste']) {
@@ -164,6 +166,7 @@ export class NotebookProducer implements IDisposable {
     const { panel } = this;
     panel.content.activeCellChanged.disconnect(this._onActiveCell, this);
     panel.context.saveState.disconnect(this._onSaveState, this);
+    panel.context.pathChanged.disconnect(this._onPathChanged, this);
     panel.sessionContext.statusChanged.disconnect(this._onKernelStatus, this);
     panel.disposed.disconnect(this._onClose, this);
     const node = panel.content.node;
@@ -171,6 +174,14 @@ export class NotebookProducer implements IDisposable {
       node.removeEventListener(type, this);
     }
     node.removeEventListener('scroll', this, { capture: true });
+  }
+
+  private _onPathChanged(_: unknown, path: string): void {
+    // Later events carry the new path; this one links it to the old one.
+    if (this._cells !== null && path !== this._path) {
+      this._publish('notebook.rename', { from: this._path });
+    }
+    this._path = path;
   }
 
   private _onClose(): void {
@@ -275,6 +286,7 @@ export class NotebookProducer implements IDisposable {
   private _options: NotebookProducer.IOptions;
   private _cells: CellWatcher | null = null;
   private _active: string | null = null;
+  private _path: string;
   private _activeScheduled = false;
   private _visible = false;
   private _status = '';
