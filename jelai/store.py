@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from .analytics_schema import add_analytics_schema
 from .events import utc_time
 
 _SCHEMA = """
@@ -59,6 +60,7 @@ class EventStore:
             # FULL syncs every commit: an answered request survives a power cut.
             conn.execute("PRAGMA synchronous=FULL")
             conn.executescript(_SCHEMA)
+            add_analytics_schema(conn)
         except (OSError, sqlite3.Error) as err:
             if conn is not None:
                 conn.close()

@@ -19,13 +19,19 @@ import {
 } from './telemetry';
 import { ITelemetry } from './tokens';
 import {
+  addCellCommands,
   addTutorCommands,
   CommandIDs as TutorCommandIDs,
+  ErrorButtons,
+  fetchInstructions,
   followCurrentNotebook,
   followPreferences,
   readPreferences,
+  trackerNotebooks,
   TutorChatModel,
   TutorClient,
+  TutorContextProvider,
+  TutorContextView,
   TutorPanel,
   TutorStatus
 } from './tutor';
@@ -103,7 +109,8 @@ const dataNoticePlugin: JupyterFrontEndPlugin<void> = {
 
 /**
  * The tutor: a chat side panel about the current notebook, its replies
- * streamed from the model server through the server proxy.
+ * streamed from the model server through the server proxy, each question
+ * sent with what the student just did in the notebook.
  */
 const tutorPlugin: JupyterFrontEndPlugin<void> = {
   id: 'jelai:tutor',
@@ -130,16 +137,30 @@ const tutorPlugin: JupyterFrontEndPlugin<void> = {
     themeManager: IThemeManager | null
   ): void => {
     const trans = (translator ?? nullTranslator).load('jelai');
+    const serverSettings = app.serviceManager.serverSettings;
     const client = new TutorClient({
-      serverSettings: app.serviceManager.serverSettings,
+      serverSettings,
       session: telemetry.session
+    });
+    const provider = new TutorContextProvider({
+      telemetry,
+      notebooks: trackerNotebooks(tracker),
+      instructions: notebook => fetchInstructions(notebook, serverSettings)
     });
     const model = new TutorChatModel({
       client,
       telemetry,
       translator,
+      buildMessages: provider.buildMessages,
+      replyRules: provider.replyRules,
       activeCellManager: new ActiveCellManager({ tracker, shell: app.shell }),
       config: { enableCodeToolbar: true }
+    });
+    // Read the stored log while the student works, not when they ask.
+    model.notebookChanged.connect((_, notebook) => {
+      if (notebook) {
+        void provider.events(notebook);
+      }
     });
     const status = new TutorStatus({ client, translator });
     model.replyFinished.connect((_, result) => status.report(result));
@@ -150,7 +171,8 @@ const tutorPlugin: JupyterFrontEndPlugin<void> = {
       rendermime,
       themeManager,
       translator,
-      onModelPicked: name => void settings?.set('model', name)
+      onModelPicked: name => void settings?.set('model', name),
+      contextView: new TutorContextView({ model, provider, translator })
     });
     app.shell.add(panel, 'right', { rank: 900 });
     restorer?.add(panel, panel.id);
@@ -160,6 +182,16 @@ const tutorPlugin: JupyterFrontEndPlugin<void> = {
       panelId: panel.id,
       trans
     });
+    addCellCommands(app.commands, {
+      model,
+      provider,
+      telemetry,
+      tracker,
+      shell: app.shell,
+      panelId: panel.id,
+      trans
+    });
+    new ErrorButtons({ tracker, commands: app.commands, trans });
     for (const command of Object.values(TutorCommandIDs)) {
       palette?.addItem({ command, category: trans.__('Tutor') });
     }

@@ -43,22 +43,25 @@ export function buildContext(input: IContextInput): IContextResult {
     maxEntries: LIMITS.timeline
   });
 
-  const prompt = new Prompt({
-    system: systemPrompt(input.pedagogy, input.hint?.level ?? null),
-    notebook: Private.header(input, events, clock(now.getTime())),
-    active:
-      activeIndex < 0
-        ? null
-        : Private.active(notebook.cells[activeIndex], activeIndex, lastError),
-    error: lastError
-      ? Private.error(lastError, input.activeCellId, clock)
-      : null,
-    timeline: formatTimeline(timeline, clock),
-    neighbours:
-      activeIndex < 0 ? [] : Private.neighbours(notebook.cells, activeIndex),
-    conversation: input.conversation.map(turn => ({ ...turn })),
-    question: input.question.trim()
-  });
+  const prompt = new Prompt(
+    {
+      system: systemPrompt(input.pedagogy, input.hint?.level ?? null),
+      notebook: Private.header(input, events, clock(now.getTime())),
+      active:
+        activeIndex < 0
+          ? null
+          : Private.active(notebook.cells[activeIndex], activeIndex, lastError),
+      error: lastError
+        ? Private.error(lastError, input.activeCellId, clock)
+        : null,
+      timeline: formatTimeline(timeline, clock),
+      neighbours:
+        activeIndex < 0 ? [] : Private.neighbours(notebook.cells, activeIndex),
+      conversation: input.conversation.map(turn => ({ ...turn })),
+      question: input.questionApart ? input.question : input.question.trim()
+    },
+    { questionApart: input.questionApart }
+  );
   const trimSteps = fitToBudget(prompt, budget);
   const messages = prompt.messages();
   const estimatedTokens = estimateMessages(messages);

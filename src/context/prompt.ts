@@ -19,7 +19,8 @@ import type { IContextMessage, ISectionReport, SectionName } from './types';
  * trims one notch at a time for `fitToBudget`.
  */
 export class Prompt implements ITrimmable {
-  constructor(parts: IPromptParts) {
+  constructor(parts: IPromptParts, options: Prompt.IOptions = {}) {
+    this._apart = options.questionApart ?? false;
     this._parts = {
       ...parts,
       timeline: parts.timeline.slice(-LIMITS.timeline),
@@ -36,11 +37,15 @@ export class Prompt implements ITrimmable {
 
   /** The messages as they stand: system, conversation, then context and question. */
   messages(): IContextMessage[] {
-    return [
+    const messages: IContextMessage[] = [
       { role: 'system', content: this._render('system') },
       ...this._parts.conversation,
       { role: 'user', content: this._user() }
     ];
+    if (this._apart) {
+      messages.push({ role: 'user', content: this._render('question') });
+    }
+    return messages;
   }
 
   /** Estimated tokens of `messages()`, computed from the parts. */
@@ -50,9 +55,12 @@ export class Prompt implements ITrimmable {
     for (const turn of this._parts.conversation) {
       total += estimateTokens(turn.content);
     }
-    return (
-      total + (2 + this._parts.conversation.length) * MESSAGE_OVERHEAD_TOKENS
-    );
+    let count = 2 + this._parts.conversation.length;
+    if (this._apart) {
+      total += estimateTokens(this._render('question'));
+      count += 1;
+    }
+    return total + count * MESSAGE_OVERHEAD_TOKENS;
   }
 
   /** Trims one notch of a step; false when that step has nothing left to trim. */
@@ -83,7 +91,8 @@ export class Prompt implements ITrimmable {
         return this._lower('active', 'source', level);
       case 'question': {
         const min = LIMITS.questionMinChars;
-        if (p.question.length <= min * 1.5) {
+        // A question sent apart is the record of what was asked: never cut.
+        if (this._apart || p.question.length <= min * 1.5) {
           return false;
         }
         p.question = clipChars(
@@ -141,7 +150,7 @@ export class Prompt implements ITrimmable {
       '[Context gathered by jelai from the notebook]',
       ...blocks,
       '[End of context]',
-      this._render('question')
+      ...(this._apart ? [] : [this._render('question')])
     ].join('\n\n');
   }
 
@@ -154,6 +163,7 @@ export class Prompt implements ITrimmable {
     return text;
   }
 
+  private _apart: boolean;
   private _parts: IPromptParts;
   private _levels: IPartLevels = {
     error: 'full',
@@ -163,6 +173,17 @@ export class Prompt implements ITrimmable {
   private _cache = new Map<SectionName, string>();
   private _initial = new Map<SectionName, boolean>();
   private _trimmed = new Set<SectionName>();
+}
+
+/**
+ * Options of the prompt.
+ */
+export namespace Prompt {
+  /** How the messages are laid out. */
+  export interface IOptions {
+    /** The question as its own last message, never trimmed. */
+    questionApart?: boolean;
+  }
 }
 
 namespace Private {

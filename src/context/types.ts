@@ -109,6 +109,11 @@ export interface IContextInput {
   timeZone?: string;
   /** Set when the question is a hint request at this level. */
   hint?: { level: HintLevel } | null;
+  /**
+   * Sends the question as its own last message, exactly as asked, after a
+   * user message with the context block; by default both share one message.
+   */
+  questionApart?: boolean;
 }
 
 /**

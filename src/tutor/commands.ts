@@ -16,6 +16,12 @@ export namespace CommandIDs {
   export const clear = 'jelai:clear-tutor';
   /** Stops the reply the tutor is writing. */
   export const stop = 'jelai:stop-tutor';
+  /** Asks the tutor about the error a cell raised. */
+  export const askAboutError = 'jelai:ask-about-error';
+  /** Asks the tutor to explain a cell. */
+  export const explainCell = 'jelai:explain-cell';
+  /** Asks the tutor for the next hint on a cell. */
+  export const hint = 'jelai:hint';
 }
 
 /**

@@ -2,7 +2,7 @@ import { IMessageContent } from '@jupyter/chat';
 import { UUID } from '@lumino/coreutils';
 import { ITutorClient, toTutorError, TutorError } from './client';
 import { ReplyStatus } from './messages';
-import { BuildMessages, ITutorTurn } from './prompt';
+import { BuildMessages, ITutorRequest, ITutorTurn } from './prompt';
 
 /**
  * A reply being streamed, which `stop()` aborts.
@@ -94,6 +94,7 @@ export async function streamReply(options: {
   notebook: string;
   model: string;
   turns: ITutorTurn[];
+  request?: ITutorRequest;
   handle: ReplyHandle;
   onText: (text: string) => void;
 }): Promise<IReplyOutcome> {
@@ -102,6 +103,7 @@ export async function streamReply(options: {
   let error: TutorError | null = null;
   try {
     const messages = await options.buildMessages({
+      ...options.request,
       notebook,
       turns: options.turns
     });

@@ -1,22 +1,17 @@
-import {
-  AbstractChatContext,
-  AbstractChatModel,
-  IChatContext,
-  IChatModel,
-  IMessageContent,
-  INewMessage,
-  IUser
-} from '@jupyter/chat';
+import { IChatContext, IChatModel, INewMessage, IUser } from '@jupyter/chat';
 import {
   ITranslator,
   nullTranslator,
   TranslationBundle
 } from '@jupyterlab/translation';
 import { ISignal, Signal } from '@lumino/signaling';
+import { replyTrimmedEventData, TUTOR_REPLY_TRIMMED_EVENT } from '../context';
 import { ITelemetry } from '../tokens';
+import { TutorChatContext } from './chat-context';
 import { describeTutorError, ITutorClient, TutorError } from './client';
 import { Conversation, ReplyHandle, streamReply } from './conversation';
 import { readHistory } from './history';
+import { NotebookChatModel } from './notebook-chat';
 import {
   ITutorMessageInfo,
   noticeMessage,
@@ -27,18 +22,25 @@ import {
   turnsOf,
   tutorUser
 } from './messages';
-import { BuildMessages, buildTutorMessages } from './prompt';
+import { BuildMessages, buildTutorMessages, ITutorRequest } from './prompt';
+import {
+  ReplyRules,
+  ReplyRulesSource,
+  reviewHistory,
+  reviewReply
+} from './review';
 
 /**
  * The tutor chat: one conversation per notebook path, each reply streamed
  * from the model server into one message updated in place.
  */
-export class TutorChatModel extends AbstractChatModel {
+export class TutorChatModel extends NotebookChatModel {
   constructor(options: TutorChatModel.IOptions) {
     super(options);
     this._client = options.client;
     this._telemetry = options.telemetry;
     this._buildMessages = options.buildMessages ?? buildTutorMessages;
+    this._replyRules = options.replyRules ?? null;
     this._trans = (options.translator ?? nullTranslator).load('jelai');
     this._tutor = tutorUser(this._trans);
     this._user = options.user ?? {
@@ -47,7 +49,6 @@ export class TutorChatModel extends AbstractChatModel {
       initials: 'Y'
     };
     this._modelName = options.modelName ?? null;
-    this._current = this._conversation(null);
     this.name = 'jelai-tutor';
     this.setReady();
   }
@@ -55,19 +56,6 @@ export class TutorChatModel extends AbstractChatModel {
   /** The student, author of the questions. */
   get user(): IUser {
     return this._user;
-  }
-
-  /** Path of the notebook the shown conversation is about. */
-  get notebook(): string | null {
-    return this._current.notebook;
-  }
-  set notebook(path: string | null) {
-    this._activate(path || null);
-  }
-
-  /** Emitted when the shown conversation changes to another notebook. */
-  get notebookChanged(): ISignal<this, string | null> {
-    return this._notebookChanged;
   }
 
   /** The model that answers; null until one is known. */
@@ -86,32 +74,28 @@ export class TutorChatModel extends AbstractChatModel {
     return this._modelNameChanged;
   }
 
-  /** Whether the tutor is writing a reply in the shown conversation. */
-  get isWriting(): boolean {
-    return this._current.reply !== null;
-  }
-
   /** Emitted when a reply ends, however it ends. */
   get replyFinished(): ISignal<this, TutorChatModel.IReplyResult> {
     return this._replyFinished;
   }
 
-  /** Resolves once the shown conversation's history has been read back. */
-  get restored(): Promise<void> {
-    return this._current.restored ?? Promise.resolve();
+  /** Sends what the student typed in the chat input. */
+  sendMessage(message: INewMessage): Promise<boolean> {
+    return this.ask(message.body);
   }
 
   /**
    * Adds the question and streams the tutor's reply; a question asked while
-   * a reply is still streaming stops that reply first.
+   * a reply is still streaming stops that reply first. `request` says which
+   * cell it is about and whether it asks for a hint.
    */
-  async sendMessage(message: INewMessage): Promise<boolean> {
-    const text = message.body.trim();
-    const conversation = this._current;
+  async ask(question: string, request: ITutorRequest = {}): Promise<boolean> {
+    const text = question.trim();
+    const conversation = this.current;
     if (!text) {
       return false;
     }
-    this._add(conversation, questionMessage(text, this._user));
+    this.add(conversation, questionMessage(text, this._user));
     const notebook = conversation.notebook;
     const model = this._modelName;
     if (notebook === null || model === null) {
@@ -119,18 +103,13 @@ export class TutorChatModel extends AbstractChatModel {
         notebook === null
           ? this._trans.__('Open a notebook to ask the tutor about it.')
           : this._trans.__('No model is available; pick one above the chat.');
-      this._add(conversation, noticeMessage(notice, this._tutor));
+      this.add(conversation, noticeMessage(notice, this._tutor));
       return false;
     }
     conversation.stop();
     await conversation.restored;
-    await this._reply(conversation, notebook, model);
+    await this._reply(conversation, notebook, model, request);
     return true;
-  }
-
-  /** Stops the reply being written in the shown conversation. */
-  stop(): void {
-    this._current.stop();
   }
 
   /**
@@ -138,9 +117,9 @@ export class TutorChatModel extends AbstractChatModel {
    * history after a reload (the server keeps the record).
    */
   clear(): void {
-    const conversation = this._current;
+    const conversation = this.current;
     conversation.clear();
-    this._showNone();
+    this.showNone();
     if (conversation.notebook !== null) {
       const context = { notebook: conversation.notebook };
       this._telemetry.publish('chat.clear', {}, context);
@@ -155,95 +134,62 @@ export class TutorChatModel extends AbstractChatModel {
 
   /** The chat context handed to the input. */
   createChatContext(): IChatContext {
-    return new Private.ChatContext({ model: this });
+    return new TutorChatContext({ model: this });
   }
 
-  /** Stops every reply in progress. */
-  dispose(): void {
-    if (this.isDisposed) {
-      return;
-    }
-    this._conversations.forEach(conversation => conversation.stop());
-    super.dispose();
-    Signal.clearData(this);
+  /** The tutor, shown as writing while a reply streams. */
+  protected get writer(): IUser {
+    return this._tutor;
   }
 
-  private _conversation(notebook: string | null): Conversation {
-    let conversation = this._conversations.get(notebook ?? '');
-    if (!conversation) {
-      conversation = new Conversation(notebook);
-      this._conversations.set(notebook ?? '', conversation);
-    }
-    return conversation;
-  }
-
-  private _activate(notebook: string | null): void {
-    if (notebook === this._current.notebook) {
-      return;
-    }
-    this._showNone();
-    const conversation = this._conversation(notebook);
-    this._current = conversation;
-    if (conversation.messages.length) {
-      this.messagesInserted(0, conversation.messages);
-    }
-    if (notebook !== null && conversation.restored === null) {
-      conversation.restored = this._restore(conversation, notebook);
-    }
-    this._syncWriters();
-    this._notebookChanged.emit(notebook);
-  }
-
-  /** Removes every shown message (the conversation keeps its own list). */
-  private _showNone(): void {
-    // Mark them read while they still exist: the base class looks them up.
-    this.unreadMessages = [];
-    this.messagesDeleted(0, this.messages.length);
-  }
-
-  private async _restore(
+  /** Reads the conversation about a notebook back from the server. */
+  protected async restore(
     conversation: Conversation,
     notebook: string
   ): Promise<void> {
     const generation = conversation.generation;
-    const contents = await readHistory(this._telemetry, notebook, {
+    let contents = await readHistory(this._telemetry, notebook, {
       user: this._user,
       tutor: this._tutor,
       trans: this._trans
     });
+    const rules = contents.length ? await this._rules(notebook) : null;
+    if (rules) {
+      contents = reviewHistory(contents, rules, this._trans);
+    }
     if (conversation.generation !== generation || !contents.length) {
       return;
     }
-    conversation.messages = [...contents, ...conversation.messages];
-    if (conversation === this._current) {
-      this.messagesInserted(0, contents);
-    }
+    this.prepend(conversation, contents);
   }
 
   private async _reply(
     conversation: Conversation,
     notebook: string,
-    model: string
+    model: string,
+    request: ITutorRequest
   ): Promise<void> {
     const handle = new ReplyHandle();
     const turns = turnsOf(conversation.messages);
     const info = { text: '', status: 'streaming' as ReplyStatus, model };
-    this._add(
+    this.add(
       conversation,
       replyMessage(info, this._tutor, this._trans, undefined, handle.id)
     );
     conversation.reply = handle;
-    this._syncWriters();
+    this.syncWriters();
     const outcome = await streamReply({
       client: this._client,
       buildMessages: this._buildMessages,
       notebook,
       model,
       turns,
+      request,
       handle,
       onText: text => this._update(conversation, handle.id, { ...info, text })
     });
-    const { text, status, error } = outcome;
+    const { status, error } = outcome;
+    const text = await this._review(notebook, outcome.text);
     const reason = error ? describeTutorError(error, this._trans) : null;
     this._update(conversation, handle.id, {
       text,
@@ -254,14 +200,30 @@ export class TutorChatModel extends AbstractChatModel {
     if (conversation.reply === handle) {
       conversation.reply = null;
     }
-    this._syncWriters();
+    this.syncWriters();
     this._replyFinished.emit({ notebook, status, error });
   }
 
-  private _add(conversation: Conversation, content: IMessageContent): void {
-    conversation.messages.push(content);
-    if (conversation === this._current) {
-      this.messageAdded(content);
+  /** The reply as the student may see it; a trimmed one is recorded as such. */
+  private async _review(notebook: string, text: string): Promise<string> {
+    const rules = text ? await this._rules(notebook) : null;
+    if (!rules) {
+      return text;
+    }
+    const check = reviewReply(text, rules, this._trans);
+    if (check.trimmed) {
+      const data = replyTrimmedEventData(check, rules.maxCodeLines);
+      this._telemetry.publish(TUTOR_REPLY_TRIMMED_EVENT, data, { notebook });
+    }
+    return check.text;
+  }
+
+  private async _rules(notebook: string): Promise<ReplyRules | null> {
+    try {
+      return (await this._replyRules?.(notebook)) ?? null;
+    } catch (reason) {
+      console.warn('jelai: replies not checked, no rules.', reason);
+      return null;
     }
   }
 
@@ -271,31 +233,20 @@ export class TutorChatModel extends AbstractChatModel {
     id: string,
     info: Omit<ITutorMessageInfo, 'role'>
   ): void {
-    const patch = {
+    this.patch(conversation, id, {
       body: replyBody(info, this._trans),
       metadata: { jelai: { ...info, role: 'assistant' as const } }
-    };
-    if (conversation.patch(id, patch) && conversation === this._current) {
-      this.messages.find(message => message.id === id)?.update(patch);
-    }
-  }
-
-  private _syncWriters(): void {
-    const reply = this._current.reply;
-    const writers = reply ? [{ user: this._tutor, messageID: reply.id }] : [];
-    this.updateWriters(writers);
+    });
   }
 
   private _client: ITutorClient;
   private _telemetry: TutorChatModel.ITelemetryLike;
   private _buildMessages: BuildMessages;
+  private _replyRules: ReplyRulesSource | null;
   private _trans: TranslationBundle;
   private _tutor: IUser;
   private _user: IUser;
   private _modelName: string | null;
-  private _conversations = new Map<string, Conversation>();
-  private _current: Conversation;
-  private _notebookChanged = new Signal<this, string | null>(this);
   private _modelNameChanged = new Signal<this, string | null>(this);
   private _replyFinished = new Signal<this, TutorChatModel.IReplyResult>(this);
 }
@@ -316,6 +267,8 @@ export namespace TutorChatModel {
     telemetry: ITelemetryLike;
     /** Builds the messages sent to the model; the tutor prompt by default. */
     buildMessages?: BuildMessages;
+    /** The rules finished replies are checked against; none by default. */
+    replyRules?: ReplyRulesSource;
     translator?: ITranslator | null;
     /** The student; a generic "You" by default. */
     user?: IUser;
@@ -327,15 +280,5 @@ export namespace TutorChatModel {
     notebook: string;
     status: ReplyStatus;
     error: TutorError | null;
-  }
-}
-
-namespace Private {
-  /** The chat context of the input: the student is the only user. */
-  export class ChatContext extends AbstractChatContext {
-    get users(): IUser[] {
-      const user = this._model.user;
-      return user ? [user] : [];
-    }
   }
 }

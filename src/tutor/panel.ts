@@ -10,6 +10,7 @@ import {
 import { deleteIcon, LabIcon, refreshIcon } from '@jupyterlab/ui-components';
 import { Message } from '@lumino/messaging';
 import { Panel, Widget } from '@lumino/widgets';
+import type { TutorContextView } from './context-view';
 import { TutorChatModel } from './model';
 import { TutorStatus } from './status';
 import { createStopButton } from './stop-button';
@@ -40,6 +41,14 @@ export class TutorPanel extends Panel {
     const header = new Widget({ node: this._header.node });
     header.addClass('jp-jelai-Tutor-header');
     this.addWidget(header);
+    const contextView = options.contextView;
+    if (contextView) {
+      this._header.controls.insertBefore(
+        contextView.toggleNode,
+        this._header.refresh
+      );
+      this.addWidget(contextView);
+    }
 
     const toolbar = InputToolbarRegistry.defaultToolbarRegistry();
     toolbar.addItem('stop', {
@@ -169,12 +178,15 @@ export namespace TutorPanel {
     translator?: ITranslator | null;
     /** Called with the model the student picked, e.g. to save it. */
     onModelPicked?: (name: string) => void;
+    /** The "what the tutor sees" view, its toggle put in the toolbar. */
+    contextView?: TutorContextView | null;
   }
 }
 
 namespace Private {
   export interface IHeader {
     node: HTMLElement;
+    controls: HTMLElement;
     notebook: HTMLElement;
     picker: HTMLSelectElement;
     status: HTMLElement;
@@ -210,7 +222,7 @@ namespace Private {
     controls.append(picker, refresh, clear);
 
     node.append(about, controls, status);
-    return { node, notebook, picker, status, refresh, clear };
+    return { node, controls, notebook, picker, status, refresh, clear };
   }
 
   export function welcome(trans: TranslationBundle): string {

@@ -1,5 +1,6 @@
 import { PathExt } from '@jupyterlab/coreutils';
 import type { Message } from 'ollama/browser';
+import type { HintLevel } from '../context';
 
 /**
  * One turn of a tutor conversation, as the student saw it.
@@ -13,9 +14,19 @@ export interface ITutorTurn {
  * What a prompt builder gets: the notebook and the conversation so far,
  * ending with the student's new question.
  */
-export interface IPromptInput {
+export interface IPromptInput extends ITutorRequest {
   notebook: string;
   turns: ITutorTurn[];
+}
+
+/**
+ * What a question is about beyond its words, set by the tutor's commands.
+ */
+export interface ITutorRequest {
+  /** The cell the question is about; the notebook's active cell when absent. */
+  cellId?: string;
+  /** Set when the question asks for a hint, at this level (1 to 3). */
+  hint?: { level: HintLevel };
 }
 
 /**

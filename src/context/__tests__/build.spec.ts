@@ -45,6 +45,30 @@ describe('buildContext', () => {
     expect(userMessage(result).endsWith('[End of context]\n\nwhy?')).toBe(true);
   });
 
+  it('can send the question apart, exactly as asked, after the context', () => {
+    const together = buildContext(basketInput());
+    const apart = buildContext(basketInput({ questionApart: true }));
+    expect(apart.messages.map(m => m.role)).toEqual([
+      ...together.messages.map(m => m.role),
+      'user'
+    ]);
+    expect(apart.messages[apart.messages.length - 1].content).toBe('why?');
+    const context = apart.messages[apart.messages.length - 2].content;
+    expect(context.endsWith('[End of context]')).toBe(true);
+    expect(userMessage(together)).toBe(`${context}\n\nwhy?`);
+    expect(apart.estimatedTokens).toBeGreaterThan(together.estimatedTokens);
+  });
+
+  it('never cuts a question sent apart, even over budget', () => {
+    const question = `why does this fail?\n${'x = 1\n'.repeat(3000)}the end`;
+    const result = buildContext(
+      basketInput({ question, budgetTokens: 1500, questionApart: true })
+    );
+    expect(result.messages[result.messages.length - 1].content).toBe(question);
+    expect(result.trimSteps).not.toContain('question:clip');
+    expect(result.overBudget).toBe(true);
+  });
+
   it('shows the error, the cell and what the student did just before', () => {
     const user = userMessage(buildContext(basketInput()));
     expect(user).toContain('## Active cell: cell 4 (code, ran as [2])');
