@@ -1,0 +1,225 @@
+import { IDisposable } from '@lumino/disposable';
+import { ISignal, Signal } from '@lumino/signaling';
+import {
+  buildContext,
+  IContextResult,
+  INotebookSnapshot,
+  IPedagogy,
+  ITutorInstructions,
+  mergePedagogy
+} from '../context';
+import { IEvent, ITelemetry } from '../tokens';
+import { EventLogs } from './event-logs';
+import { BuildMessages, IPromptInput, ITutorTurn } from './prompt';
+import { ReplyRules } from './review';
+
+/**
+ * Gathers what the tutor sees when the student asks: the notebook as it is,
+ * its events (the stored log read once, then the live stream) and the
+ * instructor's pedagogy, built into the messages sent to the model.
+ */
+export class TutorContextProvider implements IDisposable {
+  constructor(options: TutorContextProvider.IOptions) {
+    this._telemetry = options.telemetry;
+    this._notebooks = options.notebooks;
+    this._instructions = options.instructions;
+    this._now = options.now ?? (() => new Date());
+    this._ttl = options.instructionsTtlMs ?? 30_000;
+    this._logs = new EventLogs({
+      query: query => this._telemetry.query(query),
+      maxEvents: options.maxEvents
+    });
+    this._timeZone = options.timeZone;
+    this._telemetry.eventPublished.connect(this._onEvent, this);
+  }
+
+  /** Emitted after the messages for a question were built. */
+  get contextBuilt(): ISignal<this, TutorContextProvider.IBuilt> {
+    return this._contextBuilt;
+  }
+
+  /** Whether the provider stopped following the live stream. */
+  get isDisposed(): boolean {
+    return this._isDisposed;
+  }
+
+  /** Builds the messages for the tutor chat model (its `buildMessages` seam). */
+  readonly buildMessages: BuildMessages = async input =>
+    (await this.build(input)).messages;
+
+  /** The rules replies about a notebook are checked against. */
+  readonly replyRules = async (notebook: string): Promise<ReplyRules> => {
+    const { mode, maxCodeLines } = await this.pedagogy(notebook);
+    return { mode, maxCodeLines };
+  };
+
+  /**
+   * A notebook's events, oldest first, each id once: the stored log (read
+   * once, the newest `maxEvents`) followed by what was published since.
+   */
+  events(notebook: string): Promise<IEvent[]> {
+    return this._logs.events(notebook);
+  }
+
+  /** Adds an event this page knows of but the telemetry did not publish. */
+  remember(event: IEvent): void {
+    this._logs.add(event);
+  }
+
+  /** The pedagogy for a notebook: course and assignment (cached briefly) and its metadata. */
+  async pedagogy(notebook: string): Promise<IPedagogy> {
+    const instructions = await this._readInstructions(notebook);
+    return mergePedagogy({
+      ...instructions,
+      notebook: this._notebooks(notebook)?.metadata
+    });
+  }
+
+  /** Builds the messages for a question, the last turn of `input`, and keeps the result. */
+  async build(input: IPromptInput): Promise<IContextResult> {
+    const turns = input.turns;
+    const last = turns[turns.length - 1];
+    const question = last?.role === 'user' ? last.content : '';
+    const result = await this._build(input, turns.slice(0, -1), question);
+    this._last.set(input.notebook, result);
+    this._contextBuilt.emit({ notebook: input.notebook, result });
+    return result;
+  }
+
+  /** What would be sent now with `question` after `conversation`; not kept. */
+  preview(
+    notebook: string,
+    conversation: ITutorTurn[],
+    question: string
+  ): Promise<IContextResult> {
+    return this._build({ notebook, turns: [] }, conversation, question);
+  }
+
+  /** The result built for the last question about a notebook, if any. */
+  last(notebook: string): IContextResult | null {
+    return this._last.get(notebook) ?? null;
+  }
+
+  /** Stops following the live stream. */
+  dispose(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    this._isDisposed = true;
+    this._telemetry.eventPublished.disconnect(this._onEvent, this);
+    Signal.clearData(this);
+  }
+
+  private async _build(
+    input: IPromptInput,
+    conversation: ITutorTurn[],
+    question: string
+  ): Promise<IContextResult> {
+    const [events, pedagogy] = await Promise.all([
+      this.events(input.notebook),
+      this.pedagogy(input.notebook)
+    ]);
+    // Read the notebook after waiting, so it is as the student left it.
+    const state = this._notebooks(input.notebook);
+    return buildContext({
+      notebook: state?.notebook ?? {
+        path: input.notebook,
+        kernelName: null,
+        cells: []
+      },
+      activeCellId: input.cellId ?? state?.activeCellId ?? null,
+      events,
+      conversation,
+      question,
+      now: this._now(),
+      pedagogy,
+      hint: input.hint ?? null,
+      timeZone: this._timeZone,
+      questionApart: true
+    });
+  }
+
+  private async _readInstructions(
+    notebook: string
+  ): Promise<Partial<ITutorInstructions>> {
+    const cached = this._cache.get(notebook);
+    if (cached && this._now().getTime() - cached.at < this._ttl) {
+      return cached.instructions;
+    }
+    const instructions = this._instructions(notebook);
+    this._cache.set(notebook, { at: this._now().getTime(), instructions });
+    try {
+      return await instructions;
+    } catch (reason) {
+      // Without them the default tutor applies; ask again next time.
+      this._cache.delete(notebook);
+      console.warn('jelai: tutor instructions not read.', reason);
+      return {};
+    }
+  }
+
+  private _onEvent(_: unknown, event: IEvent): void {
+    this._logs.add(event);
+  }
+
+  private _telemetry: TutorContextProvider.ITelemetryLike;
+  private _notebooks: TutorContextProvider.NotebookSource;
+  private _instructions: (notebook: string) => Promise<ITutorInstructions>;
+  private _now: () => Date;
+  private _ttl: number;
+  private _timeZone: string | undefined;
+  private _logs: EventLogs;
+  private _cache = new Map<string, Private.ICachedInstructions>();
+  private _last = new Map<string, IContextResult>();
+  private _contextBuilt = new Signal<this, TutorContextProvider.IBuilt>(this);
+  private _isDisposed = false;
+}
+
+/**
+ * Options and types of the context provider.
+ */
+export namespace TutorContextProvider {
+  /** What the provider needs from the telemetry service. */
+  export type ITelemetryLike = Pick<ITelemetry, 'eventPublished' | 'query'>;
+
+  /** An open notebook as the context builder reads it. */
+  export interface INotebookState {
+    notebook: INotebookSnapshot;
+    activeCellId: string | null;
+    /** The notebook's `metadata.jelai`, unchecked. */
+    metadata: unknown;
+  }
+
+  /** Finds the open notebook at a path, as it is now; null when it is not open. */
+  export type NotebookSource = (path: string) => INotebookState | null;
+
+  /** Options of the context provider. */
+  export interface IOptions {
+    telemetry: ITelemetryLike;
+    notebooks: NotebookSource;
+    /** Reads the course and assignment layers for a notebook. */
+    instructions: (notebook: string) => Promise<ITutorInstructions>;
+    /** The clock; `new Date()` by default. */
+    now?: () => Date;
+    /** How long instructions are reused, in ms (default 30 s). */
+    instructionsTtlMs?: number;
+    /** Most stored events read, and most live events kept, per notebook (default 2000). */
+    maxEvents?: number;
+    /** IANA time zone of the clock times in the context; the browser's by default. */
+    timeZone?: string;
+  }
+
+  /** Messages built for a question. */
+  export interface IBuilt {
+    notebook: string;
+    result: IContextResult;
+  }
+}
+
+namespace Private {
+  /** Instructions read for a notebook, and when. */
+  export interface ICachedInstructions {
+    at: number;
+    instructions: Promise<ITutorInstructions>;
+  }
+}
