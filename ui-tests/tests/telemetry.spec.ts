@@ -73,6 +73,10 @@ test.describe('telemetry', () => {
         'clipboard.copy': 1,
         'clipboard.paste': 1
       });
+    // The last edits go out once typing has paused.
+    await expect
+      .poll(async () => (await storedEvents(page, path, ['cell.edit'])).length)
+      .toBeGreaterThanOrEqual(3);
     const events = await storedEvents(page, path);
 
     // A new notebook opens as Untitled.ipynb and is then renamed.

@@ -61,6 +61,7 @@ class FakePanel {
   context = {
     path: 'week1/lab.ipynb',
     saveState: new Signal<unknown, string>(this),
+    pathChanged: new Signal<unknown, string>(this),
     ready: this.ready.promise
   };
   sessionContext = {
@@ -188,6 +189,15 @@ describe('notebook producers', () => {
       panel.sessionContext.statusChanged.emit('idle');
       producer.interrupted();
       expect(types().slice(2)).toEqual(['kernel.restart', 'kernel.interrupt']);
+    });
+
+    it('links a renamed notebook to its old path', () => {
+      panel.context.path = 'week1/final.ipynb';
+      panel.context.pathChanged.emit('week1/final.ipynb');
+      const renamed = events[events.length - 1];
+      expect(renamed.type).toBe('notebook.rename');
+      expect(renamed.notebook).toBe('week1/final.ipynb');
+      expect(renamed.data).toEqual({ from: 'week1/lab.ipynb' });
     });
 
     it('reports saves once they completed', () => {
