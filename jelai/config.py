@@ -64,8 +64,11 @@ class Jelai(Configurable):
     ).tag(config=True)
     idle_seconds = Float(
         300.0,
-        min=1.0,
-        help="Gaps between a student's events longer than this do not count as active time.",
+        min=60.0,
+        help=(
+            "Gaps between a student's events longer than this (seconds, at least "
+            "60) do not count as active time."
+        ),
     ).tag(config=True)
 
 

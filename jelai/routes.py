@@ -8,6 +8,7 @@ from jupyter_server.utils import url_path_join
 from tornado.web import Application
 
 from .handlers import ConfigHandler, EventsHandler
+from .insight_handlers import AnalyticsHandler, ClassAnalyticsHandler, ExportHandler
 from .proxy_handler import OllamaProxyHandler
 from .tutor_handlers import TutorInstructionsHandler
 
@@ -28,5 +29,8 @@ def setup_routes(web_app: Application, context: JelaiContext) -> None:
             (route("events"), EventsHandler),
             (route("ollama", "api", r"(.+)"), OllamaProxyHandler),
             (route("tutor", "instructions"), TutorInstructionsHandler),
+            (route("analytics"), AnalyticsHandler),
+            (route("analytics", "class"), ClassAnalyticsHandler),
+            (route("export"), ExportHandler),
         ],
     )

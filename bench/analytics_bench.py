@@ -1,0 +1,197 @@
+"""How long the class summary takes, as a ratio to a scan of the same rows.
+
+Builds a class folder like the one an instructor's server reads
+(`<dir>/<student>/events.sqlite3`, each made by `EventStore` so it has the
+store's real schema and indexes), then times `analytics.summarise` over it
+beside a reference measured in the same run: `SELECT count(*), max(time)`
+over every store, a plain scan of each store's (user, time) index.
+
+    python bench/analytics_bench.py                      # 200 students x 20,000 events
+    python bench/analytics_bench.py --students 20 --events 5000
+    python bench/analytics_bench.py --dir /tmp/class --keep   # build once, reuse
+
+Target (issue 5): a class of 200 students with 20,000 events each in under 2 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import random
+import shutil
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from jelai import analytics  # noqa: E402
+from jelai.classdata import STORE_FILE, class_sources, open_readonly  # noqa: E402
+from jelai.store import EventStore  # noqa: E402
+
+START = 1_709_280_000.0  # 2024-03-01, the first day of the course
+TYPES = (
+    ("cell.execute", 30),
+    ("cell.edit", 30),
+    ("cell.activate", 14),
+    ("notebook.scroll", 10),
+    ("notebook.visible", 4),
+    ("notebook.hidden", 4),
+    ("clipboard.paste", 3),
+    ("chat.exchange", 3),
+    ("tutor.hint", 2),
+)
+SOURCE = "import pandas as pd\ndf = pd.read_csv('grades.csv')\ndf.groupby('group').mean()\n"
+TRACEBACK = [
+    "\u001b[0;31m---------------------------------------------------------------------------",
+    "\u001b[0;31mKeyError\u001b[0m                     Traceback (most recent call last)",
+    "Cell \u001b[0;32mIn[7], line 3\u001b[0m\n----> 3 df['grade']",
+] * 3
+
+
+def data_for(kind: str, rng: random.Random, count: int) -> dict:
+    if kind == "cell.execute":
+        if rng.random() < 0.25:
+            name = rng.choice(("KeyError", "NameError", "TypeError", "ValueError"))
+            error = {"name": name, "value": "'grade'", "traceback": TRACEBACK}
+            return {"source": SOURCE, "success": False, "execution_count": count, "error": error}
+        outputs = [{"output_type": "stream", "text": "group\nA    71.5\nB    64.0\n"}]
+        return {"source": SOURCE, "success": True, "execution_count": count, "outputs": outputs}
+    if kind == "cell.edit":
+        return {"source": SOURCE, "length": len(SOURCE), "delta": rng.randint(-5, 20)}
+    if kind == "chat.exchange":
+        messages = [
+            {"role": "system", "content": "You are a patient tutor. " * 80},
+            {"role": "user", "content": "Why do I get a KeyError here?"},
+        ]
+        reply = "Look at the column names of df: which one did you mean? " * 6
+        return {"model": "llama3.1:8b", "messages": messages, "reply": reply, "status": "finished"}
+    if kind == "tutor.hint":
+        return {"level": rng.randint(1, 3)}
+    if kind == "notebook.scroll":
+        return {"first_visible": 3, "last_visible": 12}
+    return {}
+
+
+def build_student(args: tuple[Path, int, int]) -> None:
+    """One student's store: `events` events over ten weeks of sessions."""
+    root, index, events = args
+    user = f"student{index:03d}"
+    rng = random.Random(index)
+    path = root / user / STORE_FILE
+    EventStore(path).close()
+    store = EventStore(path)
+    store.query(user=user, notebook=None, limit=1)  # creates the schema and indexes
+    store.close()
+    names = [kind for kind, _ in TYPES]
+    weights = [weight for _, weight in TYPES]
+    rows = []
+    moment = START + rng.uniform(0, 3600)
+    notebook = "labs/lab01.ipynb"
+    for n in range(events):
+        if rng.random() < 0.004:  # a new session, hours or days later, maybe another lab
+            moment += rng.uniform(3 * 3600, 3 * 86400)
+            notebook = f"labs/lab{rng.randint(1, 20):02d}.ipynb"
+        elif rng.random() < 0.03:  # away for a while
+            moment += rng.uniform(300, 1800)
+        moment += rng.expovariate(1 / 8)
+        kind = rng.choices(names, weights)[0]
+        cell = f"cell-{rng.randint(1, 40)}"
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(moment))
+        stamp += f".{int(moment % 1 * 1000):03d}Z"
+        event = {
+            "schema_version": 1,
+            "id": f"{index:04d}-{n:08d}-bench",
+            "time": stamp,
+            "session": f"page-{index}",
+            "notebook": notebook,
+            "kernel": {"id": f"k-{index}", "name": "python3"},
+            "type": kind,
+            "cell": {"id": cell, "index": 1, "type": "code"},
+            "data": data_for(kind, rng, n),
+            "user": user,
+            "received": stamp,
+        }
+        text = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+        rows.append((event["id"], user, event["session"], notebook, kind, stamp, cell, stamp, text))
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA synchronous=OFF")  # a benchmark's data: speed over durability
+    conn.execute("BEGIN")
+    conn.executemany(
+        "INSERT INTO events (id, user, session, notebook, type, time, cell_id, received, event)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+    conn.execute("COMMIT")
+    conn.close()
+
+
+def build(root: Path, students: int, events: int) -> None:
+    jobs = [(root, index, events) for index in range(students)]
+    with multiprocessing.Pool() as pool:
+        for done, _ in enumerate(pool.imap_unordered(build_student, jobs), 1):
+            print(f"\rbuilding: {done}/{students} students", end="", flush=True)
+    print()
+
+
+def reference(sources: list) -> int:
+    total = 0
+    for source in sources:
+        conn = open_readonly(source.path)
+        total += conn.execute("SELECT count(*), max(time) FROM events").fetchone()[0]
+        conn.close()
+    return total
+
+
+def best_of(runs: int, work) -> tuple[float, float, object]:
+    """Best wall time, the CPU time of that run, and the result."""
+    best, cpu, result = float("inf"), 0.0, None
+    for _ in range(runs):
+        began, began_cpu = time.perf_counter(), time.process_time()
+        result = work()
+        took = time.perf_counter() - began
+        if took < best:
+            best, cpu = took, time.process_time() - began_cpu
+    return best, cpu, result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--students", type=int, default=200)
+    parser.add_argument("--events", type=int, default=20_000, help="events per student")
+    parser.add_argument("--dir", type=Path, help="class folder to build in (or reuse)")
+    parser.add_argument("--keep", action="store_true", help="keep the class folder")
+    parser.add_argument("--runs", type=int, default=3, help="best of this many runs")
+    args = parser.parse_args()
+    made = args.dir is None
+    root = Path(tempfile.mkdtemp(prefix="jelai-bench-")) if made else args.dir
+    try:
+        if len(list(root.glob(f"*/{STORE_FILE}"))) != args.students:
+            began = time.perf_counter()
+            build(root, args.students, args.events)
+            print(f"built {args.students} stores in {time.perf_counter() - began:.1f} s")
+        sources = class_sources(root)
+        scan, scan_cpu, rows = best_of(args.runs, lambda: reference(sources))
+        took, took_cpu, summary = best_of(args.runs, lambda: analytics.summarise(sources))
+        stuck = sum(1 for student in summary["students"] if student["stuck"])
+        print(f"{len(sources)} students, {rows:,} events; {stuck} stuck now")
+        # CPU time is printed too: on a shared machine it varies less than wall time.
+        print(
+            f"reference, count(*) and max(time) of every store: {scan:.3f} s (CPU {scan_cpu:.3f} s)"
+        )
+        print(
+            f"class summary:                                    {took:.3f} s (CPU {took_cpu:.3f} s)"
+        )
+        print(f"ratio summary / reference: {took / scan:.1f}x  (target: summary under 2 s)")
+    finally:
+        if made and not args.keep:
+            shutil.rmtree(root)
+        elif made:
+            print(f"kept {root}")
+
+
+if __name__ == "__main__":
+    main()

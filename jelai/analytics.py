@@ -1,0 +1,139 @@
+"""Insight for instructors: per student and notebook, and the series the plots draw.
+
+    summary = summarise(class_sources(Path("/srv/jelai-class")))
+    summary = summarise([own_source(store.path, "ana")], options=Options(idle_seconds=600))
+
+What each metric means, and the stuck rule, are in `analytics_rules` and
+docs/analytics.md; how a store is read in `analytics_store`. Stores are read
+one per worker thread (SQLite releases the GIL while it works). Nothing here
+knows about tornado.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections import Counter
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from .analytics_rules import Options, Stats, Stuck, find_stuck, iso
+from .analytics_store import Partial, read_store
+from .classdata import Source
+from .events import utc_time
+
+__all__ = ["Options", "Stuck", "find_stuck", "summarise"]
+
+
+def summarise(
+    sources: Sequence[Source],
+    *,
+    notebook: str | None = None,
+    options: Options | None = None,
+    workers: int | None = None,
+) -> dict[str, Any]:
+    """One entry per student (totals, then per notebook) and the plots' series.
+
+    A store that cannot be read is named in `unreadable` rather than failing
+    the whole class.
+    """
+    options = options or Options()
+    workers = workers or min(4, os.cpu_count() or 1, max(len(sources), 1))
+    unreadable: list[str] = []
+
+    def read(source: Source) -> Partial | None:
+        try:
+            return read_store(source, notebook, options)
+        except sqlite3.Error:
+            unreadable.append(source.owner or str(source.path))
+            return None
+
+    if workers > 1:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            results = list(pool.map(read, sources))
+    else:
+        results = [read(source) for source in sources]
+    partials = [partial for partial in results if partial is not None]
+    return _assemble(partials, options, sorted(unreadable))
+
+
+def _assemble(partials: list[Partial], options: Options, unreadable: list[str]) -> dict[str, Any]:
+    totals: dict[str, Stats] = {}
+    notebooks: dict[str, list[dict[str, Any]]] = {}
+    stuck: dict[str, list[dict[str, Any]]] = {}
+    cells: dict[tuple[str | None, str | None], list[Any]] = {}
+    asking: dict[str | None, list[Any]] = {}
+    activity: Counter[int] = Counter()
+    active_users: dict[int, set[str]] = {}
+    for partial in partials:
+        for (user, book), stats in sorted(partial.stats.items(), key=_by_names):
+            totals.setdefault(user, Stats(user=user, notebook=None)).add(stats)
+            row = stats.to_json(options.top_errors)
+            row["stuck"] = _stuck_json(stats.stuck)
+            notebooks.setdefault(user, []).append(row)
+            if stats.stuck is not None:
+                stuck.setdefault(user, []).append({"notebook": book, **row["stuck"]})
+            if stats.questions or stats.hints:
+                ask = asking.setdefault(book, [0, 0, set()])
+                ask[0] += stats.questions
+                ask[1] += stats.hints
+                ask[2].add(user)
+        for key, (runs, fails, users) in partial.cells.items():
+            entry = cells.setdefault(key, [0, 0, set()])
+            entry[0] += runs
+            entry[1] += fails
+            entry[2] |= users
+        activity.update(partial.activity)
+        for start, users in partial.active_users.items():
+            active_users.setdefault(start, set()).update(users)
+    students = [
+        {
+            **totals[user].to_json(options.top_errors),
+            "stuck": stuck.get(user, []),
+            "notebooks": notebooks[user],
+        }
+        for user in sorted(totals)
+    ]
+    return {
+        "generated": utc_time(),
+        "options": {
+            "idle_seconds": options.idle_seconds,
+            "bucket_seconds": options.bucket_seconds,
+            "stuck_failures": options.stuck_failures,
+            "stuck_span_seconds": options.stuck_span_seconds,
+            "stuck_recent_seconds": options.stuck_recent_seconds,
+        },
+        "students": students,
+        "series": {
+            "activity": [
+                {"start": iso(start), "events": count, "students": len(active_users[start])}
+                for start, count in sorted(activity.items())
+            ],
+            "errors_by_cell": [
+                {
+                    "notebook": book,
+                    "cell_id": cell,
+                    "executions": runs,
+                    "failures": fails,
+                    "students": len(users),
+                }
+                for (book, cell), (runs, fails, users) in sorted(cells.items(), key=_by_names)
+            ],
+            "questions_by_notebook": [
+                {"notebook": book, "questions": q, "hints": h, "students": len(users)}
+                for book, (q, h, users) in sorted(asking.items(), key=lambda kv: kv[0] or "")
+            ],
+        },
+        "unreadable": unreadable,
+    }
+
+
+def _by_names(item: tuple[tuple[str | None, str | None], Any]) -> tuple[str, str]:
+    return item[0][0] or "", item[0][1] or ""
+
+
+def _stuck_json(stuck: Stuck | None) -> dict[str, Any] | None:
+    if stuck is None:
+        return None
+    return {"cell_id": stuck.cell_id, "since": stuck.since, "failures": stuck.failures}

@@ -1,0 +1,122 @@
+"""Whose events a request may read, and where they are.
+
+One event store per student: each student's server writes
+`<data_dir>/events.sqlite3`, and `c.Jelai.data_dir = "/srv/jelai/{username}"`
+gives every student a folder of their own. An instructor's server is given the
+parent folder, mounted read-only, as `c.Jelai.class_data_dir`; the class view
+reads each `*/events.sqlite3` under it and names each student after their
+folder, never after what the rows say (a student controls the server that
+writes their store, so the folder is the only identity nobody else can forge).
+
+Nothing here knows about tornado.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sqlite3
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, unquote
+
+STORE_FILE = "events.sqlite3"
+
+
+@dataclass(frozen=True)
+class Source:
+    """One store to read: all of its rows (a class folder) or one user's rows."""
+
+    path: Path
+    # Who the rows belong to. For a class folder this is the folder's name and
+    # every row is counted as theirs, whatever its `user` column says; None
+    # keeps each row's own `user` (a researcher's copy of one server's store).
+    owner: str | None
+    # Read only the rows of this user (the server's own store), or all rows.
+    user: str | None = None
+
+
+def server_user() -> str:
+    """Whom this server runs for: the JupyterHub user, else the operating-system account."""
+    return os.environ.get("JUPYTERHUB_USER") or getpass.getuser()
+
+
+def user_dir_name(user: str) -> str:
+    """`user` as one folder name: `/` and other unsafe characters %-escaped."""
+    if not user:
+        raise ValueError("a user name is needed to name the folder")
+    name = quote(user, safe="@+=,")
+    # "." and ".." are names the file system gives a meaning of its own.
+    return name.replace(".", "%2E") if set(name) == {"."} else name
+
+
+def dir_user_name(folder: str) -> str:
+    """The user a class folder belongs to (the reverse of `user_dir_name`)."""
+    return unquote(folder)
+
+
+def own_source(store_path: Path, user: str) -> Source:
+    """The current user's rows in this server's own store."""
+    return Source(path=Path(store_path), owner=user, user=user)
+
+
+def class_sources(class_dir: Path, exclude: Iterable[str] = ()) -> list[Source]:
+    """Each student's store under the class folder, sorted by user name.
+
+    Raises FileNotFoundError if the folder is missing: a mistyped path must
+    not look like an empty class.
+    """
+    root = Path(class_dir)
+    if not root.is_dir():
+        raise FileNotFoundError(f"the class data folder {root} does not exist")
+    skip = set(exclude)
+    sources = []
+    for store in root.glob(f"*/{STORE_FILE}"):
+        user = dir_user_name(store.parent.name)
+        if user not in skip and store.is_file():
+            sources.append(Source(path=store, owner=user))
+    return sorted(sources, key=lambda source: source.owner)
+
+
+def open_readonly(path: Path) -> sqlite3.Connection:
+    """A read-only connection to a store, also on a read-only mount.
+
+    SQLite reads a WAL database read-only only while its `-wal` and `-shm`
+    files exist (the student's server is running) or can be created. On a
+    read-only mount of a stopped server's store neither holds, and
+    `immutable=1` is then safe: with no `-wal` file, every row is in the
+    main file.
+    """
+    path = Path(path).absolute()
+    uri = path.as_uri() + "?mode=ro"
+    try:
+        conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        conn.execute("SELECT 1 FROM events LIMIT 1").fetchall()
+        return conn
+    except sqlite3.OperationalError:
+        if not path.is_file() or Path(f"{path}-wal").exists():
+            raise
+    conn = sqlite3.connect(uri + "&immutable=1", uri=True, check_same_thread=False)
+    conn.execute("SELECT 1 FROM events LIMIT 1").fetchall()
+    return conn
+
+
+def hub_groups(current_user: Any) -> set[str]:
+    """The JupyterHub groups of the request's user, if the hub said.
+
+    jupyterhub-singleuser puts the hub's user model on `current_user.hub_user`
+    (its `groups` come with the default identify scopes); older versions make
+    `current_user` the model itself.
+    """
+    model = getattr(current_user, "hub_user", current_user)
+    groups = model.get("groups") if isinstance(model, Mapping) else None
+    return {str(group) for group in groups} if isinstance(groups, (list, tuple, set)) else set()
+
+
+def is_instructor(
+    user: str, groups: Iterable[str], instructors: Iterable[str], instructor_groups: Iterable[str]
+) -> bool:
+    """Whether `user` may see the class: named in the config, or in an instructors' group."""
+    return user in set(instructors) or bool(set(groups) & set(instructor_groups))

@@ -1,0 +1,211 @@
+"""`/jelai/analytics`, `/jelai/analytics/class` and `/jelai/export`: who sees what.
+
+- Everyone sees their own data: their rows of this server's store.
+- Instructors (`c.Jelai.instructors`, or a JupyterHub group in
+  `c.Jelai.instructor_groups`) also see the class: every student's store
+  under `c.Jelai.class_data_dir`, and any one student's with `?user=`.
+- Anyone else asking for the class or another user's data gets 403, before
+  anything is read. The real boundary is the file system (see
+  `classdata.py` and the README): a student's server can reach only its own
+  store, whatever code the student runs in it.
+
+The work is done by `analytics.py` and `export.py`, off the IO loop.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Generator
+from typing import Any, TypeVar
+
+import tornado.web
+from tornado.ioloop import IOLoop
+from tornado.iostream import StreamClosedError
+
+from .analytics import Options, summarise
+from .base import JelaiError, JelaiHandler
+from .classdata import Source, class_sources, hub_groups, is_instructor, own_source
+from .events import utc_time
+from .export import (
+    Filters,
+    Pseudonymiser,
+    csv_columns,
+    csv_text,
+    csv_values,
+    iter_events,
+    jsonl_line,
+    load_key,
+    parse_bound,
+)
+
+T = TypeVar("T")
+EXPORT_CHUNK = 1000
+MAX_BUCKET_SECONDS = 7 * 86400
+
+
+class InsightHandler(JelaiHandler):
+    """What the three endpoints share: the instructor check and the stores to read."""
+
+    @property
+    def is_instructor(self) -> bool:
+        config = self.jelai.config
+        groups = hub_groups(self.current_user)
+        return is_instructor(self.user_name, groups, config.instructors, config.instructor_groups)
+
+    def class_stores(self, user: str | None = None) -> list[Source]:
+        """The class's stores (or one student's); 403 unless an instructor asks."""
+        if not self.is_instructor:
+            raise JelaiError(403, "Only instructors may see the class's data.")
+        config = self.jelai.config
+        if not config.class_data_dir:
+            raise JelaiError(404, "This server has no class data folder (c.Jelai.class_data_dir).")
+        try:
+            # Instructors' own folders (named, or the one asking) are not students'.
+            exclude = [*config.instructors, self.user_name]
+            sources = class_sources(config.class_data_dir, exclude=exclude)
+        except FileNotFoundError as error:
+            raise JelaiError(503, str(error)) from None
+        if user is None:
+            return sources
+        chosen = [source for source in sources if source.owner == user]
+        if not chosen:
+            raise JelaiError(404, f"No data of {user} in the class folder.", "user")
+        return chosen
+
+    def stores_for(self, user: str | None) -> list[Source]:
+        """The current user's own store, or (instructors only) another user's."""
+        if user is None or user == self.user_name:
+            return [own_source(self.jelai.store.path, self.user_name)]
+        if not self.is_instructor:
+            raise JelaiError(403, "You may only see your own data.", "user")
+        return self.class_stores(user)
+
+    async def off_loop(self, call: Callable[[], T]) -> T:
+        return await IOLoop.current().run_in_executor(None, call)
+
+    def analytics_options(self) -> Options:
+        raw = self.get_query_argument("bucket", "3600")
+        try:
+            bucket = int(raw)
+            if not 60 <= bucket <= MAX_BUCKET_SECONDS or bucket % 60:
+                raise ValueError
+        except ValueError:
+            raise JelaiError(
+                400,
+                f"bucket is seconds, a whole number of minutes up to {MAX_BUCKET_SECONDS}.",
+                "bucket",
+            ) from None
+        return Options(idle_seconds=self.jelai.config.idle_seconds, bucket_seconds=bucket)
+
+    async def summary(self, sources: list[Source]) -> None:
+        options = self.analytics_options()
+        notebook = self.get_query_argument("notebook", None) or None
+        result = await self.off_loop(lambda: summarise(sources, notebook=notebook, options=options))
+        self.finish(
+            json.dumps({"user": self.user_name, "instructor": self.is_instructor, **result})
+        )
+
+
+class AnalyticsHandler(InsightHandler):
+    """`GET /jelai/analytics`: the current user's summary (an instructor may add `?user=`)."""
+
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        try:
+            await self.summary(self.stores_for(self.get_query_argument("user", None)))
+        except JelaiError as error:
+            self.fail(error)
+
+
+class ClassAnalyticsHandler(InsightHandler):
+    """`GET /jelai/analytics/class`: every student of the class, for instructors only."""
+
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        try:
+            await self.summary(self.class_stores())
+        except JelaiError as error:
+            self.fail(error)
+
+
+class ExportHandler(InsightHandler):
+    """`GET /jelai/export`: events as a JSONL or CSV download.
+
+    Students get their own events; instructors the class's (or `?user=`'s).
+    `pseudonymise=1` replaces user names with the keyed pseudonyms of
+    `jelai export`, the key kept in this server's data folder.
+    """
+
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        try:
+            kind, filters, sources, pseudonymiser = self._request()
+        except JelaiError as error:
+            self.fail(error)
+            return
+        stamp = utc_time()[:10]
+        self.set_header(
+            "Content-Type",
+            "application/x-ndjson; charset=utf-8" if kind == "jsonl" else "text/csv; charset=utf-8",
+        )
+        self.set_header(
+            "Content-Disposition", f'attachment; filename="jelai-events-{stamp}.{kind}"'
+        )
+        self.set_header("Cache-Control", "no-store")
+        self.set_header("X-Accel-Buffering", "no")
+        events = iter_events(sources, filters)
+        try:
+            if kind == "csv":
+                self.write(csv_text([csv_columns()]))
+            while True:
+                chunk = await self.off_loop(lambda: _chunk(events, kind, pseudonymiser))
+                if not chunk:
+                    break
+                self.write(chunk)
+                await self.flush()
+        except StreamClosedError:
+            return  # the browser went away: stop reading
+        finally:
+            events.close()
+        self.finish()
+
+    def _request(self) -> tuple[str, Filters, list[Source], Pseudonymiser | None]:
+        kind = self.get_query_argument("format", "jsonl")
+        if kind not in ("jsonl", "csv"):
+            raise JelaiError(400, "format is jsonl or csv.", "format")
+        bounds: dict[str, str | None] = {}
+        for name in ("since", "until"):
+            raw = self.get_query_argument(name, None) or None
+            try:
+                bounds[name] = None if raw is None else parse_bound(raw, end=name == "until")
+            except ValueError as error:
+                raise JelaiError(400, str(error), name) from None
+        filters = Filters(notebook=self.get_query_argument("notebook", None) or None, **bounds)
+        user = self.get_query_argument("user", None)
+        if user is None and self.is_instructor and self.jelai.config.class_data_dir:
+            sources = self.class_stores()
+        else:
+            sources = self.stores_for(user)
+        pseudonymiser = None
+        if self.get_query_argument("pseudonymise", "0") not in ("", "0", "false"):
+            key_file = self.jelai.store.path.parent / "export.key"
+            try:
+                key_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+                pseudonymiser = Pseudonymiser(load_key(key_file))
+            except (OSError, ValueError) as error:
+                raise JelaiError(503, f"The pseudonymisation key cannot be read: {error}") from None
+        return kind, filters, sources, pseudonymiser
+
+
+def _chunk(
+    events: Generator[dict[str, Any], None, None], kind: str, pseudonymiser: Pseudonymiser | None
+) -> str:
+    """The next events of the download as text; '' when there are no more."""
+    rows: list[Any] = []
+    for event in events:
+        if pseudonymiser is not None:
+            event = pseudonymiser.event(event)
+        rows.append(jsonl_line(event) if kind == "jsonl" else csv_values(event))
+        if len(rows) == EXPORT_CHUNK:
+            break
+    return "".join(rows) if kind == "jsonl" else csv_text(rows) if rows else ""

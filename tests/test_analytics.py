@@ -1,0 +1,281 @@
+"""Analytics over small hand-made logs: each metric, idle gaps, the stuck rule."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import jelai.store
+from jelai.analytics import Options, find_stuck, summarise
+from jelai.analytics_rules import minutes_active_ms
+from jelai.classdata import Source, class_sources, own_source
+from jelai.store import EventStore
+
+EventFactory = Callable[..., dict[str, Any]]
+START = datetime(2024, 3, 1, 10, 0, tzinfo=timezone.utc)
+
+
+def at(seconds: float) -> str:
+    """The time `seconds` after 10:00 on the first day of the course."""
+    moment = START + timedelta(seconds=seconds)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+@pytest.fixture
+def log(make_event: EventFactory) -> Callable[..., dict[str, Any]]:
+    """Builds one event at `t` seconds; `fail` names the error of a failed run."""
+
+    def build(
+        t: float,
+        type: str = "cell.edit",
+        cell: str = "c1",
+        notebook: str = "lab1.ipynb",
+        fail: str | None = None,
+    ) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        if type == "cell.execute":
+            data = {"success": fail is None}
+            if fail is not None:
+                data["error"] = {"name": fail, "value": "boom"}
+        elif type == "chat.exchange":
+            data = {"model": "m", "messages": [], "reply": "Think.", "status": "finished"}
+        return make_event(
+            type,
+            time=at(t),
+            notebook=notebook,
+            cell={"id": cell, "index": 0, "type": "code"},
+            data=data,
+        )
+
+    return build
+
+
+def store_of(tmp_path: Path, user: str, events: list[dict[str, Any]]) -> Path:
+    path = tmp_path / "class" / user / "events.sqlite3"
+    store = EventStore(path)
+    store.add(user, events)
+    store.close()
+    return path
+
+
+def student(summary: dict[str, Any], user: str) -> dict[str, Any]:
+    return next(s for s in summary["students"] if s["user"] == user)
+
+
+def notebook(entry: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(n for n in entry["notebooks"] if n["notebook"] == name)
+
+
+def summary_of(tmp_path: Path, events: list[dict[str, Any]], **options: Any) -> dict[str, Any]:
+    path = store_of(tmp_path, "ana", events)
+    return summarise([own_source(path, "ana")], options=Options(**options))
+
+
+def test_active_time_leaves_out_gaps_longer_than_the_idle_threshold(tmp_path: Path, log) -> None:
+    events = [log(t) for t in (0, 20, 50, 110, 400)]  # 20 + 30 + 60, then 290 s
+    events += [log(t) for t in (1400, 1430)]  # away 1000 s, then 30 s
+    assert summary_of(tmp_path, events)["students"][0]["active_seconds"] == 430
+    strict = summary_of(tmp_path / "strict", events, idle_seconds=120)
+    assert strict["students"][0]["active_seconds"] == 140
+    relaxed = summary_of(tmp_path / "relaxed", events, idle_seconds=1200)
+    assert relaxed["students"][0]["active_seconds"] == 1430
+
+
+def test_a_students_total_is_the_sum_of_their_notebooks(tmp_path: Path, log) -> None:
+    events = [log(0), log(100), log(30, notebook="lab2.ipynb"), log(90, notebook="lab2.ipynb")]
+    ana = summary_of(tmp_path, events)["students"][0]
+    assert notebook(ana, "lab1.ipynb")["active_seconds"] == 100
+    assert notebook(ana, "lab2.ipynb")["active_seconds"] == 60
+    assert ana["active_seconds"] == 160
+    assert ana["events"] == 4
+    assert ana["first_activity"] == at(0)
+    assert ana["last_activity"] == at(100)
+
+
+def test_executions_errors_and_cells_attempted(tmp_path: Path, log) -> None:
+    events = [
+        log(0, "cell.execute", cell="a"),
+        log(10, "cell.execute", cell="b", fail="KeyError"),
+        log(20, "cell.execute", cell="b", fail="KeyError"),
+        log(30, "cell.execute", cell="b", fail="NameError"),
+        log(40, "cell.execute", cell="c", fail="TypeError"),
+        log(50, "cell.execute", cell="c"),
+        log(60, "cell.edit", cell="d"),  # edited, never run: not attempted
+    ]
+    ana = summary_of(tmp_path, events, top_errors=2)["students"][0]
+    assert ana["executions"] == 6
+    assert ana["failures"] == 4
+    assert ana["error_rate"] == round(4 / 6, 4)
+    # Ties are broken by name, so the same log always reads the same.
+    assert ana["top_errors"] == [
+        {"name": "KeyError", "count": 2},
+        {"name": "NameError", "count": 1},
+    ]
+    assert ana["cells_attempted"] == 3
+
+
+def test_questions_and_hints_are_counted_per_notebook(tmp_path: Path, log) -> None:
+    events = [
+        log(0, "chat.exchange"),
+        log(10, "chat.exchange"),
+        log(20, "tutor.hint"),
+        log(30, "chat.exchange", notebook="lab2.ipynb"),
+    ]
+    summary = summary_of(tmp_path, events)
+    ana = summary["students"][0]
+    assert (ana["questions"], ana["hints"]) == (3, 1)
+    assert (notebook(ana, "lab1.ipynb")["questions"], notebook(ana, "lab1.ipynb")["hints"]) == (
+        2,
+        1,
+    )
+    assert summary["series"]["questions_by_notebook"] == [
+        {"notebook": "lab1.ipynb", "questions": 2, "hints": 1, "students": 1},
+        {"notebook": "lab2.ipynb", "questions": 1, "hints": 0, "students": 1},
+    ]
+
+
+def failures(log, cell: str, times: list[float]) -> list[dict[str, Any]]:
+    return [log(t, "cell.execute", cell=cell, fail="KeyError") for t in times]
+
+
+def test_three_failures_of_one_cell_without_asking_is_stuck(tmp_path: Path, log) -> None:
+    events = [log(0, "chat.exchange"), *failures(log, "c7", [100, 200, 400]), log(700)]
+    ana = summary_of(tmp_path, events)["students"][0]
+    stuck = notebook(ana, "lab1.ipynb")["stuck"]
+    assert stuck == {"cell_id": "c7", "since": at(100), "failures": 3}
+    assert ana["stuck"] == [{"notebook": "lab1.ipynb", **stuck}]
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        pytest.param([("chat.exchange", 250)], id="asked the tutor since the first failure"),
+        pytest.param([("tutor.hint", 100)], id="requested a hint at the first failure"),
+        pytest.param([("cell.execute", 450)], id="the cell ran successfully since"),
+        pytest.param([("cell.edit", 1400)], id="last failure over 15 minutes before the end"),
+    ],
+)
+def test_not_stuck(tmp_path: Path, log, extra: list[tuple[str, float]]) -> None:
+    events = failures(log, "c7", [100, 200, 400])
+    events += [log(t, kind, cell="c7") for kind, t in extra]
+    ana = summary_of(tmp_path, events)["students"][0]
+    assert ana["failures"] == 3
+    assert ana["stuck"] == []
+
+
+def test_failures_spread_over_more_than_ten_minutes_are_not_stuck(tmp_path: Path, log) -> None:
+    spread = summary_of(tmp_path, failures(log, "c7", [0, 300, 601]))
+    assert spread["students"][0]["stuck"] == []
+    close = summary_of(tmp_path / "close", failures(log, "c7", [0, 300, 600]))
+    assert close["students"][0]["stuck"][0]["cell_id"] == "c7"
+
+
+def test_failures_on_different_cells_are_not_stuck(tmp_path: Path, log) -> None:
+    events = [*failures(log, "a", [0, 60]), *failures(log, "b", [120, 180])]
+    assert summary_of(tmp_path, events)["students"][0]["stuck"] == []
+
+
+def test_stuck_rule_thresholds_are_options() -> None:
+    rows = [(0, "cell.execute", "c", True), (60_000, "cell.execute", "c", True)]
+    assert find_stuck(rows, Options()) is None
+    stuck = find_stuck(rows, Options(stuck_failures=2))
+    assert stuck is not None and (stuck.cell_id, stuck.failures) == ("c", 2)
+
+
+def test_the_plots_series(tmp_path: Path, log) -> None:
+    ana = [log(0), log(3590, "cell.execute", cell="b", fail="KeyError"), log(3700)]
+    bob = [log(10, "cell.execute", cell="b"), log(20, "cell.execute", cell="b", fail="KeyError")]
+    sources = [
+        Source(path=store_of(tmp_path, "ana", ana), owner="ana"),
+        Source(path=store_of(tmp_path, "bob", bob), owner="bob"),
+    ]
+    series = summarise(sources)["series"]
+    assert series["activity"] == [
+        {"start": "2024-03-01T10:00:00.000Z", "events": 4, "students": 2},
+        {"start": "2024-03-01T11:00:00.000Z", "events": 1, "students": 1},
+    ]
+    assert series["errors_by_cell"] == [
+        {"notebook": "lab1.ipynb", "cell_id": "b", "executions": 3, "failures": 2, "students": 2}
+    ]
+
+
+def test_a_class_folder_names_students_by_folder_not_by_row(tmp_path: Path, log) -> None:
+    store_of(tmp_path, "ana", [log(0), log(10)])
+    # A student controls the server writing their store: rows claiming to be
+    # someone else's are still theirs.
+    forged = tmp_path / "class" / "bob" / "events.sqlite3"
+    store = EventStore(forged)
+    store.add("ana", [log(0), log(5)])
+    store.close()
+    (tmp_path / "class" / "empty").mkdir()
+    summary = summarise(class_sources(tmp_path / "class"))
+    assert [(s["user"], s["events"]) for s in summary["students"]] == [("ana", 2), ("bob", 2)]
+
+
+def test_instructors_are_left_out_and_unreadable_stores_named(tmp_path: Path, log) -> None:
+    store_of(tmp_path, "ana", [log(0)])
+    store_of(tmp_path, "teacher", [log(0)])
+    broken = tmp_path / "class" / "bob" / "events.sqlite3"
+    broken.parent.mkdir()
+    broken.write_bytes(b"not a database" * 100)
+    summary = summarise(class_sources(tmp_path / "class", exclude=["teacher"]))
+    assert [s["user"] for s in summary["students"]] == ["ana"]
+    assert summary["unreadable"] == ["bob"]
+
+
+def test_own_source_reads_only_the_users_rows(tmp_path: Path, log) -> None:
+    path = store_of(tmp_path, "ana", [log(0)])
+    store = EventStore(path)
+    store.add("bob", [log(5), log(6)])
+    store.close()
+    summary = summarise([own_source(path, "ana")])
+    assert [(s["user"], s["events"]) for s in summary["students"]] == [("ana", 1)]
+    assert summarise([own_source(tmp_path / "none.sqlite3", "ana")])["students"] == []
+
+
+def test_a_store_without_the_analytics_schema_gives_the_same_summary(
+    tmp_path: Path, log, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events = [
+        log(0, "cell.execute", cell="a", fail="KeyError"),
+        log(30, "cell.execute", cell="a", fail="KeyError"),
+        log(90, "cell.execute", cell="a", fail="NameError"),
+        log(100, "chat.exchange", notebook="lab2.ipynb"),
+        log(2000, notebook=None),
+    ]
+    full = summary_of(tmp_path / "full", events)
+    monkeypatch.setattr(jelai.store, "add_analytics_schema", lambda conn: None)
+    bare = summary_of(tmp_path / "bare", events)
+    assert bare["students"] == full["students"]
+    assert bare["series"] == full["series"]
+    assert full["students"][0]["stuck"][0]["cell_id"] == "a"
+
+
+def test_options_refuse_thresholds_below_a_minute() -> None:
+    with pytest.raises(ValueError):
+        Options(idle_seconds=30)
+    with pytest.raises(ValueError):
+        Options(bucket_seconds=90)
+
+
+@given(
+    times=st.lists(st.integers(0, 6 * 3_600_000), min_size=1, max_size=60),
+    idle_ms=st.integers(60_000, 3_600_000),
+)
+def test_active_time_from_minutes_equals_the_sum_of_short_gaps(
+    times: list[int], idle_ms: int
+) -> None:
+    times.sort()
+    expected = sum(b - a for a, b in zip(times, times[1:]) if b - a <= idle_ms)
+    minutes: dict[int, list[int]] = {}
+    for t in times:
+        minutes.setdefault(t // 60_000, []).append(t)
+    firsts = [min(ts) for _, ts in sorted(minutes.items())]
+    lasts = [max(ts) for _, ts in sorted(minutes.items())]
+    assert minutes_active_ms(firsts, lasts, idle_ms) == expected

@@ -1,0 +1,192 @@
+"""Who sees what: a student sees their own data only; an instructor sees the class."""
+
+from __future__ import annotations
+
+import csv
+import getpass
+import io
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jupyter_server.utils import url_path_join
+from tornado.httpclient import HTTPClientError
+from traitlets.config import Config
+
+from jelai.classdata import dir_user_name, hub_groups, is_instructor
+from jelai.config import Jelai
+from jelai.insight_handlers import AnalyticsHandler, ClassAnalyticsHandler, ExportHandler
+from jelai.store import EventStore
+
+EventFactory = Callable[..., dict[str, Any]]
+Fetch = Callable[..., Any]
+ME = getpass.getuser()  # the user of a server outside JupyterHub
+
+
+@pytest.fixture
+def instructor() -> bool:
+    """Whether the server's user is named an instructor (parametrize to change)."""
+    return False
+
+
+@pytest.fixture
+def class_dir(tmp_path: Path, make_event: EventFactory) -> Path:
+    """A class folder as an instructor's server sees it: ana, bob and the instructor."""
+    root = tmp_path / "class"
+    for user, count in (("ana", 2), ("bob", 3), (ME, 1)):
+        store = EventStore(root / user / "events.sqlite3")
+        store.add(user, [make_event(notebook=f"{user}-lab.ipynb") for _ in range(count)])
+        store.close()
+    return root
+
+
+@pytest.fixture
+def jp_server_config(jp_server_config: Config, instructor: bool, class_dir: Path) -> Config:
+    # Students' servers are given the class folder too: the handler must refuse.
+    jp_server_config.Jelai.class_data_dir = str(class_dir)
+    jp_server_config.Jelai.instructors = [ME] if instructor else ["teacher"]
+    return jp_server_config
+
+
+def has_handler(router: Any, handler: type) -> bool:
+    return any(
+        rule.target is handler or has_handler(rule.target, handler)
+        for rule in getattr(router, "rules", [])
+    )
+
+
+@pytest.fixture
+def routed(jp_serverapp: Any) -> None:
+    """The insight routes, added here until routes.py has them."""
+    web_app = jp_serverapp.web_app
+    base = web_app.settings["base_url"]
+    if has_handler(web_app.default_router, AnalyticsHandler):
+        return
+    web_app.add_handlers(
+        ".*$",
+        [
+            (url_path_join(base, "jelai", "analytics"), AnalyticsHandler),
+            (url_path_join(base, "jelai", "analytics", "class"), ClassAnalyticsHandler),
+            (url_path_join(base, "jelai", "export"), ExportHandler),
+        ],
+    )
+
+
+@pytest.fixture
+def my_events(jp_serverapp: Any, make_event: EventFactory) -> list[dict[str, Any]]:
+    """Events of this server's own user in its own store, and one of someone else's."""
+    store = jp_serverapp.web_app.settings["jelai"].store
+    mine = [
+        make_event(),
+        make_event(data={"success": False, "error": {"name": "KeyError", "value": "'x'"}}),
+        make_event("chat.exchange", cell=None, data={"model": "m", "messages": [], "reply": "r"}),
+    ]
+    store.add(ME, mine)
+    store.add("mallory", [make_event()])
+    return mine
+
+
+async def get_json(jp_fetch: Fetch, *parts: str, **params: str) -> dict[str, Any]:
+    response = await jp_fetch("jelai", *parts, params=params)
+    return json.loads(response.body)
+
+
+async def refused(jp_fetch: Fetch, *parts: str, **params: str) -> tuple[int, dict[str, Any]]:
+    with pytest.raises(HTTPClientError) as info:
+        await jp_fetch("jelai", *parts, params=params)
+    assert info.value.response is not None
+    return info.value.code, json.loads(info.value.response.body)
+
+
+@pytest.mark.usefixtures("routed", "my_events")
+async def test_a_student_sees_their_own_summary(jp_fetch: Fetch) -> None:
+    summary = await get_json(jp_fetch, "analytics")
+    assert summary["user"] == ME and summary["instructor"] is False
+    assert [s["user"] for s in summary["students"]] == [ME]
+    me = summary["students"][0]
+    assert (me["events"], me["executions"], me["failures"], me["questions"]) == (3, 2, 1, 1)
+    assert summary["series"]["activity"][0]["events"] == 3
+
+
+@pytest.mark.usefixtures("routed", "my_events")
+async def test_a_student_cannot_see_the_class_or_anyone_else(jp_fetch: Fetch) -> None:
+    code, body = await refused(jp_fetch, "analytics", "class")
+    assert code == 403 and "instructors" in body["error"]
+    code, body = await refused(jp_fetch, "analytics", user="ana")
+    assert (code, body["field"]) == (403, "user")
+    code, _ = await refused(jp_fetch, "export", user="ana")
+    assert code == 403
+    own = await get_json(jp_fetch, "analytics", user=ME)
+    assert [s["user"] for s in own["students"]] == [ME]
+
+
+@pytest.mark.usefixtures("routed", "my_events")
+async def test_a_students_export_holds_only_their_events(jp_fetch: Fetch) -> None:
+    response = await jp_fetch("jelai", "export", params={"format": "jsonl"})
+    assert response.headers["Content-Type"].startswith("application/x-ndjson")
+    assert "attachment" in response.headers["Content-Disposition"]
+    events = [json.loads(line) for line in response.body.decode().splitlines()]
+    assert [e["user"] for e in events] == [ME] * 3
+    response = await jp_fetch("jelai", "export", params={"format": "csv", "pseudonymise": "1"})
+    rows = list(csv.DictReader(io.StringIO(response.body.decode())))
+    assert len(rows) == 3 and rows[1]["data.success"] == "false"
+    assert {row["user"] for row in rows} != {ME} and rows[0]["user"].startswith("p-")
+    code, body = await refused(jp_fetch, "export", since="last week")
+    assert (code, body["field"]) == (400, "since")
+
+
+@pytest.mark.parametrize("instructor", [True])
+@pytest.mark.usefixtures("routed", "my_events")
+async def test_an_instructor_sees_every_students_store(jp_fetch: Fetch) -> None:
+    summary = await get_json(jp_fetch, "analytics", "class")
+    assert summary["instructor"] is True
+    # The instructor's own folder is not a student's.
+    assert [(s["user"], s["events"]) for s in summary["students"]] == [("ana", 2), ("bob", 3)]
+    one = await get_json(jp_fetch, "analytics", user="bob")
+    assert [s["user"] for s in one["students"]] == ["bob"]
+    code, body = await refused(jp_fetch, "analytics", user="zed")
+    assert (code, body["field"]) == (404, "user")
+    response = await jp_fetch("jelai", "export", params={"format": "jsonl"})
+    users = [json.loads(line)["user"] for line in response.body.decode().splitlines()]
+    assert users == ["ana"] * 2 + ["bob"] * 3
+    code, body = await refused(jp_fetch, "analytics", "class", bucket="90")
+    assert (code, body["field"]) == (400, "bucket")
+
+
+@pytest.mark.parametrize("instructor", [True])
+@pytest.mark.usefixtures("routed")
+async def test_an_instructor_without_a_class_folder_is_told_so(
+    jp_fetch: Fetch, jp_serverapp: Any
+) -> None:
+    jp_serverapp.web_app.settings["jelai"].config.class_data_dir = ""
+    code, body = await refused(jp_fetch, "analytics", "class")
+    assert code == 404 and "class_data_dir" in body["error"]
+
+
+def test_instructors_by_name_or_hub_group() -> None:
+    class HubUser:
+        hub_user = {"name": "tom", "groups": ["teachers", "staff"]}
+
+    assert hub_groups(HubUser()) == {"teachers", "staff"}
+    assert hub_groups({"name": "tom", "groups": ["ta"]}) == {"ta"}
+    assert hub_groups(object()) == set()
+    assert is_instructor("tom", hub_groups(HubUser()), [], ["teachers"])
+    assert is_instructor("ann", set(), ["ann"], [])
+    assert not is_instructor("ana", {"students"}, ["ann"], ["teachers"])
+
+
+def test_each_student_gets_a_folder_of_their_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    config = Config({"Jelai": {"data_dir": "/srv/jelai/{username}"}})
+    monkeypatch.setenv("JUPYTERHUB_USER", "ana")
+    monkeypatch.setenv("JELAI_CLASS_DATA_DIR", "/srv/jelai-class")
+    jelai = Jelai(config=config)
+    assert jelai.data_dir == "/srv/jelai/ana"
+    assert jelai.class_data_dir == "/srv/jelai-class"
+    # A hub name is one folder, never a way out of the class folder.
+    for name in ("a/../../b", "..", "x@y.org"):
+        monkeypatch.setenv("JUPYTERHUB_USER", name)
+        folder = Path(Jelai(config=config).data_dir).name
+        assert Path(Jelai(config=config).data_dir).parent == Path("/srv/jelai")
+        assert folder not in (".", "..") and dir_user_name(folder) == name
