@@ -209,6 +209,18 @@ function main() {
   );
   const verdict = build.median < 10 ? 'met' : 'NOT met';
   console.log(`target under 10 ms per build (median): ${verdict}`);
+  // The same figures as one JSON line, for bench/run.py.
+  console.log(
+    JSON.stringify({
+      benchmark: 'context',
+      cells: CELLS,
+      events: events.length,
+      runs: RUNS,
+      build_ms: build,
+      baseline_ms: baseline,
+      estimated_tokens: result.estimatedTokens
+    })
+  );
 }
 
 main();

@@ -1,9 +1,13 @@
 """jelai: notebook telemetry, an Ollama tutor and class insight for JupyterLab.
 
 Start here: `app.py` loads the server extension (configuration, store,
-routes); `routes.py` maps `/jelai/*` onto thin handlers; the logic lives in
-`store.py` (events in SQLite), `events.py` (validation against the JSON
-Schemas in `schemas/`) and `ollama_proxy.py` (the model server proxy).
+routes) and `routes.py` maps every `/jelai/*` route onto a thin handler
+(`handlers.py`, `proxy_handler.py`, `tutor_handlers.py`,
+`insight_handlers.py`). The logic lives in modules that know nothing of
+tornado: `events.py` (validation against `schemas/`, the instructor's
+policy), `store.py` (events in SQLite), `ollama_proxy.py` (the model server
+proxy), `instructions.py` (TUTOR.md), `analytics.py` (class summaries) and
+`export.py` (the research export behind `cli.py`).
 """
 
 from __future__ import annotations

@@ -66,7 +66,7 @@ def parse_time(value: str) -> datetime:
         offset = -offset
     micro = int((frac or "0")[:6].ljust(6, "0"))
     # datetime() checks the ranges (month 13, February 30...); leap seconds are clamped.
-    return datetime(
+    moment = datetime(
         int(year),
         int(month),
         int(day),
@@ -76,6 +76,11 @@ def parse_time(value: str) -> datetime:
         micro,
         tzinfo=timezone(offset),
     )
+    try:
+        moment.astimezone(timezone.utc)  # every stored time is in UTC
+    except OverflowError:
+        raise ValueError(f"{value!r} is outside the years 1 to 9999 in UTC") from None
+    return moment
 
 
 def utc_time(value: str | datetime | None = None) -> str:
