@@ -5,7 +5,9 @@
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 
 const chromium = process.env.JELAI_CHROMIUM || '/usr/bin/chromium';
-const fakeOllamaPort = 11555;
+// Other ports let a second copy of the suite run beside a developer's.
+const labPort = Number(process.env.JELAI_UI_PORT || 8888);
+const fakeOllamaPort = Number(process.env.JELAI_FAKE_OLLAMA_PORT || 11555);
 
 module.exports = {
   ...baseConfig,
@@ -15,6 +17,7 @@ module.exports = {
   reporter: [[process.env.CI ? 'line' : 'list']],
   use: {
     ...baseConfig.use,
+    baseURL: `http://localhost:${labPort}`,
     video: 'off',
     trace: 'retain-on-failure',
     launchOptions: {
@@ -37,8 +40,8 @@ module.exports = {
       reuseExistingServer: false
     },
     {
-      command: 'jlpm start',
-      url: 'http://localhost:8888/lab',
+      command: `jlpm start --port ${labPort} --JelaiTutor.ollama_url=http://127.0.0.1:${fakeOllamaPort}`,
+      url: `http://localhost:${labPort}/lab`,
       timeout: 120 * 1000,
       reuseExistingServer: false
     }

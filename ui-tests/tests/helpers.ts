@@ -8,7 +8,9 @@ export const ACKNOWLEDGED_SETTINGS = {
 };
 
 /** The fake Ollama the configuration starts beside JupyterLab. */
-export const FAKE_OLLAMA = 'http://127.0.0.1:11555';
+export const FAKE_OLLAMA = `http://127.0.0.1:${
+  process.env.JELAI_FAKE_OLLAMA_PORT || 11555
+}`;
 
 /** One stored event as the server returns it. */
 export interface IStoredEvent {
