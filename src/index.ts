@@ -5,11 +5,13 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ICommandPalette, IThemeManager } from '@jupyterlab/apputils';
+import { ILauncher } from '@jupyterlab/launcher';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
+import { addDashboardCommands, DashboardCommandIDs } from './dashboard';
 import {
   NotebookTelemetry,
   SHOW_DATA_NOTICE,
@@ -214,4 +216,54 @@ const tutorPlugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default [telemetryPlugin, dataNoticePlugin, tutorPlugin];
+/**
+ * The learning dashboard: a student's own activity, or the class for an
+ * instructor, refreshed while shown, with a download of the events.
+ */
+const dashboardPlugin: JupyterFrontEndPlugin<void> = {
+  id: 'jelai:dashboard',
+  description:
+    'A dashboard of your notebook activity; instructors see their class.',
+  autoStart: true,
+  requires: [IRenderMimeRegistry],
+  optional: [
+    ITranslator,
+    ICommandPalette,
+    ILauncher,
+    ILayoutRestorer,
+    INotebookTracker,
+    IThemeManager
+  ],
+  activate: (
+    app: JupyterFrontEnd,
+    rendermime: IRenderMimeRegistry,
+    translator: ITranslator | null,
+    palette: ICommandPalette | null,
+    launcher: ILauncher | null,
+    restorer: ILayoutRestorer | null,
+    notebooks: INotebookTracker | null,
+    themeManager: IThemeManager | null
+  ): void => {
+    const trans = (translator ?? nullTranslator).load('jelai');
+    const command = DashboardCommandIDs.open;
+    const tracker = addDashboardCommands(app, {
+      rendermime,
+      trans,
+      translator,
+      notebooks
+    });
+    palette?.addItem({ command, category: trans.__('jelai') });
+    launcher?.add({ command, category: trans.__('Other'), rank: 50 });
+    void restorer?.restore(tracker, { command, name: () => 'dashboard' });
+    themeManager?.themeChanged.connect(() =>
+      tracker.forEach(widget => widget.content.themeChanged())
+    );
+  }
+};
+
+export default [
+  telemetryPlugin,
+  dataNoticePlugin,
+  tutorPlugin,
+  dashboardPlugin
+];

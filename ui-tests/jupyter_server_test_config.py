@@ -1,6 +1,7 @@
 """JupyterLab as the UI tests see it: galata's defaults, jelai on a fresh
 data directory and the fake Ollama started beside it."""
 
+import getpass
 import shutil
 from pathlib import Path
 
@@ -15,3 +16,6 @@ c.ServerApp.allow_root = True  # noqa: F821
 c.Jelai.data_dir = str(data_dir / "jelai")  # noqa: F821
 c.JelaiTutor.ollama_url = "http://127.0.0.1:11555"  # noqa: F821
 c.JelaiTutor.default_model = "llama3.1:8b"  # noqa: F821
+# The test user is an instructor of a class whose only data folder is its own.
+c.Jelai.instructors = [getpass.getuser()]  # noqa: F821
+c.Jelai.class_data_dir = str(data_dir)  # noqa: F821
