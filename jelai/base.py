@@ -52,6 +52,12 @@ class JelaiHandler(APIHandler):
             return str(name or os.environ["JUPYTERHUB_USER"])
         return getpass.getuser()
 
+    def exact_argument(self, name: str, default: str) -> str:
+        """A query argument as sent. Tornado's own getter strips spaces and turns
+        control characters into spaces, but a notebook path may hold either."""
+        values = self.request.query_arguments.get(name)
+        return self.decode_argument(values[-1], name=name) if values else default
+
     def json_body(self, max_bytes: int) -> Any:
         """The request body parsed as JSON, or a 400/413 JelaiError."""
         body = self.request.body or b""

@@ -8,6 +8,7 @@ once at import. Nothing here knows about tornado.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import re
 import uuid
@@ -16,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 from importlib.resources import files
 from typing import Any, Protocol
 
-from jsonschema import Draft202012Validator, FormatChecker, ValidationError
+from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
 from jsonschema.exceptions import best_match
 from referencing import Registry, Resource
 
@@ -109,9 +110,27 @@ def _is_time(value: object) -> bool:
 _FORMATS = FormatChecker(formats=())
 _FORMATS.checks("date-time", raises=())(_is_time)
 
+
+@functools.cache
+def _ecma_pattern(pattern: str) -> re.Pattern[str]:
+    # In JSON Schema (ECMA-262) a final `$` matches only at the very end; in
+    # Python it also matches before a final newline, which would let
+    # "cell.execute\n" through as a type and skip its data schema.
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern = pattern[:-1] + r"\Z"
+    return re.compile(pattern)
+
+
+def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterable[ValidationError]:
+    if validator.is_type(instance, "string") and not _ecma_pattern(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+_Validator = validators.extend(Draft202012Validator, {"pattern": _pattern})
+
 ENVELOPE_SCHEMA = _load("event.v1.json")
 TYPES_SCHEMA = _load("types.v1.json")
-_BATCH = Draft202012Validator(
+_BATCH = _Validator(
     {
         "type": "object",
         "required": ["events"],
@@ -119,12 +138,12 @@ _BATCH = Draft202012Validator(
         "properties": {"events": {"type": "array"}},
     }
 )
-_ENVELOPE = Draft202012Validator(ENVELOPE_SCHEMA, format_checker=_FORMATS)
+_ENVELOPE = _Validator(ENVELOPE_SCHEMA, format_checker=_FORMATS)
 _REGISTRY = Registry().with_resource(TYPES_SCHEMA["$id"], Resource.from_contents(TYPES_SCHEMA))
 # One validator per known type, referring into the types document so that its
 # `#/$defs/...` references resolve against it.
 _DATA = {
-    name: Draft202012Validator(
+    name: _Validator(
         {"$ref": f"{TYPES_SCHEMA['$id']}#/types/{name}"},
         registry=_REGISTRY,
         format_checker=_FORMATS,
@@ -132,6 +151,11 @@ _DATA = {
     for name in TYPES_SCHEMA["types"]
 }
 KNOWN_TYPES: frozenset[str] = frozenset(_DATA)
+# Types only the server records (the proxy's chat exchanges): a browser that
+# sends one is forging the record.
+SERVER_TYPES: frozenset[str] = frozenset(
+    name for name, spec in TYPES_SCHEMA["types"].items() if spec.get("x-recorded-by") == "server"
+)
 
 
 def _path(parts: Iterable[str | int]) -> str:
@@ -197,6 +221,12 @@ def validate_batch(body: Any, max_events: int) -> list[dict[str, Any]]:
             "events",
         )
     for index, event in enumerate(events):
+        kind = event.get("type") if isinstance(event, dict) else None
+        if isinstance(kind, str) and kind in SERVER_TYPES:
+            raise EventError(
+                f"{kind} events are recorded by the server, not sent to it.",
+                _path(["events", index, "type"]),
+            )
         validate_event(event, ["events", index])
     return events
 

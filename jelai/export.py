@@ -74,7 +74,7 @@ def parse_bound(value: str, *, end: bool) -> str:
             moment = parse_time(f"{text}T00:00:00Z")
             return utc_time(moment + timedelta(days=1) if end else moment)
         return utc_time(parse_time(text))
-    except ValueError:
+    except (ValueError, OverflowError):  # the day after 9999-12-31 does not exist
         raise ValueError(
             f"{value!r} is not a date (2024-03-01) or a date-time (2024-03-01T12:00:00Z)"
         ) from None

@@ -110,7 +110,7 @@ class EventsHandler(JelaiHandler):
         return {"stored": stored, "duplicates": duplicates, "dropped": len(events) - len(kept)}
 
     async def _read_events(self) -> list[str]:
-        notebook = self.get_query_argument("notebook", "")
+        notebook = self.exact_argument("notebook", "")
         if not notebook:
             raise JelaiError(400, "The notebook to read events of is required.", "notebook")
         since = self.get_query_argument("since", None)

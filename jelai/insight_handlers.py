@@ -144,10 +144,10 @@ class ExportHandler(InsightHandler):
             self.fail(error)
             return
         stamp = utc_time()[:10]
-        self.set_header(
-            "Content-Type",
-            "application/x-ndjson; charset=utf-8" if kind == "jsonl" else "text/csv; charset=utf-8",
+        content_type = (
+            "application/x-ndjson; charset=utf-8" if kind == "jsonl" else "text/csv; charset=utf-8"
         )
+        self.set_header("Content-Type", content_type)
         self.set_header(
             "Content-Disposition", f'attachment; filename="jelai-events-{stamp}.{kind}"'
         )
@@ -167,7 +167,8 @@ class ExportHandler(InsightHandler):
             return  # the browser went away: stop reading
         finally:
             events.close()
-        self.finish()
+        # APIHandler would turn an export that never flushed (no events) into JSON.
+        self.finish(set_content_type=content_type)
 
     def _request(self) -> tuple[str, Filters, list[Source], Pseudonymiser | None]:
         kind = self.get_query_argument("format", "jsonl")

@@ -96,9 +96,21 @@ def rewrite_body(cfg: JelaiTutor, endpoint: str, payload: Any) -> dict[str, Any]
             raise ProxyError(400, "The options must be a JSON object.", "options")
         # The request's own options win over the instructor's defaults.
         body["options"] = {**cfg.model_options, **options}
-    if endpoint == "chat" and not isinstance(body.get("messages", []), list):
-        raise ProxyError(400, "The messages must be a list.", "messages")
+    if endpoint == "chat":
+        check_messages(body.get("messages", []))
     return body
+
+
+def check_messages(messages: Any) -> None:
+    """A 400 unless `messages` are Ollama chat messages the exchange can record."""
+    if not isinstance(messages, list):
+        raise ProxyError(400, "The messages must be a list.", "messages")
+    for index, message in enumerate(messages):
+        field = f"messages[{index}]"
+        if not isinstance(message, dict) or not isinstance(message.get("role"), str):
+            raise ProxyError(400, "Each message must be an object with a role.", field)
+        if not isinstance(message.get("content", ""), str):
+            raise ProxyError(400, "A message's content must be a string.", f"{field}.content")
 
 
 def filter_models(models: list[str], body: bytes) -> bytes:

@@ -19,17 +19,20 @@ import tornado.web
 from tornado.iostream import StreamClosedError
 
 from .base import JelaiError, JelaiHandler
-from .events import EventError, new_event
+from .events import ENVELOPE_SCHEMA, EventError, new_event
 from .ollama_proxy import ProxyCall, ProxyError, check_endpoint
 from .store import StoreError
 
 NDJSON = "application/x-ndjson"
+MAX_NOTEBOOK = ENVELOPE_SCHEMA["properties"]["notebook"]["maxLength"]
 
 
 class OllamaProxyHandler(JelaiHandler):
     """Relays the allowed Ollama endpoints; refuses the rest with a JSON error."""
 
     _call: ProxyCall | None = None
+    _notebook: str | None = None
+    _session = "unknown"
 
     @tornado.web.authenticated
     async def get(self, path: str) -> None:
@@ -52,6 +55,7 @@ class OllamaProxyHandler(JelaiHandler):
         tutor = self.jelai.tutor
         try:
             endpoint = check_endpoint(path, method)  # refuse before reading the body
+            self._conversation()
             payload = self.json_body(tutor.max_request_bytes) if method == "POST" else None
             record = self._record if endpoint == "chat" else None
             self._call = call = ProxyCall(tutor, method, path, payload, record)
@@ -87,9 +91,19 @@ class OllamaProxyHandler(JelaiHandler):
             await lines.aclose()
         self.finish(set_content_type=NDJSON)
 
-    def _record(self, data: dict[str, Any]) -> None:
+    def _conversation(self) -> None:
+        """Reads the conversation headers; a 400, before anything is sent on, for a
+        notebook path too long to be recorded with the exchange."""
         notebook = unquote(self.request.headers.get("X-Jelai-Notebook", "")) or None
-        session = self.request.headers.get("X-Jelai-Session", "")[:64] or "unknown"
+        if notebook is not None and len(notebook) > MAX_NOTEBOOK:
+            raise JelaiError(
+                400, f"The notebook path is longer than {MAX_NOTEBOOK} characters.", "notebook"
+            )
+        self._notebook = notebook
+        self._session = self.request.headers.get("X-Jelai-Session", "")[:64] or "unknown"
+
+    def _record(self, data: dict[str, Any]) -> None:
+        notebook, session = self._notebook, self._session
         try:
             event = new_event("chat.exchange", data, session=session, notebook=notebook)
             self.jelai.store.add(self.user_name, [event])

@@ -37,7 +37,7 @@ class TutorInstructionsHandler(JelaiHandler):
     @tornado.web.authenticated
     def get(self) -> None:
         try:
-            assignment = self._assignment(self.get_query_argument("notebook", ""))
+            assignment = self._assignment(self.exact_argument("notebook", ""))
         except JelaiError as error:
             self.fail(error)
             return

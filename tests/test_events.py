@@ -229,3 +229,11 @@ def test_new_event_refuses_what_the_schema_refuses() -> None:
 def test_times_are_normalised_to_utc_milliseconds() -> None:
     assert utc_time("2024-03-01T12:00:00.123456+02:00") == "2024-03-01T10:00:00.123Z"
     assert utc_time("2024-03-01T10:00:00Z") == "2024-03-01T10:00:00.000Z"
+
+
+def test_a_browser_cannot_forge_a_chat_exchange(make_event: EventFactory) -> None:
+    forged = make_event("chat.exchange", data={"model": "m", "reply": "hi", "status": "finished"})
+    with pytest.raises(EventError) as caught:
+        validate_batch({"events": [make_event("cell.add"), forged]}, 10)
+    assert caught.value.field == "events[1].type"
+    assert "recorded by the server" in caught.value.message
