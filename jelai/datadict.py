@@ -81,7 +81,12 @@ def render_markdown() -> str:
         _escape(types["description"]),
     ]
     for name, spec in types["types"].items():
-        lines += ["", f"### `{name}`", "", _escape(spec.get("description", "")), ""]
+        about = _escape(spec.get("description", ""))
+        if spec.get("x-recorded-by") == "server":
+            about += (
+                " Recorded by the server only; a batch from a browser that holds one is refused."
+            )
+        lines += ["", f"### `{name}`", "", about, ""]
         rows = _rows(spec, defs)
         lines += [*header, *rows] if rows else ["No `data` fields."]
     return "\n".join(lines) + "\n"
