@@ -1,6 +1,5 @@
 import type * as nbformat from '@jupyterlab/nbformat';
 
-import { ITelemetryConfig } from '../../tokens';
 import {
   applyPolicy,
   checkEnvelope,
@@ -10,17 +9,10 @@ import {
   summariseOutputs,
   truncate
 } from '../events';
+import { openPolicy } from './helpers';
 import { schemaErrors } from './schema';
 
-const OPEN: ITelemetryConfig = {
-  enabled: true,
-  event_types: null,
-  log_source: true,
-  log_outputs: true,
-  log_clipboard: true,
-  max_text_length: 2000,
-  max_outputs: 5
-};
+const OPEN = openPolicy();
 
 const CELL = { id: 'c1', index: 0, type: 'code' as const };
 const CONTEXT = {

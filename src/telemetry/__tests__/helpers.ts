@@ -2,8 +2,35 @@
  * Small fakes for the telemetry tests: a server and a browser storage.
  */
 import { JelaiRequestError } from '../../api';
-import { IEvent } from '../../tokens';
+import { IEvent, IJelaiConfig, ITelemetryConfig } from '../../tokens';
 import { createEvent } from '../events';
+
+/** An instructor's policy that records everything, changed where given. */
+export function openPolicy(
+  changes: Partial<ITelemetryConfig> = {}
+): ITelemetryConfig {
+  return {
+    enabled: true,
+    event_types: null,
+    log_source: true,
+    log_outputs: true,
+    log_clipboard: true,
+    max_text_length: 2000,
+    max_outputs: 5,
+    ...changes
+  };
+}
+
+/** The server's configuration as `GET /jelai/config` answers it. */
+export function serverConfig(
+  telemetry: Partial<ITelemetryConfig> = {}
+): IJelaiConfig {
+  return {
+    user: 'ada',
+    data_dir: '/srv/jelai',
+    telemetry: openPolicy(telemetry)
+  };
+}
 
 /** What the fake server answers to the next request. */
 export type Answer = 200 | 400 | 413 | 500 | 503 | 'network';

@@ -13,7 +13,7 @@ import { createEvent } from '../events';
 import { NotebookProducer, visibleRange } from '../notebook';
 import { NotebookTelemetry } from '../producers';
 import { Telemetry } from '../service';
-import { MemoryStorage } from './helpers';
+import { MemoryStorage, serverConfig } from './helpers';
 import { schemaErrors } from './schema';
 
 /** A notebook panel with just what the producers use. */
@@ -362,19 +362,7 @@ describe('notebook producers', () => {
     it('queues notebook.hidden before the hidden page sends its queue', async () => {
       const bodies: string[] = [];
       const service = new Telemetry({
-        config: Promise.resolve({
-          user: 'ada',
-          data_dir: '/srv/jelai',
-          telemetry: {
-            enabled: true,
-            event_types: null,
-            log_source: true,
-            log_outputs: true,
-            log_clipboard: true,
-            max_text_length: 2000,
-            max_outputs: 5
-          }
-        }),
+        config: Promise.resolve(serverConfig()),
         sink: {
           post: () => new Promise(() => undefined),
           keepalive: async body => {

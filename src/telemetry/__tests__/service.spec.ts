@@ -1,26 +1,11 @@
 import { PromiseDelegate } from '@lumino/coreutils';
 
-import { IEvent, IJelaiConfig, ITelemetryConfig } from '../../tokens';
+import { IEvent, IJelaiConfig } from '../../tokens';
 import { Telemetry } from '../service';
-import { FakeServer, MemoryStorage } from './helpers';
+import { FakeServer, MemoryStorage, serverConfig } from './helpers';
 import { schemaErrors } from './schema';
 
-function config(telemetry: Partial<ITelemetryConfig> = {}): IJelaiConfig {
-  return {
-    user: 'ada',
-    data_dir: '/srv/jelai',
-    telemetry: {
-      enabled: true,
-      event_types: null,
-      log_source: true,
-      log_outputs: true,
-      log_clipboard: true,
-      max_text_length: 2000,
-      max_outputs: 5,
-      ...telemetry
-    }
-  };
-}
+const config = serverConfig;
 
 describe('Telemetry', () => {
   let server: FakeServer;

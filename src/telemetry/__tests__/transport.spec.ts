@@ -9,7 +9,7 @@ import {
   queryEvents,
   utf8Length
 } from '../transport';
-import { edits, ids } from './helpers';
+import { edits, ids, serverConfig } from './helpers';
 
 /** Server settings whose fetch records requests and answers `reply`. */
 function fakeServer(reply: () => Response) {
@@ -109,19 +109,7 @@ describe('postEvents and queryEvents', () => {
 });
 
 describe('loadConfig', () => {
-  const config = {
-    user: 'ada',
-    data_dir: '/srv/jelai',
-    telemetry: {
-      enabled: true,
-      event_types: null,
-      log_source: true,
-      log_outputs: true,
-      log_clipboard: true,
-      max_text_length: 2000,
-      max_outputs: 5
-    }
-  };
+  const config = serverConfig();
 
   it('waits for a server that is starting', async () => {
     jest.useFakeTimers();
