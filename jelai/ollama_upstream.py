@@ -91,6 +91,9 @@ class Upstream:
             stream.close()
             raise UpstreamError(499, "The request was stopped.")
         self._stream = stream
+        # The head and the body go out as two writes: without this, Nagle's
+        # algorithm holds the body back until the head is acknowledged.
+        stream.set_nodelay(True)
         connection = HTTP1Connection(
             stream, True, HTTP1ConnectionParameters(no_keep_alive=True, decompress=False)
         )
