@@ -12,10 +12,12 @@ The browser names the conversation with two request headers:
 
 from __future__ import annotations
 
+from asyncio import Future
 from typing import Any
 from urllib.parse import unquote
 
 import tornado.web
+from tornado.ioloop import IOLoop
 from tornado.iostream import StreamClosedError
 
 from .base import JelaiError, JelaiHandler
@@ -31,6 +33,7 @@ class OllamaProxyHandler(JelaiHandler):
     """Relays the allowed Ollama endpoints; refuses the rest with a JSON error."""
 
     _call: ProxyCall | None = None
+    _saving: Future[None] | None = None
     _notebook: str | None = None
     _session = "unknown"
 
@@ -62,10 +65,12 @@ class OllamaProxyHandler(JelaiHandler):
             await call.start()
             if not call.streaming:
                 body = await call.read_body()
+                await self._saved()
                 self.set_status(call.status)
                 self.finish(body, set_content_type=call.content_type)
                 return
         except ProxyError as error:
+            await self._saved()
             if not (self._call and self._call.stopped):
                 self.fail(JelaiError(error.status, error.message, error.field))
             return
@@ -89,6 +94,7 @@ class OllamaProxyHandler(JelaiHandler):
             return
         finally:
             await lines.aclose()
+        await self._saved()  # so the exchange can be read back once the reply ends
         self.finish(set_content_type=NDJSON)
 
     def _conversation(self) -> None:
@@ -103,10 +109,22 @@ class OllamaProxyHandler(JelaiHandler):
         self._session = self.request.headers.get("X-Jelai-Session", "")[:64] or "unknown"
 
     def _record(self, data: dict[str, Any]) -> None:
-        notebook, session = self._notebook, self._session
         try:
-            event = new_event("chat.exchange", data, session=session, notebook=notebook)
-            self.jelai.store.add(self.user_name, [event])
-        except (EventError, StoreError) as error:
+            event = new_event("chat.exchange", data, session=self._session, notebook=self._notebook)
+        except EventError as error:
+            self.log.error("jelai: a chat exchange was not stored: %s", error)
+            return
+        # A durable write waits for the disk: off the IO loop, so that other
+        # students' streams are not held up by it.
+        self._saving = IOLoop.current().run_in_executor(None, self._save, self.user_name, event)
+
+    def _save(self, user: str, event: dict[str, Any]) -> None:
+        try:
+            self.jelai.store.add(user, [event])
+        except StoreError as error:
             # The student still gets the reply; the record is what is lost.
             self.log.error("jelai: a chat exchange was not stored: %s", error)
+
+    async def _saved(self) -> None:
+        if self._saving is not None:
+            await self._saving
