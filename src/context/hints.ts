@@ -103,15 +103,6 @@ export function hintLevel(level: HintLevel): IHintLevel {
 }
 
 /**
- * The question put in the chat for a hint request, e.g. `Give me a hint for cell 5.`
- */
-export function hintQuestion(cellNumber: number | null): string {
-  return cellNumber === null
-    ? 'Give me a hint.'
-    : `Give me a hint for cell ${cellNumber}.`;
-}
-
-/**
  * The `data` of the `tutor.hint` event recorded for a hint request.
  */
 export function hintEventData(level: HintLevel): {

@@ -2,7 +2,6 @@ import type { IEvent } from '../../tokens';
 import { buildContext } from '../build';
 import {
   hintEventData,
-  hintQuestion,
   HINT_LEVELS,
   nextHintLevel,
   TUTOR_HINT_EVENT
@@ -88,9 +87,7 @@ describe('hint escalation', () => {
     expect(nextHintLevel([hint('14:40:00')], TOTAL_CELL, NOW)).toBe(1);
   });
 
-  it('asks in plain words and records the level', () => {
-    expect(hintQuestion(4)).toBe('Give me a hint for cell 4.');
-    expect(hintQuestion(null)).toBe('Give me a hint.');
+  it('records the level by number and name', () => {
     expect(hintEventData(2)).toEqual({ level: 2, name: 'concept' });
   });
 
