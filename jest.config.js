@@ -10,6 +10,7 @@ const esModules = [
   'lib0',
   'marked',
   'nanoid',
+  'uuid',
   'ollama',
   'vscode-ws-jsonrpc',
   'whatwg-fetch',

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sqlite3
 import subprocess
 import sys
 import time
 import uuid
 from collections.abc import Coroutine
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -67,16 +69,26 @@ def pioneer_version(python: str) -> str:
     return subprocess.run([python, "-c", code], capture_output=True, text=True).stdout.strip()
 
 
+def uuid7(ms: int) -> str:
+    """A UUID of version 7 for a time, as jelai's frontend makes event ids."""
+    bits = (ms << 80) | int.from_bytes(os.urandom(10), "big")
+    bits = bits & ~(0xF << 76) | (0x7 << 76)  # version 7
+    bits = bits & ~(0x3 << 62) | (0x2 << 62)  # RFC 4122 variant
+    return str(uuid.UUID(int=bits))
+
+
 def events(count: int) -> list[tuple[dict, dict]]:
-    """The same cell executions as each tool's frontend describes them."""
+    """The same cell executions, one every 100 ms, as each tool's frontend describes them."""
     pairs = []
+    start_ms = 1_709_287_200_000  # 2024-03-01T10:00:00Z
     for n in range(count):
         cell = {"id": f"cell-{n % 40}", "index": n % 40}
-        stamp = f"2024-03-01T10:{n // 60 % 60:02d}:{n % 60:02d}.{n % 1000:03d}Z"
+        ms = start_ms + 100 * n
+        stamp = datetime.fromtimestamp(ms / 1000, timezone.utc).isoformat(timespec="milliseconds")
         jelai = {
             "schema_version": 1,
-            "id": str(uuid.uuid4()),
-            "time": stamp,
+            "id": uuid7(ms),
+            "time": stamp.replace("+00:00", "Z"),
             "session": "page-1",
             "notebook": "lab1.ipynb",
             "kernel": {"id": "k-1", "name": "python3"},
@@ -86,7 +98,7 @@ def events(count: int) -> list[tuple[dict, dict]]:
         }
         pioneer = {
             "eventName": "CellExecuteEvent",
-            "eventTime": 1_709_287_200_000 + n,
+            "eventTime": ms,
             "eventInfo": {"cells": [cell], "success": True, "kernelError": None},
         }
         pairs.append((jelai, pioneer))

@@ -1,8 +1,9 @@
 """What the event store keeps for analytics, beside the events themselves.
 
-Three small tables, kept by triggers as events are stored (only rows really
-inserted fire them, so a retried batch never counts twice), so a class
-summary reads a few rows per student and notebook instead of every event:
+Three small tables, brought up to date in the same transaction as each
+stored batch (from the rows really inserted, so a retried batch never counts
+twice), so a class summary reads a few rows per student and notebook instead
+of every event:
 
 - `activity`: per user, notebook and minute, the events and the first and
   last event time (ms). Active time is exact from it: gaps inside a minute
@@ -13,16 +14,16 @@ summary reads a few rows per student and notebook instead of every event:
   failure's time.
 - `failures`: per user, notebook and error name, failed runs.
 
-`error_name` is a VIRTUAL column (computed from the JSON, never stored): the
-error of a failed run ('' if unnamed), NULL for any other event. With it,
-`events_runs` holds each run's cell and outcome by time, for the stuck rule;
-`events_type` counts help requests.
+A batch updates them with one grouped statement each over its new rows
+(`update_summaries`): a few upserts per batch instead of several per event,
+which is most of what storing a batch costs. The `events_type` index serves
+help requests and the stuck rule's recent runs.
 
 `add_analytics_schema` runs whenever the store is opened for writing; a store
-written before it existed is brought up to date (each table filled from the
-events once). With an SQLite too old for it (before 3.31) the store stays as
-it was, and analytics computes the same numbers from the events: the
-`*_SQL` queries below are both the fill and that fallback.
+written before a table existed is brought up to date (filled from the events
+once). With an SQLite too old for it (before 3.24) the store stays as it was,
+and analytics computes the same numbers from the events: the `*_SQL` queries
+below are the fill, the per-batch update and that fallback.
 """
 
 from __future__ import annotations
@@ -31,28 +32,52 @@ import sqlite3
 
 # Unix milliseconds of a stored time: integers are what analytics subtracts.
 MS_SQL = "CAST(round((julianday({}) - 2440587.5) * 86400000) AS INTEGER)"
+# The error of a failed run ('' if unnamed), NULL for any other event.
 ERROR_NAME_SQL = (
     "CASE WHEN type = 'cell.execute' AND json_extract(event, '$.data.success') = 0"
     " THEN coalesce(json_extract(event, '$.data.error.name'), '') END"
 )
+# Rows stored after a given rowid: the batch just inserted, found by rowid
+# (an index would tempt the planner into reading every event for the GROUP BY).
+NEW_ROWS = " NOT INDEXED WHERE rowid > ?"
 
-# Keys hold '' for a missing notebook or cell: NULLs are never equal in a key.
-ACTIVITY_SQL = (
-    "SELECT user, ifnull(notebook, '') AS notebook, substr(time, 1, 16) AS minute,"
-    f" count(*) AS events, {MS_SQL.format('min(time)')} AS first_ms,"
-    f" {MS_SQL.format('max(time)')} AS last_ms FROM events GROUP BY 1, 2, 3"
-)
-_RUNS = f"SELECT user, notebook, cell_id, time, {ERROR_NAME_SQL} AS failed_as FROM events"
-EXECUTIONS_SQL = (
-    "SELECT user, ifnull(notebook, '') AS notebook, ifnull(cell_id, '') AS cell_id,"
-    " count(*) AS runs, count(failed_as) AS failures,"
-    " max(CASE WHEN failed_as IS NOT NULL THEN time END) AS last_failure"
-    f" FROM ({_RUNS} WHERE type = 'cell.execute') GROUP BY 1, 2, 3"
-)
-FAILURES_SQL = (
-    "SELECT user, ifnull(notebook, '') AS notebook, failed_as AS error_name, count(*) AS runs"
-    f" FROM ({_RUNS} WHERE type = 'cell.execute') WHERE failed_as IS NOT NULL GROUP BY 1, 2, 3"
-)
+
+def _activity(rows: str = "") -> str:
+    # Keys hold '' for a missing notebook or cell: NULLs are never equal in a key.
+    return (
+        "SELECT user, ifnull(notebook, '') AS notebook, substr(time, 1, 16) AS minute,"
+        f" count(*) AS events, {MS_SQL.format('min(time)')} AS first_ms,"
+        f" {MS_SQL.format('max(time)')} AS last_ms FROM events{rows} GROUP BY 1, 2, 3"
+    )
+
+
+def _runs(rows: str = "") -> str:
+    where = " AND " if rows else " WHERE "
+    return (
+        f"SELECT user, notebook, cell_id, time, {ERROR_NAME_SQL} AS failed_as"
+        f" FROM events{rows}{where}type = 'cell.execute'"
+    )
+
+
+def _executions(rows: str = "") -> str:
+    return (
+        "SELECT user, ifnull(notebook, '') AS notebook, ifnull(cell_id, '') AS cell_id,"
+        " count(*) AS runs, count(failed_as) AS failures,"
+        " max(CASE WHEN failed_as IS NOT NULL THEN time END) AS last_failure"
+        f" FROM ({_runs(rows)}) GROUP BY 1, 2, 3"
+    )
+
+
+def _failures(rows: str = "") -> str:
+    return (
+        "SELECT user, ifnull(notebook, '') AS notebook, failed_as AS error_name, count(*) AS runs"
+        f" FROM ({_runs(rows)}) WHERE failed_as IS NOT NULL GROUP BY 1, 2, 3"
+    )
+
+
+ACTIVITY_SQL = _activity()
+EXECUTIONS_SQL = _executions()
+FAILURES_SQL = _failures()
 
 _TABLES = {
     "activity": (
@@ -61,16 +86,7 @@ _TABLES = {
             events INTEGER NOT NULL, first_ms INTEGER NOT NULL, last_ms INTEGER NOT NULL,
             PRIMARY KEY (user, notebook, minute)
         ) WITHOUT ROWID""",
-        f"INSERT INTO activity {ACTIVITY_SQL}",
-        f"""CREATE TRIGGER events_activity AFTER INSERT ON events BEGIN
-            INSERT INTO activity VALUES (
-                NEW.user, ifnull(NEW.notebook, ''), substr(NEW.time, 1, 16), 1,
-                {MS_SQL.format("NEW.time")}, {MS_SQL.format("NEW.time")}
-            ) ON CONFLICT (user, notebook, minute) DO UPDATE SET
-                events = events + 1,
-                first_ms = min(first_ms, excluded.first_ms),
-                last_ms = max(last_ms, excluded.last_ms);
-        END""",
+        ACTIVITY_SQL,
     ),
     "executions": (
         """CREATE TABLE executions (
@@ -78,20 +94,7 @@ _TABLES = {
             runs INTEGER NOT NULL, failures INTEGER NOT NULL, last_failure TEXT,
             PRIMARY KEY (user, notebook, cell_id)
         ) WITHOUT ROWID""",
-        f"INSERT INTO executions {EXECUTIONS_SQL}",
-        """CREATE TRIGGER events_count_runs AFTER INSERT ON events
-        WHEN NEW.type = 'cell.execute' BEGIN
-            INSERT INTO executions VALUES (
-                NEW.user, ifnull(NEW.notebook, ''), ifnull(NEW.cell_id, ''), 1,
-                NEW.error_name IS NOT NULL,
-                CASE WHEN NEW.error_name IS NOT NULL THEN NEW.time END
-            ) ON CONFLICT (user, notebook, cell_id) DO UPDATE SET
-                runs = runs + 1,
-                failures = failures + excluded.failures,
-                last_failure = coalesce(
-                    max(last_failure, excluded.last_failure), last_failure, excluded.last_failure
-                );
-        END""",
+        EXECUTIONS_SQL,
     ),
     "failures": (
         """CREATE TABLE failures (
@@ -99,41 +102,54 @@ _TABLES = {
             runs INTEGER NOT NULL,
             PRIMARY KEY (user, notebook, error_name)
         ) WITHOUT ROWID""",
-        f"INSERT INTO failures {FAILURES_SQL}",
-        """CREATE TRIGGER events_count_failures AFTER INSERT ON events
-        WHEN NEW.error_name IS NOT NULL BEGIN
-            INSERT INTO failures SELECT NEW.user, ifnull(NEW.notebook, ''), NEW.error_name, 1
-            WHERE true ON CONFLICT (user, notebook, error_name) DO UPDATE SET runs = runs + 1;
-        END""",
+        FAILURES_SQL,
     ),
 }
 
-_INDEXES = """
-CREATE INDEX IF NOT EXISTS events_type ON events (type, user, notebook, time);
-CREATE INDEX IF NOT EXISTS events_runs
-    ON events (user, notebook, time, cell_id, error_name) WHERE type = 'cell.execute';
-"""
+# Each batch's rows folded into the tables: one grouped upsert per table.
+_UPDATES = {
+    "activity": f"INSERT INTO activity {_activity(NEW_ROWS)}"
+    " ON CONFLICT (user, notebook, minute) DO UPDATE SET"
+    " events = events + excluded.events,"
+    " first_ms = min(first_ms, excluded.first_ms),"
+    " last_ms = max(last_ms, excluded.last_ms)",
+    "executions": f"INSERT INTO executions {_executions(NEW_ROWS)}"
+    " ON CONFLICT (user, notebook, cell_id) DO UPDATE SET"
+    " runs = runs + excluded.runs,"
+    " failures = failures + excluded.failures,"
+    " last_failure = coalesce("
+    "max(last_failure, excluded.last_failure), last_failure, excluded.last_failure)",
+    "failures": f"INSERT INTO failures {_failures(NEW_ROWS)}"
+    " ON CONFLICT (user, notebook, error_name) DO UPDATE SET runs = runs + excluded.runs",
+}
+
+_INDEXES = "CREATE INDEX IF NOT EXISTS events_type ON events (type, user, notebook, time);"
+
+# What stores of jelai 0.1 development builds kept instead: per-event
+# triggers (they would count each event twice beside `update_summaries`) and
+# a computed column with its index.
+_RETIRED = (
+    "DROP TRIGGER IF EXISTS events_activity",
+    "DROP TRIGGER IF EXISTS events_count_runs",
+    "DROP TRIGGER IF EXISTS events_count_failures",
+    "DROP INDEX IF EXISTS events_runs",
+)
 
 
 def add_analytics_schema(conn: sqlite3.Connection) -> None:
     """Brings a store opened for writing (autocommit mode) up to date; see the module."""
     try:
-        columns = {row[1] for row in conn.execute("PRAGMA table_xinfo(events)")}
-        if "error_name" not in columns:
-            conn.execute(
-                "ALTER TABLE events ADD COLUMN error_name TEXT"
-                f" GENERATED ALWAYS AS ({ERROR_NAME_SQL}) VIRTUAL"
-            )
         conn.executescript(_INDEXES)
-        for name, statements in _TABLES.items():
-            if has_table(conn, name):
-                continue
-            # One transaction: no event may land between the fill and the trigger.
+        for name, (create, fill) in _TABLES.items():
+            # One transaction: the table is filled from every event stored so far.
             conn.execute("BEGIN IMMEDIATE")
             try:
-                if not has_table(conn, name):
-                    for statement in statements:
+                if name == "activity":
+                    for statement in _RETIRED:
                         conn.execute(statement)
+                if not has_table(conn, name):
+                    conn.execute(create)
+                    conn.execute(f"INSERT INTO {name} {fill}")
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
@@ -142,11 +158,17 @@ def add_analytics_schema(conn: sqlite3.Connection) -> None:
         pass  # too old an SQLite, or another server is migrating it right now
 
 
+def update_summaries(conn: sqlite3.Connection, after_rowid: int) -> None:
+    """Folds the rows stored after `after_rowid` into the tables there are.
+
+    Runs inside the transaction that stored them, which holds the write
+    lock: a table another server creates (and fills) later cannot miss them.
+    """
+    for name, statement in _UPDATES.items():
+        if has_table(conn, name):
+            conn.execute(statement, (after_rowid,))
+
+
 def has_table(conn: sqlite3.Connection, name: str) -> bool:
     query = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
-    return conn.execute(query, (name,)).fetchone() is not None
-
-
-def has_index(conn: sqlite3.Connection, name: str) -> bool:
-    query = "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?"
     return conn.execute(query, (name,)).fetchone() is not None

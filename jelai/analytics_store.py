@@ -3,9 +3,10 @@
 Nearly everything comes from the small tables `analytics_schema` keeps:
 active time, event counts and activity buckets from `activity`, runs and
 failures by cell from `executions`, error names from `failures`; help
-requests from the `events_type` index, and the stuck rule's recent runs from
-`events_runs`. No event's JSON is parsed, except on a store too old to have
-that schema, where the same numbers are computed from the events.
+requests and the stuck rule's recent runs from the `events_type` index. No
+event's JSON is parsed, except the few recent runs the stuck rule reads and
+on a store too old to have that schema, where the same numbers are computed
+from the events.
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ from .analytics_schema import (
     EXECUTIONS_SQL,
     FAILURES_SQL,
     MS_SQL,
-    has_index,
     has_table,
 )
 from .classdata import Source, open_readonly
@@ -77,7 +77,6 @@ def read_store(source: Source, notebook: str | None, options: Options) -> Partia
         runs = _table(conn, "executions", EXECUTIONS_SQL)
         _read_executions(conn, source, notebook, runs, options, partial)
         _read_failures(conn, source, notebook, _table(conn, "failures", FAILURES_SQL), partial)
-        indexed = has_index(conn, "events_runs")
         recent_ms = round(options.stuck_recent_seconds * 1000)
         for key, last_failures in partial.failing.items():
             stats = partial.stats[key]
@@ -85,7 +84,7 @@ def read_store(source: Source, notebook: str | None, options: Options) -> Partia
             if stats.last_ms is None or max(last_failures) < iso(stats.last_ms - recent_ms):
                 continue
             users = partial.row_users.get(key, set())
-            stats.stuck = _stuck(conn, users, key[1], stats.last_ms, indexed, options)
+            stats.stuck = _stuck(conn, users, key[1], stats.last_ms, options)
     finally:
         conn.close()
     return partial
@@ -201,18 +200,15 @@ def _stuck(
     users: set[str],
     notebook: str | None,
     last_ms: int,
-    indexed: bool,
     options: Options,
 ) -> Stuck | None:
     reach_ms = round((options.stuck_span_seconds + options.stuck_recent_seconds) * 1000)
     since = iso(last_ms - reach_ms)
-    table = "events INDEXED BY events_runs" if indexed else "events"
-    error_name = "error_name" if indexed else ERROR_NAME_SQL
     rows: list[tuple[int, str, str | None, bool]] = []
     for user in users:
         rows += conn.execute(
-            f"SELECT {MS_SQL.format('time')}, type, cell_id, {error_name} IS NOT NULL"
-            f" FROM {table} WHERE type = 'cell.execute' AND user = ? AND notebook IS ?"
+            f"SELECT {MS_SQL.format('time')}, type, cell_id, {ERROR_NAME_SQL} IS NOT NULL"
+            f" FROM events WHERE type = 'cell.execute' AND user = ? AND notebook IS ?"
             f" AND time >= ? UNION ALL SELECT {MS_SQL.format('time')}, type, cell_id, 0"
             f" FROM events WHERE {_HELP_IN} AND user = ? AND notebook IS ? AND time >= ?",
             (user, notebook, since, *HELP_TYPES, user, notebook, since),

@@ -7,7 +7,6 @@ once at import. Nothing here knows about tornado.
 
 from __future__ import annotations
 
-import copy
 import functools
 import json
 import re
@@ -31,6 +30,17 @@ _TIME_RE = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?"
     r"(?:([Zz])|([+-])(\d{2}):(\d{2}))$"
 )
+
+
+_UTC_MS_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z\Z")
+
+
+def _is_real_time(value: str) -> bool:
+    try:
+        datetime.fromisoformat(value)  # month 13, February 30, second 60... are not
+    except ValueError:
+        return False
+    return True
 
 
 class EventError(ValueError):
@@ -90,9 +100,12 @@ def utc_time(value: str | datetime | None = None) -> str:
     """A time as `YYYY-MM-DDTHH:MM:SS.mmmZ` in UTC: one spelling, so strings sort by time."""
     moment = datetime.now(timezone.utc) if value is None else value
     if isinstance(moment, str):
+        # Browsers send this spelling already (`toISOString`): checked, kept.
+        if _UTC_MS_RE.match(moment) and _is_real_time(moment):
+            return moment
         moment = parse_time(moment)
-    moment = moment.astimezone(timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    # isoformat, not strftime: it writes years before 1000 with four digits.
+    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 def _load(name: str) -> dict[str, Any]:
@@ -102,6 +115,8 @@ def _load(name: str) -> dict[str, Any]:
 def _is_time(value: object) -> bool:
     if not isinstance(value, str):
         return True  # the `type` keyword reports non-strings
+    if _UTC_MS_RE.match(value) and _is_real_time(value):  # what browsers send, checked cheaply
+        return True
     try:
         parse_time(value)
     except ValueError:
@@ -243,18 +258,19 @@ def validate_batch(body: Any, max_events: int) -> list[dict[str, Any]]:
     return events
 
 
-def _cut(value: Any, limit: int, path: str, cut: list[str]) -> Any:
-    """`value` with every string longer than `limit` cut, their paths added to `cut`."""
+def _cut(value: Any, limit: int, path: tuple[str | int, ...], cut: list[str]) -> Any:
+    """A copy of `value` with every string longer than `limit` cut, their paths
+    added to `cut` (a path is only spelled out for what is cut)."""
     if isinstance(value, str):
         if len(value) > limit:
-            cut.append(path)
+            cut.append(_path(path))
             return value[:limit]
         return value
     if isinstance(value, list):
-        return [_cut(item, limit, f"{path}[{i}]", cut) for i, item in enumerate(value)]
+        return [_cut(item, limit, (*path, i), cut) for i, item in enumerate(value)]
     if isinstance(value, dict):
         return {
-            key: item if key == "truncated" else _cut(item, limit, _path([path, key]), cut)
+            key: item if key == "truncated" else _cut(item, limit, (*path, key), cut)
             for key, item in value.items()
         }
     return value
@@ -270,8 +286,10 @@ def apply_policy(event: dict[str, Any], telemetry: TelemetryPolicy) -> dict[str,
         return None
     if telemetry.event_types is not None and event["type"] not in telemetry.event_types:
         return None
-    result = copy.deepcopy(event)
-    data: dict[str, Any] = result["data"]
+    # The envelope is copied shallowly and `data` rebuilt by `_cut`, so the
+    # posted event is never changed (and no deep copy is paid per event).
+    result = dict(event)
+    data: dict[str, Any] = dict(result["data"])
     kind = result["type"]
     if not telemetry.log_source and kind.startswith("cell."):
         data.pop("source", None)
@@ -284,7 +302,7 @@ def apply_policy(event: dict[str, Any], telemetry: TelemetryPolicy) -> dict[str,
         elif isinstance(data.get("outputs"), list) and len(data["outputs"]) > telemetry.max_outputs:
             data["outputs"] = data["outputs"][: max(telemetry.max_outputs, 0)]
             cut.append("outputs")
-    result["data"] = data = _cut(data, max(telemetry.max_text_length, 0), "", cut)
+    result["data"] = data = _cut(data, max(telemetry.max_text_length, 0), (), cut)
     if cut:
         already = data.get("truncated")
         names = list(already) if isinstance(already, list) else []

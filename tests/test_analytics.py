@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import jelai.store
@@ -29,6 +29,10 @@ def at(seconds: float) -> str:
 
 @pytest.fixture
 def log(make_event: EventFactory) -> Callable[..., dict[str, Any]]:
+    return build_log(make_event)
+
+
+def build_log(make_event: EventFactory) -> Callable[..., dict[str, Any]]:
     """Builds one event at `t` seconds; `fail` names the error of a failed run."""
 
     def build(
@@ -279,3 +283,72 @@ def test_active_time_from_minutes_equals_the_sum_of_short_gaps(
     firsts = [min(ts) for _, ts in sorted(minutes.items())]
     lasts = [max(ts) for _, ts in sorted(minutes.items())]
     assert minutes_active_ms(firsts, lasts, idle_ms) == expected
+
+
+@given(
+    plan=st.lists(
+        st.tuples(
+            st.integers(0, 7_200),  # seconds into the session
+            st.sampled_from(["cell.edit", "cell.execute", "chat.exchange"]),
+            st.sampled_from(["a", "b"]),
+            st.sampled_from([None, "KeyError", "NameError"]),
+        ),
+        min_size=1,
+        max_size=30,
+    ),
+    cuts=st.lists(st.integers(0, 30), max_size=4),
+    resend=st.lists(st.integers(0, 29), max_size=5),
+)
+# make_event only numbers fresh events: sharing it between examples is harmless.
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_summaries_kept_batch_by_batch_match_the_events(
+    tmp_path_factory: pytest.TempPathFactory,
+    make_event: EventFactory,
+    plan: list[tuple[int, str, str, str | None]],
+    cuts: list[int],
+    resend: list[int],
+) -> None:
+    """However the events arrive (in batches, retried, across restarts), the
+    kept tables give what computing from the events gives."""
+    log = build_log(make_event)
+    events = [log(t, kind, cell=cell, fail=fail) for t, kind, cell, fail in plan]
+    folder = tmp_path_factory.mktemp("kept")
+    path = folder / "events.sqlite3"
+    bounds = sorted({0, len(events), *(c for c in cuts if c <= len(events))})
+    for start, end in zip(bounds, bounds[1:]):
+        store = EventStore(path)  # a restart between batches
+        store.add("ana", events[start:end])
+        store.add("ana", [events[i] for i in resend if i < end])  # retried events
+        store.close()
+    kept = summarise([own_source(path, "ana")])
+    bare_path = folder / "bare.sqlite3"
+    store = EventStore(bare_path)
+    store._connection().executescript(
+        "DROP TABLE activity; DROP TABLE executions; DROP TABLE failures;"
+    )
+    store.add("ana", events)
+    store.close()
+    bare = summarise([own_source(bare_path, "ana")])
+    assert kept["students"] == bare["students"]
+    assert kept["series"] == bare["series"]
+
+
+def test_a_store_from_a_build_with_summary_triggers_counts_each_event_once(
+    tmp_path: Path, log
+) -> None:
+    path = tmp_path / "events.sqlite3"
+    store = EventStore(path)
+    store.add("ana", [log(0, "cell.execute", fail="KeyError")])
+    # Development builds kept the tables with per-event triggers.
+    store._connection().executescript(
+        "CREATE TRIGGER events_activity AFTER INSERT ON events BEGIN"
+        " UPDATE activity SET events = events + 1; END;"
+        "CREATE TRIGGER events_count_runs AFTER INSERT ON events BEGIN"
+        " UPDATE executions SET runs = runs + 1; END;"
+    )
+    store.close()
+    store = EventStore(path)
+    store.add("ana", [log(10, "cell.execute", fail="KeyError"), log(20)])
+    store.close()
+    (entry,) = summarise([own_source(path, "ana")])["students"]
+    assert (entry["events"], entry["executions"], entry["failures"]) == (3, 2, 2)

@@ -6,9 +6,12 @@ import copy
 import re
 import uuid
 from collections.abc import Callable
+from datetime import datetime, timezone
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from jelai.config import JelaiTelemetry
 from jelai.events import (
@@ -229,6 +232,44 @@ def test_new_event_refuses_what_the_schema_refuses() -> None:
 def test_times_are_normalised_to_utc_milliseconds() -> None:
     assert utc_time("2024-03-01T12:00:00.123456+02:00") == "2024-03-01T10:00:00.123Z"
     assert utc_time("2024-03-01T10:00:00Z") == "2024-03-01T10:00:00.000Z"
+
+
+@given(st.datetimes(timezones=st.just(timezone.utc)))
+def test_a_time_already_in_utc_milliseconds_is_kept_as_sent(moment: datetime) -> None:
+    sent = moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    assert utc_time(sent) == sent
+    assert validate_time(sent) == []
+
+
+@pytest.mark.parametrize(
+    "sent", ["2024-02-30T10:00:00.000Z", "2023-02-29T10:00:00.000Z", "2024-13-01T10:00:00.000Z"]
+)
+def test_a_time_in_utc_milliseconds_that_does_not_exist_is_refused(sent: str) -> None:
+    with pytest.raises(ValueError):
+        utc_time(sent)
+    assert validate_time(sent) == ["time"]
+
+
+def test_a_leap_second_in_utc_milliseconds_is_accepted_and_clamped() -> None:
+    assert utc_time("2016-12-31T23:59:60.500Z") == "2016-12-31T23:59:59.500Z"
+    assert validate_time("2016-12-31T23:59:60.500Z") == []
+
+
+def validate_time(time: str) -> list[str]:
+    """The fields refused in an event sent at `time`."""
+    event = {
+        "schema_version": 1,
+        "id": str(uuid.uuid4()),
+        "time": time,
+        "session": "s",
+        "type": "cell.add",
+        "data": {},
+    }
+    try:
+        validate_event(event)
+    except EventError as error:
+        return [str(error.field)]
+    return []
 
 
 def test_a_browser_cannot_forge_a_chat_exchange(make_event: EventFactory) -> None:

@@ -85,6 +85,18 @@ describe('createEvent', () => {
     expect(a).toMatchObject({ notebook: null, kernel: null, cell: null });
   });
 
+  it('gives later events ids that sort later, so the store appends them', () => {
+    const start = Date.UTC(2024, 0, 31, 12, 0, 0);
+    const ids = [0, 1, 2, 1000, 60_000].map(
+      offset =>
+        createEvent('cell.add', {}, 's', {}, new Date(start + offset)).id
+    );
+    expect([...ids].sort()).toEqual(ids);
+    // A UUID of version 7: its first 48 bits are the event's time in ms.
+    expect(ids[0]).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab]/);
+    expect(parseInt(ids[0].replace('-', '').slice(0, 12), 16)).toBe(start);
+  });
+
   it('still validates after the policy cut and filtered it', () => {
     const long = 'é'.repeat(5000);
     for (const [type, data] of SAMPLES) {
