@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from jupyter_server.serverapp import ServerApp
 
 from .config import Jelai, JelaiTelemetry, JelaiTutor
+from .ollama_upstream import IdleConnections
 from .routes import setup_routes
 from .store import EventStore
 
@@ -20,6 +21,8 @@ class JelaiContext:
     telemetry: JelaiTelemetry
     tutor: JelaiTutor
     store: EventStore
+    # Open connections to the model server, reused from one question to the next.
+    upstream: IdleConnections = field(default_factory=IdleConnections)
 
 
 def load_jupyter_server_extension(serverapp: ServerApp) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import getpass
 import json
 import math
@@ -50,7 +51,7 @@ class JelaiHandler(APIHandler):
             user = self.current_user
             name = getattr(user, "username", None) or getattr(user, "name", None)
             return str(name or os.environ["JUPYTERHUB_USER"])
-        return getpass.getuser()
+        return _account()
 
     def exact_argument(self, name: str, default: str) -> str:
         """A query argument as sent. Tornado's own getter strips spaces and turns
@@ -88,6 +89,8 @@ class JelaiHandler(APIHandler):
         super().write_error(status_code, **kwargs)
 
 
+# The account never changes while the server runs; asking costs a passwd lookup.
+_account = functools.cache(getpass.getuser)
 _TOO_DEEP = f"Request body is not valid JSON: nested more than {MAX_JSON_DEPTH} levels deep."
 
 

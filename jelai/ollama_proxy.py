@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, Callable
 
 from .chat_exchange import Exchange
-from .ollama_upstream import Upstream, UpstreamError
+from .ollama_upstream import IdleConnections, Upstream, UpstreamError
 
 if TYPE_CHECKING:
     from .config import JelaiTutor
@@ -139,6 +139,7 @@ class ProxyCall:
     def __init__(
         self,
         cfg: JelaiTutor,
+        idle: IdleConnections,
         method: str,
         path: str,
         payload: Any,
@@ -149,7 +150,7 @@ class ProxyCall:
         body = rewrite_body(cfg, self.endpoint, payload) if method == "POST" else None
         self.exchange = Exchange.for_request(body) if self.endpoint == "chat" else None
         self._on_exchange = on_exchange
-        self._upstream = Upstream(cfg, method, self.endpoint, body)
+        self._upstream = Upstream(cfg, method, self.endpoint, body, idle)
         self._ended = False
         self._done = False
         self.status = 502

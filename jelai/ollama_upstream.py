@@ -3,7 +3,9 @@
 Built on tornado's HTTP/1.1 client connection rather than AsyncHTTPClient
 because the proxy must close the request at any moment (the student
 pressed stop) and give up when the server goes quiet between two chunks;
-AsyncHTTPClient can do neither while a body is streaming.
+AsyncHTTPClient can do neither while a body is streaming. A connection
+whose reply ended cleanly is kept open for the next request (HTTP
+keep-alive), so a question does not wait for a new TCP or TLS handshake.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
     from .config import JelaiTutor
 
 _END = b""  # queued when the reply is complete
+_PORTS = {"http": 80, "https": 443}
 
 
 class UpstreamError(Exception):
@@ -36,6 +39,41 @@ class UpstreamError(Exception):
         self.message = message
 
 
+Address = tuple[str, str, int]  # scheme, host, port
+
+
+class IdleConnections:
+    """Connections to the model server whose last reply ended cleanly, ready
+    for the next request. One per server process, shared by every student."""
+
+    def __init__(self, limit: int = 16) -> None:
+        self._idle: dict[Address, list[IOStream]] = {}
+        self._limit = limit
+
+    def take(self, address: Address) -> IOStream | None:
+        streams = self._idle.get(address, [])
+        while streams:
+            stream = streams.pop()
+            stream.set_close_callback(None)
+            if not stream.closed():
+                return stream
+        return None
+
+    def give(self, address: Address, stream: IOStream) -> None:
+        streams = self._idle.setdefault(address, [])
+        if stream.closed() or len(streams) >= self._limit:
+            stream.close()
+            return
+        streams.append(stream)
+        # Watched while idle, so one the server closes is dropped at once.
+        stream.set_close_callback(lambda: self._drop(address, stream))
+
+    def _drop(self, address: Address, stream: IOStream) -> None:
+        streams = self._idle.get(address, [])
+        if stream in streams:
+            streams.remove(stream)
+
+
 class _Reader(HTTPMessageDelegate):
     """Hands the response head and body chunks over to `Upstream`."""
 
@@ -43,11 +81,18 @@ class _Reader(HTTPMessageDelegate):
         # None when the connection closed before the response head arrived.
         self.head: asyncio.Future[tuple[int, HTTPHeaders] | None] = asyncio.Future()
         self.chunks: asyncio.Queue[bytes | None] = asyncio.Queue()
+        self.complete = False  # the whole reply arrived
+        self.keep_alive = False  # and the server will take another request after it
 
     def headers_received(
         self, start_line: RequestStartLine | ResponseStartLine, headers: HTTPHeaders
     ) -> None:
         assert isinstance(start_line, ResponseStartLine)
+        self.keep_alive = (
+            start_line.version == "HTTP/1.1"
+            and headers.get("Connection", "").lower() != "close"
+            and ("Content-Length" in headers or "chunked" in headers.get("Transfer-Encoding", ""))
+        )
         if not self.head.done():
             self.head.set_result((start_line.code, headers))
 
@@ -56,6 +101,7 @@ class _Reader(HTTPMessageDelegate):
             self.chunks.put_nowait(chunk)
 
     def finish(self) -> None:
+        self.complete = True
         self.chunks.put_nowait(_END)
 
     def on_connection_close(self) -> None:
@@ -68,10 +114,18 @@ class Upstream:
     """A request to `cfg.ollama_url` + `/api/<endpoint>`."""
 
     def __init__(
-        self, cfg: JelaiTutor, method: str, endpoint: str, body: dict[str, Any] | None
+        self,
+        cfg: JelaiTutor,
+        method: str,
+        endpoint: str,
+        body: dict[str, Any] | None,
+        idle: IdleConnections,
     ) -> None:
         base = urlsplit(cfg.ollama_url.rstrip("/"))
         self._url = base._replace(path=f"{base.path}/api/{endpoint}")
+        scheme = self._url.scheme
+        self._address = (scheme, self._url.hostname or "", self._url.port or _PORTS.get(scheme, 0))
+        self._idle = idle
         # Named in error messages the student sees, so without any credentials.
         self.base_url = base._replace(netloc=base.netloc.rsplit("@", 1)[-1]).geturl()
         self._method = method
@@ -85,18 +139,35 @@ class Upstream:
         self.stopped = False
 
     async def open(self) -> tuple[int, str]:
-        """Connects, sends the request and returns the reply's status and type."""
-        stream = await self._connect()
+        """Sends the request and returns the reply's status and type."""
+        kept = self._idle.take(self._address)
+        head = None if kept is None else await self._send(kept)
+        if head is None and not self.stopped:
+            if kept is not None:
+                # The server closed the kept connection as the request went out,
+                # before reading it: send it once more on a new one.
+                self._reader = _Reader()
+            head = await self._send(await self._connect())
+        if head is None:
+            if self.stopped:
+                raise UpstreamError(499, "The request was stopped.")
+            raise UpstreamError(
+                502, f"The model server at {self.base_url} closed the connection unanswered."
+            )
+        code, reply_headers = head
+        return code, reply_headers.get("Content-Type", "application/json")
+
+    async def _send(self, stream: IOStream) -> tuple[int, HTTPHeaders] | None:
+        """Sends the request on `stream` and waits for the reply's head (None if
+        the connection closed first)."""
         if self.stopped:
             stream.close()
-            raise UpstreamError(499, "The request was stopped.")
+            return None
         self._stream = stream
         # The head and the body go out as two writes: without this, Nagle's
         # algorithm holds the body back until the head is acknowledged.
         stream.set_nodelay(True)
-        connection = HTTP1Connection(
-            stream, True, HTTP1ConnectionParameters(no_keep_alive=True, decompress=False)
-        )
+        connection = HTTP1Connection(stream, True, HTTP1ConnectionParameters(decompress=False))
         headers = HTTPHeaders(
             {
                 "Host": self._url.netloc.rsplit("@", 1)[-1],
@@ -113,20 +184,12 @@ class Upstream:
         if self._body is not None:
             connection.write(self._body)
         connection.finish()
-        self._reading = asyncio.ensure_future(self._read(connection))
+        self._reading = asyncio.ensure_future(self._read(connection, self._reader))
         try:
-            head = await asyncio.wait_for(asyncio.shield(self._reader.head), self._read_timeout)
+            return await asyncio.wait_for(asyncio.shield(self._reader.head), self._read_timeout)
         except asyncio.TimeoutError:
             self.close()
             raise UpstreamError(504, self._quiet()) from None
-        if head is None:
-            if self.stopped:
-                raise UpstreamError(499, "The request was stopped.")
-            raise UpstreamError(
-                502, f"The model server at {self.base_url} closed the connection unanswered."
-            )
-        code, reply_headers = head
-        return code, reply_headers.get("Content-Type", "application/json")
 
     async def chunks(self) -> AsyncIterator[bytes]:
         """The reply body as it arrives; stops quietly once `stop()` was called."""
@@ -150,7 +213,8 @@ class Upstream:
         self.close()
 
     def close(self) -> None:
-        if self._stream is not None and not self._stream.closed():
+        # A complete reply's connection is kept (or closed) by `_read`.
+        if self._stream is not None and not self._reader.complete:
             self._stream.close()
         if self.stopped:
             self._reader.chunks.put_nowait(None)  # wake a reader waiting for a chunk
@@ -174,11 +238,18 @@ class Upstream:
             502, f"The model server at {self.base_url} is not reachable ({reason})."
         )
 
-    async def _read(self, connection: HTTP1Connection) -> None:
+    async def _read(self, connection: HTTP1Connection, reader: _Reader) -> None:
         try:
-            await connection.read_response(self._reader)
+            await connection.read_response(reader)
         except Exception:  # closed or malformed: the reader ends either way
-            self._reader.on_connection_close()
+            reader.on_connection_close()
+            return
+        if reader.complete and connection.stream is not None:
+            stream = connection.detach()
+            if reader.keep_alive:
+                self._idle.give(self._address, stream)
+            else:
+                stream.close()
 
     def _quiet(self) -> str:
         return (

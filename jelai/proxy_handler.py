@@ -61,7 +61,7 @@ class OllamaProxyHandler(JelaiHandler):
             self._conversation()
             payload = self.json_body(tutor.max_request_bytes) if method == "POST" else None
             record = self._record if endpoint == "chat" else None
-            self._call = call = ProxyCall(tutor, method, path, payload, record)
+            self._call = call = ProxyCall(tutor, self.jelai.upstream, method, path, payload, record)
             await call.start()
             if not call.streaming:
                 body = await call.read_body()

@@ -5,14 +5,15 @@ It follows Ollama's documented REST API (`docs/api.md`): `/api/chat` and
 statistics line; `stream: false` answers with one object; `/api/tags`,
 `/api/show`, `/api/ps` and `/api/version` answer like Ollama; an unknown
 model gets a 404 with Ollama's error body. It records every request it
-receives and whether the client hung up, and can be slowed down, held after
-a few tokens, or made to fail mid-stream.
+receives (with the port of the connection it came on) and whether the
+client hung up, and can be slowed down, held after a few tokens, made to
+fail mid-stream, or to hang up on requests without answering them.
 
     python tests/fake_ollama.py --port 11555 --delay 0.05 --models llama3.1:8b,qwen2.5:0.5b
 
 Control endpoints (not part of Ollama), for UI tests that run it in another
 process: `GET /_fake/requests`, `POST /_fake/config` with any of `delay`,
-`fail_after`, `hold_after`, `models`; `POST /_fake/release` (let held
+`fail_after`, `hold_after`, `hang_up`, `models`; `POST /_fake/release` (let held
 streams go on) and `POST /_fake/reset`.
 """
 
@@ -47,6 +48,9 @@ class FakeSettings:
     delay: float = 0.0  # seconds before each token, the first one too (prompt evaluation)
     fail_after: int | None = None  # tokens sent before a mid-stream error line
     hold_after: int | None = None  # tokens sent before pausing until release()
+    # The next N requests have their connection closed unanswered, as a server
+    # does when it drops an idle keep-alive connection as a request arrives.
+    hang_up: int = 0
 
 
 @dataclass
@@ -57,6 +61,7 @@ class RecordedRequest:
     path: str
     headers: dict[str, str]
     body: Any
+    client_port: int = 0  # the TCP connection it came on
     tokens_sent: int = 0
     finished: bool = False
     hung_up: bool = False
@@ -233,10 +238,21 @@ class OllamaHandler(RequestHandler):
             body = json.loads(self.request.body) if self.request.body else None
         except ValueError:
             body = self.request.body.decode("utf-8", "replace")
+        stream = self.request.connection.stream  # type: ignore[union-attr]
         self.rec = RecordedRequest(
-            self.request.method or "GET", "/" + path, dict(self.request.headers), body
+            self.request.method or "GET",
+            "/" + path,
+            dict(self.request.headers),
+            body,
+            client_port=stream.socket.getpeername()[1],
         )
         self.fake.requests.append(self.rec)
+        if self.fake.settings.hang_up > 0:
+            self.fake.settings.hang_up -= 1
+            self.rec.ended.set()
+            stream.close()
+            self._finished = True  # nothing more is written on that connection
+            return
         try:
             if path == "" and self.request.method == "GET":
                 self.finish("Ollama is running")

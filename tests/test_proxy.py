@@ -296,6 +296,38 @@ async def test_a_model_server_going_quiet_mid_stream_ends_with_an_error_line(
     assert event["data"]["status"] == "failed"
 
 
+async def test_question_after_question_goes_over_one_kept_connection(
+    jp_fetch: Fetch, fake: FakeOllama
+) -> None:
+    for _ in range(3):
+        _, lines = await chat(jp_fetch)
+        assert lines[-1]["done"] is True
+    await post(jp_fetch, "show", {"model": "llama3.1:8b"})
+    ports = [record.client_port for record in fake.requests]
+    assert len(ports) == 4 and len(set(ports)) == 1
+
+
+async def test_a_kept_connection_the_model_server_drops_is_replaced_unseen(
+    jp_fetch: Fetch, fake: FakeOllama
+) -> None:
+    await chat(jp_fetch)
+    fake.configure(hang_up=1)  # closes the kept connection as the next question arrives
+    response, lines = await chat(jp_fetch)
+    assert response.code == 200 and lines[-1]["done"] is True
+    first, dropped, answered = fake.received("/api/chat")
+    assert dropped.client_port == first.client_port != answered.client_port
+    assert [e["data"]["status"] for e in await exchanges(jp_fetch)] == ["finished", "finished"]
+
+
+async def test_a_new_connection_closed_unanswered_is_not_sent_again(
+    jp_fetch: Fetch, fake: FakeOllama
+) -> None:
+    fake.configure(hang_up=1)
+    status, error = await refused(post(jp_fetch, "chat", chat_body()))
+    assert status == 502 and "closed the connection unanswered" in error["error"]
+    assert len(fake.received("/api/chat")) == 1
+
+
 async def open_raw_chat(
     port: int, base_url: str, auth: dict[str, str]
 ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
@@ -329,6 +361,10 @@ async def test_a_browser_that_hangs_up_stops_the_model_and_the_exchange_is_kept(
     assert event["data"]["status"] == "stopped"
     assert event["data"]["reply"] == "".join(tokenize(reply_for(QUESTION))[:3])
     assert event["data"]["eval_count"] is None
+    # The stopped request's connection is closed, never kept for the next one.
+    fake.configure(hold_after=None)
+    await chat(jp_fetch)
+    assert fake.received("/api/chat")[1].client_port != record.client_port
 
 
 async def test_hanging_up_before_the_first_token_also_stops_the_model(
