@@ -47,7 +47,7 @@ def context(quick: bool) -> list[Row]:
 
 
 def analytics(quick: bool) -> list[Row]:
-    students, per_student = (20, 1_000) if quick else (200, 5_000)
+    students, per_student = (20, 1_000) if quick else (200, 20_000)
     name = "6. class summary (bench/analytics_bench.py)"
     argv = [
         sys.executable,

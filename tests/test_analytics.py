@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import jelai.store
 from jelai.analytics import Options, find_stuck, summarise
-from jelai.analytics_rules import minutes_active_ms
+from jelai.analytics_rules import iso
 from jelai.classdata import Source, class_sources, own_source
+from jelai.events import utc_time
 from jelai.store import EventStore
 
 EventFactory = Callable[..., dict[str, Any]]
@@ -268,21 +270,37 @@ def test_options_refuse_thresholds_below_a_minute() -> None:
         Options(bucket_seconds=90)
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
 @given(
-    times=st.lists(st.integers(0, 6 * 3_600_000), min_size=1, max_size=60),
-    idle_ms=st.integers(60_000, 3_600_000),
+    times=st.lists(st.integers(-2 * 3_600_000, 6 * 3_600_000), min_size=1, max_size=60),
+    idle_minutes=st.integers(1, 60),
 )
-def test_active_time_from_minutes_equals_the_sum_of_short_gaps(
-    times: list[int], idle_ms: int
+@example(times=[0, 60_000, 180_001], idle_minutes=1)  # a gap of exactly the threshold counts
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_active_time_and_buckets_match_the_definition(
+    tmp_path_factory: pytest.TempPathFactory,
+    make_event: EventFactory,
+    times: list[int],
+    idle_minutes: int,
 ) -> None:
+    """Over events at any times (around 1970 too, where rounding down differs
+    from cutting off), active time is the sum of the gaps up to the idle
+    threshold and each hour bucket counts its events."""
     times.sort()
-    expected = sum(b - a for a, b in zip(times, times[1:]) if b - a <= idle_ms)
-    minutes: dict[int, list[int]] = {}
-    for t in times:
-        minutes.setdefault(t // 60_000, []).append(t)
-    firsts = [min(ts) for _, ts in sorted(minutes.items())]
-    lasts = [max(ts) for _, ts in sorted(minutes.items())]
-    assert minutes_active_ms(firsts, lasts, idle_ms) == expected
+    events = [
+        make_event("cell.edit", time=utc_time(EPOCH + timedelta(milliseconds=t))) for t in times
+    ]
+    idle_ms = idle_minutes * 60_000
+    path = store_of(tmp_path_factory.mktemp("active"), "ana", events)
+    summary = summarise([own_source(path, "ana")], options=Options(idle_seconds=idle_ms / 1000))
+    (entry,) = summary["students"]
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    assert entry["active_seconds"] == sum(g for g in gaps if g <= idle_ms) / 1000
+    hours = Counter(t // 3_600_000 * 3_600_000 for t in times)
+    expected = [{"start": iso(h), "events": n, "students": 1} for h, n in sorted(hours.items())]
+    assert summary["series"]["activity"] == expected
 
 
 @given(
