@@ -7,8 +7,9 @@ its file exporter. Both servers get the same events the way their own
 frontends send them: pioneer one `POST /jupyterlab-pioneer/export` per
 event with the exporter it configured (over 6 connections, a browser's
 limit per host), jelai 50 events per `POST /jelai/events`, one batch at a
-time. Halves alternate between the two, and afterwards both stores are
-counted so that a fast but lossy run cannot pass.
+time. Request bodies are encoded before the clock starts, so the figures
+are the servers' own. Halves alternate between the two, and afterwards both
+stores are counted so that a fast but lossy run cannot pass.
 """
 
 from __future__ import annotations
@@ -105,26 +106,32 @@ def events(count: int) -> list[tuple[dict, dict]]:
     return pairs
 
 
-async def send_pioneer(server: Jupyter, exporter: dict, batch: list[dict]) -> int:
-    queue = iter(batch)
+def pioneer_bodies(exporter: dict, details: list[dict]) -> list[bytes]:
+    """One export request per event, as pioneer's frontend sends them."""
+    state = {"sessionID": "page-1", "notebookPath": "lab1.ipynb", "notebookContent": None}
+    return [
+        json.dumps({"eventDetail": detail, "notebookState": state, "exporter": exporter}).encode()
+        for detail in details
+    ]
+
+
+def jelai_bodies(events: list[dict], size: int = BATCH) -> list[bytes]:
+    """Batches of `size` events, as jelai's sink sends them."""
+    return [
+        json.dumps({"events": events[start : start + size]}).encode()
+        for start in range(0, len(events), size)
+    ]
+
+
+async def send_pioneer(server: Jupyter, bodies: list[bytes]) -> int:
+    queue = iter(bodies)
     failures = 0
 
     async def worker() -> None:
         nonlocal failures
         connection = Connection(server.port, {**server.auth, "Content-Type": "application/json"})
-        for detail in queue:
-            body = {
-                "eventDetail": detail,
-                "notebookState": {
-                    "sessionID": "page-1",
-                    "notebookPath": "lab1.ipynb",
-                    "notebookContent": None,
-                },
-                "exporter": exporter,
-            }
-            response = await connection.request(
-                "POST", "/jupyterlab-pioneer/export", json.dumps(body).encode()
-            )
+        for body in queue:
+            response = await connection.request("POST", "/jupyterlab-pioneer/export", body)
             failures += response.status != 200
         await connection.close()
 
@@ -132,11 +139,10 @@ async def send_pioneer(server: Jupyter, exporter: dict, batch: list[dict]) -> in
     return failures
 
 
-async def send_jelai(server: Jupyter, batch: list[dict], size: int = BATCH) -> int:
+async def send_jelai(server: Jupyter, bodies: list[bytes]) -> int:
     connection = Connection(server.port, {**server.auth, "Content-Type": "application/json"})
     failures = 0
-    for start in range(0, len(batch), size):
-        body = json.dumps({"events": batch[start : start + size]}).encode()
+    for body in bodies:
         response = await connection.request("POST", "/jelai/events", body)
         failures += response.status != 200
     await connection.close()
@@ -178,17 +184,18 @@ def run(folder: Path, quick: bool) -> list[Row]:
         lost = {"pioneer": 0, "jelai": 0}
         half = count // 2
         for part in (pairs[:half], pairs[half:]):
-            seconds, failures = timed(send_pioneer(pioneer, exporter, [p for _, p in part]))
+            bodies = pioneer_bodies(exporter, [p for _, p in part])
+            seconds, failures = timed(send_pioneer(pioneer, bodies))
             took["pioneer"] += seconds
             lost["pioneer"] += failures
-            seconds, failures = timed(send_jelai(jelai, [j for j, _ in part]))
+            seconds, failures = timed(send_jelai(jelai, jelai_bodies([j for j, _ in part])))
             took["jelai"] += seconds
             lost["jelai"] += failures
         store = folder / "ingest-server" / "jelai-data" / "events.sqlite3"
         stored_jelai = count_jelai(store)
         # The sink sends up to BACKLOG_BATCH at once when it catches up after an outage.
-        backlog = [j for j, _ in events(count)]
-        took_backlog, _ = timed(send_jelai(jelai, backlog, BACKLOG_BATCH))
+        backlog = jelai_bodies([j for j, _ in events(count)], BACKLOG_BATCH)
+        took_backlog, _ = timed(send_jelai(jelai, backlog))
         stored_backlog = count_jelai(store) - stored_jelai
     except (RuntimeError, OSError, KeyError, IndexError) as error:
         return [failed(name, f"{type(error).__name__}: {str(error)[:200]}")]
