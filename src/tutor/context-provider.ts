@@ -10,6 +10,7 @@ import {
 } from '../context';
 import { IEvent, ITelemetry } from '../tokens';
 import { EventLogs } from './event-logs';
+import { queryAcrossRenames } from './renames';
 import { BuildMessages, IPromptInput, ITutorTurn } from './prompt';
 import { ReplyRules } from './review';
 
@@ -26,7 +27,19 @@ export class TutorContextProvider implements IDisposable {
     this._now = options.now ?? (() => new Date());
     this._ttl = options.instructionsTtlMs ?? 30_000;
     this._logs = new EventLogs({
-      query: query => this._telemetry.query(query),
+      // A renamed notebook's activity under its earlier paths counts too,
+      // read as the notebook is called now.
+      query: async query => {
+        const events = await queryAcrossRenames(
+          request => this._telemetry.query(request),
+          query
+        );
+        return events.map(event =>
+          event.notebook === query.notebook
+            ? event
+            : { ...event, notebook: query.notebook }
+        );
+      },
       maxEvents: options.maxEvents
     });
     this._timeZone = options.timeZone;

@@ -41,7 +41,8 @@ export class ReplyHandle {
  * notebook's is shown.
  */
 export class Conversation {
-  constructor(readonly notebook: string | null) {}
+  /** `notebook` changes when the notebook is renamed. */
+  constructor(public notebook: string | null) {}
 
   /** The messages, oldest first. */
   messages: IMessageContent[] = [];

@@ -1,6 +1,7 @@
 import { IMessageContent, IUser } from '@jupyter/chat';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { IEvent, ITelemetry } from '../tokens';
+import { queryAcrossRenames } from './renames';
 import {
   noticeMessage,
   questionMessage,
@@ -87,8 +88,8 @@ export function exchangeMessages(
 
 /**
  * Reads a notebook's conversation back from the server as chat messages,
- * leaving out this page's own exchanges (already shown); when it cannot, a
- * notice says why.
+ * under the paths it had before a rename too, leaving out this page's own
+ * exchanges (already shown); when it cannot, a notice says why.
  */
 export async function readHistory(
   telemetry: Pick<ITelemetry, 'query' | 'session'>,
@@ -96,7 +97,7 @@ export async function readHistory(
   options: { user: IUser; tutor: IUser; trans: TranslationBundle }
 ): Promise<IMessageContent[]> {
   try {
-    const events = await telemetry.query({
+    const events = await queryAcrossRenames(query => telemetry.query(query), {
       notebook,
       types: HISTORY_EVENT_TYPES,
       limit: HISTORY_LIMIT

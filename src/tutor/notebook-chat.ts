@@ -30,6 +30,24 @@ export abstract class NotebookChatModel extends AbstractChatModel {
     return this._notebookChanged;
   }
 
+  /**
+   * Follows a notebook to its new path: its conversation goes with it
+   * (replacing any kept for a notebook that had that path before).
+   */
+  renameNotebook(from: string, to: string): void {
+    const conversation = this._conversations.get(from);
+    if (!conversation || from === to) {
+      return;
+    }
+    this._conversations.delete(from);
+    this._conversations.get(to)?.stop();
+    conversation.notebook = to;
+    this._conversations.set(to, conversation);
+    if (conversation === this._current) {
+      this._notebookChanged.emit(to);
+    }
+  }
+
   /** Whether a reply is being written in the shown conversation. */
   get isWriting(): boolean {
     return this._current.reply !== null;

@@ -58,26 +58,41 @@ export function followPreferences(
 }
 
 /**
- * Keeps the chat model on the current notebook, following renames.
+ * Keeps the chat model on the current notebook, and each notebook's
+ * conversation with it when it is renamed or moved.
  */
 export function followCurrentNotebook(
   tracker: INotebookTracker,
   model: TutorChatModel
 ): IDisposable {
-  let current: NotebookPanel | null = null;
-  const onPath = () => {
-    model.notebook = current?.context.path ?? null;
-  };
   const onCurrent = () => {
-    current?.context.pathChanged.disconnect(onPath);
-    current = tracker.currentWidget;
-    current?.context.pathChanged.connect(onPath);
-    onPath();
+    model.notebook = tracker.currentWidget?.context.path ?? null;
   };
+  const unfollow = new Map<NotebookPanel, () => void>();
+  const follow = (_: unknown, panel: NotebookPanel) => {
+    let path = panel.context.path;
+    const onPath = () => {
+      model.renameNotebook(path, panel.context.path);
+      path = panel.context.path;
+      if (panel === tracker.currentWidget) {
+        onCurrent();
+      }
+    };
+    panel.context.pathChanged.connect(onPath);
+    unfollow.set(panel, () => panel.context.pathChanged.disconnect(onPath));
+    panel.disposed.connect(() => {
+      unfollow.get(panel)?.();
+      unfollow.delete(panel);
+    });
+  };
+  tracker.forEach(panel => follow(tracker, panel));
+  tracker.widgetAdded.connect(follow);
   tracker.currentChanged.connect(onCurrent);
   onCurrent();
   return new DisposableDelegate(() => {
+    tracker.widgetAdded.disconnect(follow);
     tracker.currentChanged.disconnect(onCurrent);
-    current?.context.pathChanged.disconnect(onPath);
+    unfollow.forEach(disconnect => disconnect());
+    unfollow.clear();
   });
 }

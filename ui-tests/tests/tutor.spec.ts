@@ -28,7 +28,9 @@ async function reloadWith(
   await page.evaluate(async path => {
     await window.jupyterapp.commands.execute('docmanager:open', { path });
   }, path);
-  await page.waitForSelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell');
+  // Playwright's :visible, not JupyterLab's hidden class: a notebook renamed
+  // before the reload may leave a panel behind that is never shown.
+  await page.locator('.jp-NotebookPanel .jp-Cell:visible').first().waitFor();
 }
 
 /** Types a question in the tutor's input and sends it. */
@@ -146,5 +148,46 @@ test.describe('tutor', () => {
       'chat.clear'
     ]);
     expect(stored.map(e => e.type)).toEqual(['chat.exchange', 'chat.clear']);
+  });
+
+  test('a renamed notebook keeps its conversation, also after a reload', async ({
+    page,
+    tmpPath
+  }) => {
+    await page.notebook.createNew('draft.ipynb');
+    await openTutor(page);
+    await ask(page, 'Why does my loop never end?');
+    const messages = page.locator(`${PANEL} .jp-chat-message`);
+    await expect(messages.nth(1)).toContainText(
+      'Run it and compare the result'
+    );
+    await page.notebook.save();
+
+    const renamed = `${tmpPath}/lab1.ipynb`;
+    await page.evaluate(
+      async ([from, to]) => {
+        await window.jupyterapp.serviceManager.contents.rename(from, to);
+      },
+      [`${tmpPath}/draft.ipynb`, renamed]
+    );
+    await expect(
+      page.locator(`${PANEL} .jp-jelai-Tutor-notebook`)
+    ).toContainText('lab1.ipynb');
+    await expect(messages).toHaveCount(2);
+    await expect(messages.nth(0)).toContainText('Why does my loop never end?');
+
+    // After a reload the conversation is read back under the path it had.
+    await expect
+      .poll(
+        async () =>
+          (await storedEvents(page, renamed, ['notebook.rename'])).length
+      )
+      .toBe(1);
+    await reloadWith(page, renamed);
+    await openTutor(page);
+    await expect(messages).toHaveCount(2);
+    await expect(messages.nth(1)).toContainText(
+      'Run it and compare the result'
+    );
   });
 });

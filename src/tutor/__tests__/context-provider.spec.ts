@@ -6,6 +6,7 @@ import {
 } from '../../context/__tests__/fixtures';
 import { TutorContextProvider } from '../context-provider';
 import { CONTEXT_EVENT_TYPES } from '../event-logs';
+import { RENAME_EVENT } from '../renames';
 import { basketProvider, PATH } from './context-fakes';
 
 const ask = (question: string, extra: object = {}) => ({
@@ -50,9 +51,33 @@ describe('TutorContextProvider', () => {
     expect(telemetry.query).toHaveBeenCalledWith({
       notebook: PATH,
       limit: 500,
-      types: [...CONTEXT_EVENT_TYPES]
+      types: [...CONTEXT_EVENT_TYPES, RENAME_EVENT]
     });
     expect(CONTEXT_EVENT_TYPES).not.toContain('chat.exchange');
+  });
+
+  it('reads what was done in a renamed notebook under its earlier path', async () => {
+    const { provider, telemetry } = basketProvider();
+    const earlier = 'demo/draft.ipynb';
+    const stored = basketEvents().map(event => ({
+      ...event,
+      notebook: event.notebook === PATH ? earlier : event.notebook
+    }));
+    telemetry.stored = [
+      ...stored,
+      {
+        ...stored[0],
+        id: 'rename',
+        type: RENAME_EVENT,
+        notebook: PATH,
+        time: NOW.toISOString(),
+        data: { from: earlier }
+      }
+    ];
+    const context = contextOf(await provider.buildMessages(ask('why?')));
+    expect(context).toContain(
+      "- 13:56 ran cell 4: KeyError: 'price', the 3rd failure in 4 minutes"
+    );
   });
 
   it('adds live events after the stored ones, each id once', async () => {

@@ -1,4 +1,4 @@
-import { IEvent, SCHEMA_VERSION } from '../../tokens';
+import { IEvent, IEventQuery, SCHEMA_VERSION } from '../../tokens';
 import { ITutorClient } from '../client';
 import { TutorChatModel } from '../model';
 
@@ -105,6 +105,21 @@ export function fakeTelemetry(events: IEvent[] = []) {
     flush: jest.fn(async () => undefined),
     query: jest.fn(async () => events)
   } satisfies TutorChatModel.ITelemetryLike;
+}
+
+/**
+ * A query over stored events as the server answers it: one notebook's
+ * events of the asked types, the most recent `limit`, oldest first.
+ */
+export function storeQuery(events: IEvent[]) {
+  return jest.fn(async (request: IEventQuery) => {
+    const found = events.filter(
+      event =>
+        event.notebook === request.notebook &&
+        (!request.types || request.types.includes(event.type))
+    );
+    return request.limit === undefined ? found : found.slice(-request.limit);
+  });
 }
 
 /**

@@ -1,6 +1,12 @@
 import { exchangesSinceClear, HISTORY_EVENT_TYPES } from '../history';
 import { TutorChatModel } from '../model';
-import { FakeClient, fakeTelemetry, storedEvent, tick } from './fakes';
+import {
+  FakeClient,
+  fakeTelemetry,
+  storedEvent,
+  storeQuery,
+  tick
+} from './fakes';
 
 const exchange = (
   question: string,
@@ -109,7 +115,7 @@ describe('TutorChatModel history', () => {
     expect(telemetry.query).toHaveBeenCalledWith(
       expect.objectContaining({
         notebook: 'lab/week1.ipynb',
-        types: HISTORY_EVENT_TYPES
+        types: expect.arrayContaining(HISTORY_EVENT_TYPES)
       })
     );
     expect(model.messages.map(m => m.metadata?.jelai?.text)).toEqual([
@@ -140,6 +146,51 @@ describe('TutorChatModel history', () => {
       { role: 'user', content: 'q1' },
       { role: 'assistant', content: 'a1' },
       { role: 'user', content: 'q2' }
+    ]);
+  });
+
+  it("keeps a renamed notebook's conversation, on the page and after a reload", async () => {
+    const { client, model } = setup([]);
+    model.notebook = 'draft.ipynb';
+    const sent = model.sendMessage({ body: 'why a KeyError?' });
+    (await client.nextStream()).finish();
+    await sent;
+    const shown = model.messages.map(m => m.metadata?.jelai?.text);
+    const changed: (string | null)[] = [];
+    model.notebookChanged.connect((_, path) => changed.push(path));
+
+    model.renameNotebook('draft.ipynb', 'week1/lab1.ipynb');
+    model.notebook = 'week1/lab1.ipynb';
+    expect(changed).toEqual(['week1/lab1.ipynb']);
+    expect(model.messages.map(m => m.metadata?.jelai?.text)).toEqual(shown);
+
+    const reloaded = new TutorChatModel({
+      client,
+      telemetry: {
+        ...fakeTelemetry(),
+        query: storeQuery([
+          exchange(
+            'why a KeyError?',
+            'Which keys does it have?',
+            {},
+            {
+              notebook: 'draft.ipynb'
+            }
+          ),
+          storedEvent(
+            'notebook.rename',
+            { from: 'draft.ipynb' },
+            { notebook: 'week1/lab1.ipynb', time: '2025-01-01T10:01:00.000Z' }
+          )
+        ])
+      },
+      modelName: 'tiny:1b'
+    });
+    reloaded.notebook = 'week1/lab1.ipynb';
+    await reloaded.restored;
+    expect(reloaded.messages.map(m => m.metadata?.jelai?.text)).toEqual([
+      'why a KeyError?',
+      'Which keys does it have?'
     ]);
   });
 
