@@ -28,7 +28,7 @@ from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 HELP_TYPES = ("chat.exchange", "tutor.hint")
@@ -112,10 +112,13 @@ def _pick(choose: Any, a: int | None, b: int | None) -> int | None:
     return b if a is None else a if b is None else choose(a, b)
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
 def iso(ms: int) -> str:
     """Unix milliseconds as the store's time spelling, `YYYY-MM-DDTHH:MM:SS.mmmZ`."""
-    moment = datetime.fromtimestamp(ms // 1000, timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+    moment = _EPOCH + timedelta(milliseconds=ms)  # any year, unlike fromtimestamp
+    return moment.isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 def top_counts(counts: Counter[str], n: int) -> list[tuple[str, int]]:
