@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import getpass
 import json
 import math
 import os
@@ -11,6 +9,9 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from jupyter_server.base.handlers import APIHandler
+
+from .classdata import server_user
+from .errors import JelaiError
 
 if TYPE_CHECKING:
     from .app import JelaiContext
@@ -21,16 +22,6 @@ if TYPE_CHECKING:
 MAX_JSON_DEPTH = 64
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-class JelaiError(Exception):
-    """A request jelai refuses; becomes `{"error": message, "field": field}`."""
-
-    def __init__(self, status: int, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.field = field
 
 
 class JelaiHandler(APIHandler):
@@ -50,8 +41,9 @@ class JelaiHandler(APIHandler):
         if os.environ.get("JUPYTERHUB_USER"):
             user = self.current_user
             name = getattr(user, "username", None) or getattr(user, "name", None)
-            return str(name or os.environ["JUPYTERHUB_USER"])
-        return _account()
+            if name:
+                return str(name)
+        return server_user()
 
     def exact_argument(self, name: str, default: str) -> str:
         """A query argument as sent. Tornado's own getter strips spaces and turns
@@ -89,8 +81,6 @@ class JelaiHandler(APIHandler):
         super().write_error(status_code, **kwargs)
 
 
-# The account never changes while the server runs; asking costs a passwd lookup.
-_account = functools.cache(getpass.getuser)
 _TOO_DEEP = f"Request body is not valid JSON: nested more than {MAX_JSON_DEPTH} levels deep."
 
 

@@ -13,6 +13,7 @@ Nothing here knows about tornado.
 
 from __future__ import annotations
 
+import functools
 import getpass
 import os
 import sqlite3
@@ -40,7 +41,11 @@ class Source:
 
 def server_user() -> str:
     """Whom this server runs for: the JupyterHub user, else the operating-system account."""
-    return os.environ.get("JUPYTERHUB_USER") or getpass.getuser()
+    return os.environ.get("JUPYTERHUB_USER") or _account()
+
+
+# The account never changes while the server runs; asking costs a passwd lookup.
+_account = functools.cache(getpass.getuser)
 
 
 def user_dir_name(user: str) -> str:

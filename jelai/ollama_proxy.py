@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, Callable
 
 from .chat_exchange import Exchange
+from .errors import JelaiError
 from .ollama_upstream import IdleConnections, Upstream, UpstreamError
 
 if TYPE_CHECKING:
@@ -36,16 +37,6 @@ WITH_OPTIONS = ("chat", "generate")
 MODEL_LISTS = ("tags", "ps")
 
 
-class ProxyError(Exception):
-    """A request the proxy refuses or cannot serve; becomes a JSON error."""
-
-    def __init__(self, status: int, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.field = field
-
-
 def full_name(model: str) -> str:
     """Ollama's rule: a model name without a tag means `:latest`."""
     return model if ":" in model else f"{model}:latest"
@@ -57,33 +48,33 @@ def model_allowed(models: list[str], model: str) -> bool:
 
 
 def check_endpoint(path: str, method: str) -> str:
-    """The Ollama endpoint named by `path`, or a 403/405 ProxyError."""
+    """The Ollama endpoint named by `path`, or a 403/405 JelaiError."""
     endpoint = path.strip("/")
     if endpoint.split("/")[0] in CHANGING:
-        raise ProxyError(
+        raise JelaiError(
             403,
             f"/api/{endpoint} is refused: the tutor cannot pull, push, create, copy or "
             "delete models. Ask an administrator to manage models on the Ollama server.",
         )
     if endpoint not in ALLOWED:
         allowed = ", ".join(f"/api/{name}" for name in ALLOWED)
-        raise ProxyError(403, f"/api/{endpoint} is not available through jelai; use {allowed}.")
+        raise JelaiError(403, f"/api/{endpoint} is not available through jelai; use {allowed}.")
     if method != ALLOWED[endpoint]:
-        raise ProxyError(405, f"/api/{endpoint} takes {ALLOWED[endpoint]} requests.")
+        raise JelaiError(405, f"/api/{endpoint} takes {ALLOWED[endpoint]} requests.")
     return endpoint
 
 
 def rewrite_body(cfg: JelaiTutor, endpoint: str, payload: Any) -> dict[str, Any]:
     """The body sent to Ollama: the model checked or defaulted, options merged."""
     if not isinstance(payload, dict):
-        raise ProxyError(400, "Request body must be a JSON object.")
+        raise JelaiError(400, "Request body must be a JSON object.")
     body = dict(payload)
     if endpoint in WITH_MODEL:
         model = body.get("model") or cfg.default_model
         if not isinstance(model, str):
-            raise ProxyError(400, "The model must be a string.", "model")
+            raise JelaiError(400, "The model must be a string.", "model")
         if not model_allowed(cfg.models, model):
-            raise ProxyError(
+            raise JelaiError(
                 403,
                 f'The model "{model}" is not allowed here; allowed models: '
                 f"{', '.join(cfg.models)}.",
@@ -93,7 +84,7 @@ def rewrite_body(cfg: JelaiTutor, endpoint: str, payload: Any) -> dict[str, Any]
     if endpoint in WITH_OPTIONS:
         options = body.get("options") or {}
         if not isinstance(options, dict):
-            raise ProxyError(400, "The options must be a JSON object.", "options")
+            raise JelaiError(400, "The options must be a JSON object.", "options")
         # The request's own options win over the instructor's defaults.
         body["options"] = {**cfg.model_options, **options}
     if endpoint == "chat":
@@ -104,13 +95,13 @@ def rewrite_body(cfg: JelaiTutor, endpoint: str, payload: Any) -> dict[str, Any]
 def check_messages(messages: Any) -> None:
     """A 400 unless `messages` are Ollama chat messages the exchange can record."""
     if not isinstance(messages, list):
-        raise ProxyError(400, "The messages must be a list.", "messages")
+        raise JelaiError(400, "The messages must be a list.", "messages")
     for index, message in enumerate(messages):
         field = f"messages[{index}]"
         if not isinstance(message, dict) or not isinstance(message.get("role"), str):
-            raise ProxyError(400, "Each message must be an object with a role.", field)
+            raise JelaiError(400, "Each message must be an object with a role.", field)
         if not isinstance(message.get("content", ""), str):
-            raise ProxyError(400, "A message's content must be a string.", f"{field}.content")
+            raise JelaiError(400, "A message's content must be a string.", f"{field}.content")
 
 
 def filter_models(models: list[str], body: bytes) -> bytes:
@@ -170,7 +161,7 @@ class ProxyCall:
             self.status, self.content_type = await self._upstream.open()
         except UpstreamError as err:
             self._end("failed", err.message)
-            raise ProxyError(err.status, err.message) from None
+            raise JelaiError(err.status, err.message) from None
 
     async def lines(self) -> AsyncIterator[bytes]:
         """The streamed reply, one NDJSON line at a time (each ends with a newline)."""
@@ -203,7 +194,7 @@ class ProxyCall:
             body = b"".join([data async for data in self._upstream.chunks()])
         except UpstreamError as err:
             self._end("failed", err.message)
-            raise ProxyError(err.status, err.message) from None
+            raise JelaiError(err.status, err.message) from None
         finally:
             self._upstream.close()
         if self.status == 200 and self.endpoint in MODEL_LISTS:

@@ -22,7 +22,7 @@ from tornado.iostream import StreamClosedError
 
 from .base import JelaiError, JelaiHandler
 from .events import ENVELOPE_SCHEMA, EventError, new_event
-from .ollama_proxy import ProxyCall, ProxyError, check_endpoint
+from .ollama_proxy import ProxyCall, check_endpoint
 from .store import StoreError
 
 NDJSON = "application/x-ndjson"
@@ -69,13 +69,10 @@ class OllamaProxyHandler(JelaiHandler):
                 self.set_status(call.status)
                 self.finish(body, set_content_type=call.content_type)
                 return
-        except ProxyError as error:
-            await self._saved()
-            if not (self._call and self._call.stopped):
-                self.fail(JelaiError(error.status, error.message, error.field))
-            return
         except JelaiError as error:
-            self.fail(error)
+            await self._saved()  # a failed chat is recorded too
+            if not (self._call and self._call.stopped):
+                self.fail(error)
             return
         await self._stream(call)
 
