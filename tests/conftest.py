@@ -1,15 +1,18 @@
-"""Shared fixtures: a Jupyter server with jelai loaded, and event builders."""
+"""Shared fixtures: a Jupyter server with jelai loaded, the fake Ollama, and event builders."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from traitlets.config import Config
+
+from tests.fake_ollama import DEFAULT_MODELS, FakeOllama
 
 pytest_plugins = ("pytest_jupyter.jupyter_server",)
 
@@ -34,6 +37,27 @@ def jp_server_config(jelai_data_dir: Path) -> Config:
             "Jelai": {"data_dir": str(jelai_data_dir)},
         }
     )
+
+
+@pytest.fixture
+def fake_models() -> list[str]:
+    """The models the fake Ollama has; a test module may override this fixture."""
+    return list(DEFAULT_MODELS)
+
+
+@pytest.fixture
+def fake(
+    jp_asyncio_loop: asyncio.AbstractEventLoop, fake_models: list[str]
+) -> Iterator[FakeOllama]:
+    """The fake Ollama, listening on a free port of the test's event loop."""
+    server = FakeOllama(models=fake_models)
+
+    async def start() -> None:
+        server.listen()  # on the running loop, which serves it
+
+    jp_asyncio_loop.run_until_complete(start())
+    yield server
+    jp_asyncio_loop.run_until_complete(server.stop())
 
 
 @pytest.fixture

@@ -8,12 +8,10 @@ import socket
 import subprocess
 import sys
 import urllib.request
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import pytest
 from tornado.httpclient import AsyncHTTPClient, HTTPResponse
 
 from tests.fake_ollama import FakeOllama, reply_for
@@ -29,18 +27,6 @@ STATS = {
 }
 QUESTION = "How do I average a list?"
 GUARD = 15  # seconds; only keeps a broken fake from hanging the suite
-
-
-@pytest.fixture
-def fake(jp_asyncio_loop: asyncio.AbstractEventLoop) -> Iterator[FakeOllama]:
-    server = FakeOllama()
-
-    async def start() -> None:
-        server.listen()
-
-    jp_asyncio_loop.run_until_complete(start())
-    yield server
-    jp_asyncio_loop.run_until_complete(server.stop())
 
 
 async def call(fake: FakeOllama, path: str, body: Any = None, **kwargs: Any) -> HTTPResponse:

@@ -530,15 +530,8 @@ class Api:
 
 
 @pytest.fixture
-def fake(jp_asyncio_loop: asyncio.AbstractEventLoop) -> Iterator[FakeOllama]:
-    server = FakeOllama(models=[*ALLOWED, "mistral:7b"])
-
-    async def start() -> None:
-        server.listen()
-
-    jp_asyncio_loop.run_until_complete(start())
-    yield server
-    jp_asyncio_loop.run_until_complete(server.stop())
+def fake_models() -> list[str]:
+    return [*ALLOWED, "mistral:7b"]
 
 
 @pytest.fixture

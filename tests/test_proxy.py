@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -26,15 +26,8 @@ GUARD = 15  # seconds; only keeps a broken proxy from hanging the suite
 
 
 @pytest.fixture
-def fake(jp_asyncio_loop: asyncio.AbstractEventLoop) -> Iterator[FakeOllama]:
-    server = FakeOllama(models=["llama3.1:8b", "qwen2.5:0.5b", "mistral:7b"])
-
-    async def start() -> None:
-        server.listen()
-
-    jp_asyncio_loop.run_until_complete(start())
-    yield server
-    jp_asyncio_loop.run_until_complete(server.stop())
+def fake_models() -> list[str]:
+    return ["llama3.1:8b", "qwen2.5:0.5b", "mistral:7b"]
 
 
 @pytest.fixture
