@@ -1,90 +1,10 @@
-import type { Cell, ICellModel, ICodeCellModel } from '@jupyterlab/cells';
-import {
-  KernelError,
-  NotebookActions,
-  NotebookModel,
-  NotebookPanel
-} from '@jupyterlab/notebook';
-import { PromiseDelegate } from '@lumino/coreutils';
-import { Signal } from '@lumino/signaling';
+import type { ICodeCellModel } from '@jupyterlab/cells';
+import { KernelError } from '@jupyterlab/notebook';
 
-import { IEvent, IEventContext, ITelemetry } from '../../tokens';
-import { createEvent } from '../events';
+import { IEvent, ITelemetry } from '../../tokens';
 import { NotebookProducer, visibleRange } from '../notebook';
-import { NotebookTelemetry } from '../producers';
-import { Telemetry } from '../service';
-import { MemoryStorage, serverConfig } from './helpers';
+import { FakePanel, recordingTelemetry } from './fake-panel';
 import { schemaErrors } from './schema';
-
-/** A notebook panel with just what the producers use. */
-class FakePanel {
-  constructor(readonly id = 'panel-1') {
-    this.model.sharedModel.insertCells(0, [
-      { cell_type: 'code', source: 'a = 1', id: 'a' },
-      { cell_type: 'code', source: 'd = {}', id: 'b' },
-      { cell_type: 'markdown', source: '# Notes', id: 'c' }
-    ]);
-    const widgets = Array.from(this.model.cells, model => {
-      const node = document.createElement('div');
-      this.content.node.appendChild(node);
-      return { node, model };
-    });
-    this.content.widgets = widgets;
-    this.content.activeCell = widgets[0];
-    document.body.appendChild(this.content.node);
-    // Like the notebook widget: it hears of new cells first and activates them.
-    this.model.cells.changed.connect((_, change) => {
-      const known = new Map(this.content.widgets.map(w => [w.model, w]));
-      this.content.widgets = Array.from(
-        this.model.cells,
-        model =>
-          known.get(model) ?? { node: document.createElement('div'), model }
-      );
-      if (change.type === 'add') {
-        this.content.activeCell = this.content.widgets[change.newIndex];
-        this.content.activeCellChanged.emit(this.content.activeCell);
-      }
-    });
-  }
-
-  model = new NotebookModel();
-  isVisible = true;
-  isDisposed = false;
-  disposed = new Signal<FakePanel, void>(this);
-  content = {
-    node: document.createElement('div'),
-    widgets: [] as { node: HTMLElement; model: ICellModel }[],
-    activeCell: null as { node: HTMLElement; model: ICellModel } | null,
-    activeCellChanged: new Signal<unknown, unknown>(this)
-  };
-  ready = new PromiseDelegate<void>();
-  context = {
-    path: 'week1/lab.ipynb',
-    saveState: new Signal<unknown, string>(this),
-    pathChanged: new Signal<unknown, string>(this),
-    ready: this.ready.promise
-  };
-  sessionContext = {
-    statusChanged: new Signal<unknown, string>(this),
-    session: { kernel: { id: 'k-1', name: 'python3' } } as {
-      kernel: { id: string; name: string } | null;
-    } | null
-  };
-
-  get panel(): NotebookPanel {
-    return this as unknown as NotebookPanel;
-  }
-
-  cell(index: number): Cell {
-    return this.content.widgets[index] as unknown as Cell;
-  }
-
-  dispose(): void {
-    this.isDisposed = true;
-    this.disposed.emit();
-    this.content.node.remove();
-  }
-}
 
 describe('notebook producers', () => {
   let events: IEvent[];
@@ -94,14 +14,7 @@ describe('notebook producers', () => {
   beforeEach(() => {
     jest.useFakeTimers();
     jest.spyOn(console, 'warn').mockImplementation(() => undefined);
-    events = [];
-    telemetry = {
-      publish: (type: string, data = {}, context: IEventContext = {}) => {
-        const event = createEvent(type, data, 'session-1', context);
-        events.push(event);
-        return event;
-      }
-    } as unknown as ITelemetry;
+    ({ telemetry, events } = recordingTelemetry());
     panel = new FakePanel();
   });
 
@@ -306,106 +219,6 @@ describe('notebook producers', () => {
       expect(
         visibleRange(view, [{ node: document.createElement('div') }])
       ).toBe(null);
-    });
-  });
-
-  describe('NotebookTelemetry', () => {
-    it('follows notebooks already open and routes runs and interrupts to them', async () => {
-      const executed = NotebookActions.executed as Signal<unknown, unknown>;
-      const commandExecuted = new Signal<unknown, unknown>({});
-      const tracker = {
-        forEach: (fn: (p: NotebookPanel) => void) => fn(panel.panel),
-        widgetAdded: new Signal<unknown, NotebookPanel>({}),
-        currentWidget: panel.panel,
-        find: (fn: (p: NotebookPanel) => boolean) =>
-          fn(panel.panel) ? panel.panel : undefined
-      };
-      const recorder = new NotebookTelemetry({
-        telemetry,
-        tracker: tracker as never,
-        commands: { commandExecuted } as never
-      });
-      expect(events).toEqual([]);
-      panel.ready.resolve();
-      await jest.advanceTimersByTimeAsync(0);
-      expect(types()).toEqual(['notebook.open', 'notebook.visible']);
-
-      executed.emit({
-        notebook: panel.content,
-        cell: panel.cell(0),
-        success: true,
-        error: null
-      });
-      executed.emit({
-        notebook: {},
-        cell: panel.cell(0),
-        success: true,
-        error: null
-      });
-      commandExecuted.emit({
-        id: 'notebook:interrupt-kernel',
-        args: { widgetId: 'panel-1' },
-        result: Promise.resolve()
-      });
-      commandExecuted.emit({ id: 'notebook:run-cell', args: {} });
-      expect(types().slice(2)).toEqual(['cell.execute', 'kernel.interrupt']);
-
-      recorder.dispose();
-      executed.emit({
-        notebook: panel.content,
-        cell: panel.cell(0),
-        success: true,
-        error: null
-      });
-      expect(events).toHaveLength(4);
-    });
-    it('queues notebook.hidden before the hidden page sends its queue', async () => {
-      const bodies: string[] = [];
-      const service = new Telemetry({
-        config: Promise.resolve(serverConfig()),
-        sink: {
-          post: () => new Promise(() => undefined),
-          keepalive: async body => {
-            bodies.push(body);
-            return { ok: true, status: 200 };
-          },
-          storage: new MemoryStorage(),
-          window
-        }
-      });
-      await service.config;
-      const recorder = new NotebookTelemetry({
-        telemetry: service,
-        tracker: {
-          forEach: (fn: (p: NotebookPanel) => void) => fn(panel.panel),
-          widgetAdded: new Signal<unknown, NotebookPanel>({})
-        } as never
-      });
-      panel.ready.resolve();
-      await jest.advanceTimersByTimeAsync(0);
-
-      Object.defineProperty(document, 'visibilityState', {
-        value: 'hidden',
-        configurable: true
-      });
-      try {
-        document.dispatchEvent(
-          new Event('visibilitychange', { bubbles: true })
-        );
-      } finally {
-        Object.defineProperty(document, 'visibilityState', {
-          value: 'visible',
-          configurable: true
-        });
-      }
-      const sent = bodies.flatMap(b => JSON.parse(b).events as IEvent[]);
-      expect(sent.map(e => e.type)).toEqual([
-        'notebook.open',
-        'notebook.visible',
-        'notebook.hidden'
-      ]);
-      recorder.dispose();
-      service.dispose();
     });
   });
 });
