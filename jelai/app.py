@@ -20,7 +20,8 @@ class JelaiContext:
     config: Jelai
     telemetry: JelaiTelemetry
     tutor: JelaiTutor
-    store: EventStore
+    # None in hub mode: the course's service keeps the record.
+    store: EventStore | None
     # Open connections to the model server, reused from one question to the next.
     upstream: IdleConnections = field(default_factory=IdleConnections)
 
@@ -32,8 +33,11 @@ def load_jupyter_server_extension(serverapp: ServerApp) -> None:
         config=config,
         telemetry=JelaiTelemetry(parent=serverapp),
         tutor=JelaiTutor(parent=serverapp),
-        store=EventStore(Path(config.data_dir) / "events.sqlite3"),
+        store=None if config.service_url else EventStore(Path(config.data_dir) / "events.sqlite3"),
     )
     serverapp.web_app.settings["jelai"] = context
     setup_routes(serverapp.web_app, context)
-    serverapp.log.info("jelai: storing events in %s", config.data_dir)
+    if config.service_url:
+        serverapp.log.info("jelai: hub mode, relaying to the service at %s", config.service_url)
+    else:
+        serverapp.log.info("jelai: storing events in %s", config.data_dir)

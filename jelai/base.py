@@ -3,25 +3,17 @@
 from __future__ import annotations
 
 import json
-import math
 import os
-import re
 from typing import TYPE_CHECKING, Any
 
 from jupyter_server.base.handlers import APIHandler
 
 from .classdata import server_user
 from .errors import JelaiError
+from .json_body import parse_json_body
 
 if TYPE_CHECKING:
     from .app import JelaiContext
-
-
-# Deeper than any request jelai expects; far from Python's recursion limit, which
-# validation and copying would otherwise reach (an unanswered 500).
-MAX_JSON_DEPTH = 64
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class JelaiHandler(APIHandler):
@@ -53,20 +45,7 @@ class JelaiHandler(APIHandler):
 
     def json_body(self, max_bytes: int) -> Any:
         """The request body parsed as JSON, or a 400/413 JelaiError."""
-        body = self.request.body or b""
-        if len(body) > max_bytes:
-            raise JelaiError(413, f"Request body is larger than {max_bytes} bytes.")
-        try:
-            text = body.decode("utf-8")
-            value = json.loads(text)
-        except RecursionError:
-            raise JelaiError(400, _TOO_DEEP) from None
-        except ValueError as err:  # not UTF-8, not JSON, or an integer of 4,300+ digits
-            raise JelaiError(400, f"Request body is not valid JSON: {err}") from None
-        _check_json(value)
-        if _SURROGATE_ESCAPE.search(text):
-            value = _without_lone_surrogates(value)
-        return value
+        return parse_json_body(self.request.body or b"", max_bytes)
 
     def fail(self, error: JelaiError) -> None:
         self.set_status(error.status)
@@ -79,30 +58,3 @@ class JelaiHandler(APIHandler):
             self.finish(json.dumps({"error": exc.message, "field": exc.field}))
             return
         super().write_error(status_code, **kwargs)
-
-
-_TOO_DEEP = f"Request body is not valid JSON: nested more than {MAX_JSON_DEPTH} levels deep."
-
-
-def _check_json(value: Any) -> None:
-    """A 400 for what JSON.parse in a browser would not give back: NaN,
-    Infinity (or 1e999), and nesting deeper than MAX_JSON_DEPTH."""
-    stack = [(value, 0)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, float) and not math.isfinite(item):
-            raise JelaiError(400, "Request body is not valid JSON: NaN or an infinite number.")
-        if isinstance(item, (dict, list)):
-            if depth == MAX_JSON_DEPTH:
-                raise JelaiError(400, _TOO_DEEP)
-            children = item.values() if isinstance(item, dict) else item
-            stack.extend((child, depth + 1) for child in children)
-
-
-def _without_lone_surrogates(value: Any) -> Any:
-    """`value` with each lone surrogate (a valid JSON escape such as \\ud800, but
-    not text: SQLite and UTF-8 refuse it) replaced by U+FFFD, so the rest is kept."""
-    text = json.dumps(value, ensure_ascii=False)
-    if not _LONE_SURROGATE.search(text):
-        return value
-    return json.loads(_LONE_SURROGATE.sub("\ufffd", text))

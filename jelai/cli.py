@@ -1,4 +1,5 @@
-"""The `jelai` command: `jelai export` writes a research export.
+"""The `jelai` command: `jelai export` writes a research export; `jelai service`
+runs the JupyterHub service (see `service/app.py`).
 
     jelai export --class-dir /srv/jelai --out export-2024-03 \\
         --since 2024-03-01 --until 2024-03-31 --pseudonymise --key-file ~/jelai.key
@@ -76,6 +77,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["service"]:
+        # The hub service is a traitlets application: its options are config traits.
+        from .service.app import main as service_main
+
+        service_main(argv[1:])
+        return 0
     args = _parser().parse_args(argv)
     try:
         return export(args)

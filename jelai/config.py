@@ -54,6 +54,20 @@ class Jelai(Configurable):
     def _default_class_data_dir(self) -> str:
         return os.environ.get("JELAI_CLASS_DATA_DIR", "")
 
+    service_url = Unicode(
+        help=(
+            "Hub mode: the URL of the course's jelai service (`jelai service`, a "
+            "JupyterHub service), e.g. 'http://jelai-service:10101/services/jelai/'. "
+            "This server then stores nothing of its own and relays events and "
+            "insight to it with its hub token. Defaults to $JELAI_SERVICE_URL; "
+            "empty means standalone: the store is in data_dir."
+        ),
+    ).tag(config=True)
+
+    @default("service_url")
+    def _default_service_url(self) -> str:
+        return os.environ.get("JELAI_SERVICE_URL", "").strip()
+
     instructors = List(
         Unicode(),
         help="User names who may see the class view and export the class's data.",

@@ -106,6 +106,11 @@ class OllamaProxyHandler(JelaiHandler):
         self._session = self.request.headers.get("X-Jelai-Session", "")[:64] or "unknown"
 
     def _record(self, data: dict[str, Any]) -> None:
+        if self.jelai.store is None:
+            # Hub mode: only the course's service writes the record, and it
+            # records exchanges once model requests go through it.
+            self.log.warning("jelai: hub mode, a chat exchange was not recorded")
+            return
         try:
             event = new_event("chat.exchange", data, session=self._session, notebook=self._notebook)
         except EventError as error:
@@ -116,8 +121,10 @@ class OllamaProxyHandler(JelaiHandler):
         self._saving = IOLoop.current().run_in_executor(None, self._save, self.user_name, event)
 
     def _save(self, user: str, event: dict[str, Any]) -> None:
+        store = self.jelai.store
+        assert store is not None  # _record checked
         try:
-            self.jelai.store.add(user, [event])
+            store.add(user, [event])
         except StoreError as error:
             # The student still gets the reply; the record is what is lost.
             self.log.error("jelai: a chat exchange was not stored: %s", error)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from jupyter_server.utils import url_path_join
 from tornado.web import Application
@@ -10,6 +10,7 @@ from tornado.web import Application
 from .handlers import ConfigHandler, EventsHandler
 from .insight_handlers import AnalyticsHandler, ClassAnalyticsHandler, ExportHandler
 from .proxy_handler import OllamaProxyHandler
+from .relay_handler import RelayHandler
 from .tutor_handlers import TutorInstructionsHandler
 
 if TYPE_CHECKING:
@@ -22,15 +23,26 @@ def setup_routes(web_app: Application, context: JelaiContext) -> None:
     def route(*parts: str) -> str:
         return url_path_join(base_url, "jelai", *parts)
 
+    record: list[tuple[str, type, dict[str, Any]]]
+    if context.config.service_url:
+        # Hub mode: the course's service keeps the record and answers for it.
+        record = [
+            (route(path), RelayHandler, {"path": path})
+            for path in ("events", "analytics", "analytics/class", "export")
+        ]
+    else:
+        record = [
+            (route("events"), EventsHandler, {}),
+            (route("analytics"), AnalyticsHandler, {}),
+            (route("analytics", "class"), ClassAnalyticsHandler, {}),
+            (route("export"), ExportHandler, {}),
+        ]
     web_app.add_handlers(
         ".*$",
         [
             (route("config"), ConfigHandler),
-            (route("events"), EventsHandler),
             (route("ollama", "api", r"(.+)"), OllamaProxyHandler),
             (route("tutor", "instructions"), TutorInstructionsHandler),
-            (route("analytics"), AnalyticsHandler),
-            (route("analytics", "class"), ClassAnalyticsHandler),
-            (route("export"), ExportHandler),
+            *record,
         ],
     )

@@ -10,6 +10,7 @@ does in `/srv/jelai/<user>`.
 
 import json
 import os
+import sys
 from pathlib import Path
 
 c = get_config()  # noqa: F821
@@ -62,3 +63,36 @@ def read_class_if_instructor(spawner) -> None:
 
 
 c.Spawner.pre_spawn_hook = read_class_if_instructor
+
+
+if settings.get("service"):
+    # Course mode: the jelai service keeps the record; students' servers relay.
+    service = settings["service"]
+    c.JupyterHub.services = [
+        {
+            "name": "jelai",
+            "url": f"http://127.0.0.1:{service['port']}",
+            "command": [
+                sys.executable,
+                "-m",
+                "jelai.cli",
+                "service",
+                f"--JelaiService.store_path={service['store_path']}",
+                "--JelaiService.instructor_groups=['instructors']",
+            ],
+            "oauth_no_confirm": True,
+        }
+    ]
+    # Users may reach the service; each server's token may too, and may tell
+    # the service its owner's groups (which make an instructor).
+    c.JupyterHub.load_roles = [
+        {"name": "user", "scopes": ["self", "access:services!service=jelai"]},
+    ]
+    c.Spawner.server_token_scopes = [
+        "users:activity!user",
+        "read:users:groups!user",
+        "access:services!service=jelai",
+    ]
+    c.Spawner.environment["JELAI_SERVICE_URL"] = (
+        f"http://127.0.0.1:{service['port']}/services/jelai/"
+    )

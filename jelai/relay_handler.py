@@ -1,0 +1,83 @@
+"""Hub mode: a student's server relays `/jelai/*` to the course's jelai service.
+
+With `c.Jelai.service_url` set, this server stores nothing of its own: the
+browser's requests for events and insight go to the service unchanged
+(method, path under `/jelai/`, query and body), carrying this server's
+JupyterHub token (`$JUPYTERHUB_API_TOKEN`), so the service learns from the
+hub whose server is asking. A user cannot name anyone else: the token is
+the server's, and only its owner reaches the server.
+
+When the service cannot be reached the answer is 503: the browser keeps the
+batch in its queue (local storage) and sends it again, and the service
+stores each event id once, so an outage loses nothing and counts nothing
+twice.
+"""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import urlencode
+
+import tornado.web
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
+
+from .base import JelaiError, JelaiHandler
+
+# Answer headers passed back to the browser as the service sent them.
+PASSED_HEADERS = ("Content-Type", "Retry-After", "Content-Disposition", "Cache-Control")
+
+
+class RelayHandler(JelaiHandler):
+    """Forwards one `/jelai/<path>` request to the service and answers with its reply."""
+
+    def initialize(self, path: str) -> None:
+        self.path = path
+
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        await self._relay("GET", None)
+
+    @tornado.web.authenticated
+    async def post(self) -> None:
+        await self._relay("POST", self.request.body or b"")
+
+    async def _relay(self, method: str, body: bytes | None) -> None:
+        service_url = self.jelai.config.service_url
+        query = urlencode(
+            [
+                (name, self.decode_argument(value, name=name))
+                for name, values in self.request.query_arguments.items()
+                for value in values
+            ]
+        )
+        url = f"{service_url.rstrip('/')}/{self.path}" + (f"?{query}" if query else "")
+        token = os.environ.get("JUPYTERHUB_API_TOKEN", "")
+        request = HTTPRequest(
+            url,
+            method=method,
+            body=body,
+            headers={
+                "Authorization": f"token {token}",
+                "Content-Type": self.request.headers.get("Content-Type", "application/json"),
+            },
+            connect_timeout=10,
+            request_timeout=120,
+            follow_redirects=False,
+        )
+        try:
+            response = await AsyncHTTPClient().fetch(request, raise_error=False)
+        except (OSError, HTTPClientError) as error:
+            self.log.warning("jelai: the course service at %s is not reachable: %s", url, error)
+            raise JelaiError(
+                503,
+                "The course's jelai service is not reachable; nothing was lost, "
+                "the browser sends again.",
+            ) from None
+        if response.code == 599:  # tornado's code for no HTTP answer at all
+            raise JelaiError(503, "The course's jelai service did not answer; try again.")
+        self.set_status(response.code)
+        for name in PASSED_HEADERS:
+            if name in response.headers:
+                self.set_header(name, response.headers[name])
+        kind = response.headers.get("Content-Type", "application/json")
+        self.finish(response.body or b"", set_content_type=kind)

@@ -1,0 +1,117 @@
+"""`jelai service`: runs the hub service.
+
+JupyterHub starts it for a hub-managed service and tells it where to listen
+and who it is through the environment (see JupyterHub's "Services" docs):
+`JUPYTERHUB_SERVICE_URL` (where to listen), `JUPYTERHUB_SERVICE_PREFIX` (its
+path behind the proxy), `JUPYTERHUB_API_TOKEN` and `JUPYTERHUB_API_URL` (to
+ask the hub who a token belongs to) and `JUPYTERHUB_OAUTH_ACCESS_SCOPES`.
+An external service is given the same variables by whoever runs it.
+
+    c.JupyterHub.services = [{
+        "name": "jelai",
+        "url": "http://127.0.0.1:10101",
+        "command": ["jelai", "service", "--config", "/etc/jelai/jelai_service_config.py"],
+        "oauth_no_confirm": True,
+    }]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from jupyterhub.services.auth import HubOAuth, HubOAuthCallbackHandler
+from jupyterhub.utils import url_path_join
+from tornado.httpserver import HTTPServer
+from tornado.web import Application
+from traitlets import Unicode
+from traitlets.config import Application as TraitletsApplication
+
+from ..config import JelaiTelemetry
+from ..store import EventStore
+from .config import JelaiService
+from .handlers import AnalyticsHandler, ClassAnalyticsHandler, EventsHandler
+from .limits import IngestLimits
+
+
+class JelaiServiceApp(TraitletsApplication):
+    """Loads the configuration, opens the store and serves the API."""
+
+    name = "jelai-service"
+    description = "The jelai JupyterHub service: the course's record and class insight."
+    classes = [JelaiService, JelaiTelemetry, HubOAuth]
+    aliases = {"config": "JelaiServiceApp.config_file"}
+
+    config_file = Unicode(
+        "", help="A Python configuration file (c.JelaiService..., c.JelaiTelemetry...)."
+    ).tag(config=True)
+
+    def initialize(self, argv: Any = None) -> None:
+        super().initialize(argv)
+        if self.config_file:
+            path = Path(self.config_file)
+            self.load_config_file(path.name, path=str(path.parent.absolute()))
+        self.service = JelaiService(parent=self)
+        self.telemetry = JelaiTelemetry(parent=self)
+        self.store = EventStore(Path(self.service.store_path))
+
+    def make_app(self) -> Application:
+        """The tornado application: the API under the service's prefix."""
+        prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/services/jelai/")
+        hub_auth = HubOAuth(parent=self, base_url=prefix)
+        context = {
+            "hub_auth": hub_auth,
+            "config": self.service,
+            "telemetry": self.telemetry,
+            "store": self.store,
+            "limits": IngestLimits(
+                self.service.max_events_per_minute, self.service.max_bytes_per_day
+            ),
+        }
+        routes = [
+            ("events", EventsHandler),
+            ("analytics", AnalyticsHandler),
+            ("analytics/class", ClassAnalyticsHandler),
+        ]
+        handlers: list[Any] = [
+            (url_path_join(prefix, path), handler, context) for path, handler in routes
+        ]
+        handlers.append((url_path_join(prefix, "oauth_callback"), HubOAuthCallbackHandler))
+        return Application(
+            handlers,
+            cookie_secret=os.urandom(32),
+            hub_auth=hub_auth,
+            log_function=self._log_request,
+        )
+
+    def _log_request(self, handler: Any) -> None:
+        status = handler.get_status()
+        log = self.log.info if status < 400 else self.log.warning
+        log("%d %s %s", status, handler.request.method, handler.request.path)
+
+    def start(self) -> None:
+        url = urlparse(os.environ.get("JUPYTERHUB_SERVICE_URL", "http://127.0.0.1:10101"))
+        asyncio.run(self._serve(url.hostname or "127.0.0.1", url.port or 10101))
+
+    async def _serve(self, host: str, port: int) -> None:
+        server = HTTPServer(self.make_app(), xheaders=True)
+        server.listen(port, host)
+        self.log.info("jelai service on %s:%d, store %s", host, port, self.store.path)
+        stopped = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stopped.set)
+        await stopped.wait()
+        server.stop()
+        self.store.close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Runs the service until SIGTERM or SIGINT."""
+    app = JelaiServiceApp()
+    app.initialize(argv)
+    app.start()

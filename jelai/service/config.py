@@ -1,0 +1,67 @@
+"""Settings of the hub service, given in `jelai_service_config.py`.
+
+c.JelaiService.store_url = "postgresql+psycopg://jelai@db/jelai"
+c.JelaiService.instructor_groups = ["instructors"]
+c.JelaiTelemetry.log_clipboard = False   # the recording policy, as in a server
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jupyter_core.paths import jupyter_data_dir
+from traitlets import Float, Int, List, Unicode, default
+from traitlets.config import Configurable
+
+# The JupyterHub 5 custom scope an instructor's role may hold instead of a group.
+READ_CLASS_SCOPE = "custom:jelai:read-class"
+
+
+class JelaiService(Configurable):
+    """Where the course's record is kept, who reads the class, and ingest limits."""
+
+    store_path = Unicode(
+        help=(
+            "The course's event store (SQLite file). Defaults to "
+            "`jelai-service/events.sqlite3` in the Jupyter data directory of "
+            "the account running the service, which students cannot reach."
+        ),
+    ).tag(config=True)
+
+    @default("store_path")
+    def _default_store_path(self) -> str:
+        return str(Path(jupyter_data_dir()) / "jelai-service" / "events.sqlite3")
+
+    instructor_groups = List(
+        Unicode(),
+        default_value=["instructors"],
+        help=(
+            "JupyterHub groups whose members read the class. A user whose "
+            f"token holds the scope {READ_CLASS_SCOPE!r} reads it too."
+        ),
+    ).tag(config=True)
+    instructors = List(
+        Unicode(),
+        help="Hub user names who read the class, besides the groups.",
+    ).tag(config=True)
+    idle_seconds = Float(
+        300.0,
+        min=60.0,
+        help="Gaps between a student's events longer than this (seconds) are not active time.",
+    ).tag(config=True)
+    max_events_per_minute = Int(
+        1200,
+        min=1,
+        help=(
+            "Most events one user may store in any 60 seconds; a batch that "
+            "would pass it is refused whole with 429."
+        ),
+    ).tag(config=True)
+    max_bytes_per_day = Int(
+        64 * 1024 * 1024,
+        min=1,
+        help=(
+            "Most bytes of event batches one user may send in a UTC day; a batch "
+            "that would pass it is refused whole with 429."
+        ),
+    ).tag(config=True)

@@ -1,0 +1,212 @@
+"""The service's HTTP API, under its prefix (`/services/jelai/` by default).
+
+The paths are those of a student's server under `/jelai/`, so a server in
+hub mode relays its browser's requests unchanged:
+
+- `POST events`: append the caller's events (`{"events": [...]}`), answered
+  `{"stored", "duplicates", "dropped"}`; 400/413 for a bad batch, 429 past a
+  limit (with `Retry-After`), 503 when the store cannot be written.
+- `GET events?notebook=&since=&limit=&type=`: the caller's own events.
+- `GET analytics[?user=]`: the caller's summary; instructors may name a user.
+- `GET analytics/class`: every student's summary, instructors only.
+
+Every endpoint needs a JupyterHub token (`Authorization: token ...`) or the
+browser's OAuth cookie whose owner holds `access:services!service=<name>`;
+errors are `{"error": ..., "field": ...}`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from jupyterhub.services.auth import HubOAuthenticated
+from tornado import web
+from tornado.ioloop import IOLoop
+
+from ..analytics import Options, summarise
+from ..classdata import Source
+from ..errors import JelaiError
+from ..events import BatchTooLarge, EventError, apply_policy, parse_time, validate_batch
+from ..json_body import parse_json_body
+from ..store import EventStore, StoreError
+from .config import JelaiService
+from .identity import Caller, caller
+from .limits import IngestLimits, RateLimited
+
+T = TypeVar("T")
+MAX_QUERY_LIMIT = 10_000
+MAX_BUCKET_SECONDS = 7 * 86400
+
+
+class ServiceHandler(HubOAuthenticated, web.RequestHandler):
+    """Base of every service handler: the hub's identity, JSON errors, the store."""
+
+    def initialize(self, **context: Any) -> None:
+        self.context = context
+        self.hub_auth = context["hub_auth"]
+
+    @property
+    def service(self) -> JelaiService:
+        return self.context["config"]
+
+    @property
+    def store(self) -> EventStore:
+        return self.context["store"]
+
+    @property
+    def caller(self) -> Caller:
+        """Who is asking, decided by JupyterHub; 403 for anyone else."""
+        config = self.service
+        return caller(self.current_user, config.instructor_groups, config.instructors)
+
+    def exact_argument(self, name: str) -> str:
+        """A query argument as sent ('' if absent): tornado's getter would strip
+        spaces and control characters, which a notebook path may hold."""
+        values = self.request.query_arguments.get(name)
+        return self.decode_argument(values[-1], name=name) if values else ""
+
+    def get_login_url(self) -> str:
+        # A browser visiting the service is sent through the hub's OAuth; an API
+        # call without a valid token gets a JSON 403, not a login page.
+        if self.request.headers.get("Sec-Fetch-Mode") == "navigate":
+            return super().get_login_url()
+        raise JelaiError(403, "A JupyterHub token or login is required.")
+
+    def check_xsrf_cookie(self) -> None:
+        # Token-authenticated calls (servers relaying) carry no XSRF cookie.
+        if not getattr(self, "_token_authenticated", False):
+            super().check_xsrf_cookie()
+
+    def prepare(self) -> None:
+        self.set_header("Content-Type", "application/json")
+        self.set_header("Cache-Control", "no-store")
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        error = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(error, JelaiError):
+            self.set_status(error.status)
+            if isinstance(error, RateLimited):
+                self.set_header("Retry-After", str(error.retry_after))
+            body = {"error": error.message, "field": error.field}
+        else:
+            message = getattr(error, "log_message", None) or self._reason
+            body = {"error": message, "field": None}
+        self.finish(json.dumps(body))
+
+    async def in_store(self, call: Callable[[], T]) -> T:
+        """A store call off the IO loop (a durable commit waits for the disk)."""
+        try:
+            return await IOLoop.current().run_in_executor(None, call)
+        except StoreError as error:
+            self.log.error("jelai service: %s", error)
+            raise JelaiError(503, str(error)) from None
+
+    def summary_options(self) -> Options:
+        raw = self.get_query_argument("bucket", "3600")
+        try:
+            bucket = int(raw)
+            if not 60 <= bucket <= MAX_BUCKET_SECONDS or bucket % 60:
+                raise ValueError
+        except ValueError:
+            raise JelaiError(
+                400,
+                f"bucket is seconds, a whole number of minutes up to {MAX_BUCKET_SECONDS}.",
+                "bucket",
+            ) from None
+        return Options(idle_seconds=self.service.idle_seconds, bucket_seconds=bucket)
+
+    async def summary(self, who: Caller, source: Source, keep: Callable[[str], bool]) -> None:
+        options = self.summary_options()
+        notebook = self.get_query_argument("notebook", None) or None
+        result = await self.in_store(
+            lambda: summarise([source], notebook=notebook, options=options)
+        )
+        result["students"] = [row for row in result["students"] if keep(row["user"])]
+        self.finish(json.dumps({"user": who.name, "instructor": who.instructor, **result}))
+
+
+class EventsHandler(ServiceHandler):
+    """`POST events` appends the caller's batch; `GET events` reads their own."""
+
+    @web.authenticated
+    async def post(self) -> None:
+        who = self.caller
+        telemetry = self.context["telemetry"]
+        raw = self.request.body or b""
+        body = parse_json_body(raw, telemetry.max_body_bytes)
+        try:
+            events = validate_batch(body, telemetry.max_batch_events)
+        except BatchTooLarge as error:
+            raise JelaiError(413, error.message, error.field) from None
+        except EventError as error:
+            raise JelaiError(400, error.message, error.field) from None
+        limits: IngestLimits = self.context["limits"]
+        limits.admit(who.name, len(events), len(raw))
+        kept = [e for e in (apply_policy(event, telemetry) for event in events) if e is not None]
+        stored, duplicates = await self.in_store(lambda: self.store.add(who.name, kept))
+        self.finish(
+            json.dumps(
+                {"stored": stored, "duplicates": duplicates, "dropped": len(events) - len(kept)}
+            )
+        )
+
+    @web.authenticated
+    async def get(self) -> None:
+        who = self.caller
+        notebook = self.exact_argument("notebook")
+        if not notebook:
+            raise JelaiError(400, "The notebook to read events of is required.", "notebook")
+        since = self.get_query_argument("since", None)
+        if since is not None:
+            try:
+                parse_time(since)
+            except ValueError as error:
+                raise JelaiError(400, str(error), "since") from None
+        limit = _limit(self.get_query_argument("limit", None))
+        types = self.get_query_arguments("type") or None
+        rows = await self.in_store(
+            lambda: self.store.query_json(
+                user=who.name, notebook=notebook, since=since, limit=limit, types=types
+            )
+        )
+        self.finish('{"events":[' + ",".join(rows) + "]}")
+
+
+class AnalyticsHandler(ServiceHandler):
+    """`GET analytics`: the caller's summary; an instructor may add `?user=`."""
+
+    @web.authenticated
+    async def get(self) -> None:
+        who = self.caller
+        user = self.get_query_argument("user", None) or who.name
+        if user != who.name and not who.instructor:
+            raise JelaiError(403, "You may only see your own data.", "user")
+        source = Source(path=self.store.path, owner=user, user=user)
+        await self.summary(who, source, lambda name: name == user)
+
+
+class ClassAnalyticsHandler(ServiceHandler):
+    """`GET analytics/class`: every student of the course, for instructors only."""
+
+    @web.authenticated
+    async def get(self) -> None:
+        who = self.caller
+        if not who.instructor:
+            raise JelaiError(403, "Only instructors may see the class's data.")
+        staff = {who.name, *self.service.instructors}
+        source = Source(path=self.store.path, owner=None, user=None)
+        await self.summary(who, source, lambda name: name not in staff)
+
+
+def _limit(raw: str | None) -> int | None:
+    if raw is None:
+        return None
+    try:
+        limit = int(raw)
+    except ValueError:
+        limit = 0
+    if not 1 <= limit <= MAX_QUERY_LIMIT:
+        raise JelaiError(400, f"limit must be a whole number from 1 to {MAX_QUERY_LIMIT}.", "limit")
+    return limit

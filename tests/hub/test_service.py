@@ -1,0 +1,214 @@
+"""Course mode in a real JupyterHub: the jelai service holds the record.
+
+The hub runs `jelai service` as a hub-managed service; every user's server
+gets `$JELAI_SERVICE_URL` and relays to it with its own hub token. Two
+students and an instructor act through the hub's proxy, as a browser or a
+script would; nothing is stored in any user's server.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from tests.hub.hubtools import (
+    INSTRUCTOR,
+    NOTEBOOK,
+    START_SECONDS,
+    STUDENTS,
+    Hub,
+    event,
+    free_port,
+    run,
+    running_hub,
+    wait_for,
+)
+
+pytestmark = pytest.mark.timeout(300)
+
+SERVICE = "/services/jelai"
+ACTIVITY = {
+    "ana": [event("notebook.open", 12, None, {"cells": 4}), run("c1", 11), run("c2", 9, "E")],
+    "bob": [
+        event("notebook.open", 10, None, {"cells": 4}),
+        run("c3", 6, error="KeyError"),
+        run("c3", 4, error="KeyError"),
+        run("c3", 2, error="KeyError"),
+    ],
+}
+
+
+class Course:
+    """The running hub with the service, and everyone's token."""
+
+    def __init__(self, hub: Hub, store: Path) -> None:
+        self.hub = hub
+        self.store = store
+        self.tokens = {user: hub.token(user) for user in [*STUDENTS, INSTRUCTOR]}
+
+    def relay(self, user: str, method: str, path: str, **kwargs: Any) -> requests.Response:
+        """A request to `user`'s own server under /jelai/, with their token."""
+        return self.hub.request(method, f"/user/{user}/jelai/{path}", self.tokens[user], **kwargs)
+
+    def direct(self, user: str, method: str, path: str, **kwargs: Any) -> requests.Response:
+        """A request straight to the service with `user`'s token (a script of theirs)."""
+        return self.hub.request(method, f"{SERVICE}/{path}", self.tokens[user], **kwargs)
+
+    def stored(self) -> list[tuple[str, str]]:
+        """(user, event id) of every row of the service's store, read from its file."""
+        with closing(sqlite3.connect(f"{self.store.as_uri()}?mode=ro", uri=True)) as conn:
+            return list(conn.execute("SELECT user, id FROM events ORDER BY rowid"))
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Course]:
+    root = tmp_path_factory.mktemp("hub-service")
+    store = root / "service" / "events.sqlite3"
+    extra = {"service": {"port": free_port(), "store_path": str(store)}}
+    with running_hub(root, extra) as hub:
+        wait_for(
+            lambda: requests.get(f"{hub.url}{SERVICE}/events", timeout=2).status_code == 403,
+            "the jelai service",
+            hub.logs,
+        )
+        course = Course(hub, store)
+        hub.start_servers(course.tokens)
+        for user, events in ACTIVITY.items():
+            response = course.relay(user, "POST", "events", json={"events": events})
+            assert response.status_code == 200, response.text
+            assert response.json()["stored"] == len(events)
+        yield course
+
+
+def test_events_are_kept_by_the_service_and_nowhere_in_the_students_servers(
+    course: Course,
+) -> None:
+    users = {user for user, _ in course.stored()}
+    assert users == set(STUDENTS)
+    # The students' servers wrote no store of their own.
+    assert not list(course.hub.data_dir.glob("**/events.sqlite3"))
+    # Each student reads their own events back through their server.
+    response = course.relay("ana", "GET", "events", params={"notebook": NOTEBOOK})
+    assert response.status_code == 200, response.text
+    ids = [item["id"] for item in response.json()["events"]]
+    assert ids == [item["id"] for item in ACTIVITY["ana"]]
+    assert {item["user"] for item in response.json()["events"]} == {"ana"}
+
+
+def test_the_instructor_sees_the_class_and_students_see_only_themselves(course: Course) -> None:
+    response = course.relay(INSTRUCTOR, "GET", "analytics/class")
+    assert response.status_code == 200, response.text
+    summary = response.json()
+    assert (summary["user"], summary["instructor"]) == (INSTRUCTOR, True)
+    students = {row["user"]: row for row in summary["students"]}
+    assert sorted(students) == list(STUDENTS)
+    assert (students["bob"]["executions"], students["bob"]["failures"]) == (3, 3)
+    assert [s["cell_id"] for s in students["bob"]["stuck"]] == ["c3"]
+    one = course.relay(INSTRUCTOR, "GET", "analytics", params={"user": "bob"})
+    assert [row["user"] for row in one.json()["students"]] == ["bob"]
+
+    own = course.relay("ana", "GET", "analytics")
+    assert own.status_code == 200, own.text
+    assert (own.json()["instructor"], [r["user"] for r in own.json()["students"]]) == (
+        False,
+        ["ana"],
+    )
+    # Neither through her server nor straight to the service with her token.
+    for ask in (course.relay, course.direct):
+        for path, params in (("analytics/class", {}), ("analytics", {"user": "bob"})):
+            response = ask("ana", "GET", path, params=params)
+            assert response.status_code == 403, (path, response.text)
+            assert "error" in response.json()
+
+
+def test_a_student_can_only_append_their_own_events(course: Course) -> None:
+    before = course.stored()
+    # Her hub token reaches the service (she can read it in her kernel), but
+    # it only ever names her: a user field, a server-only type, another
+    # user's events are refused, and nothing changes.
+    forged = run("c1", 1)
+    forged["user"] = "bob"
+    exchange = event("chat.exchange", 1, None, {"model": "m", "messages": [], "reply": "x"})
+    for body in ({"events": [forged]}, {"events": [exchange]}):
+        for ask in (course.relay, course.direct):
+            response = ask("ana", "POST", "events", json=body)
+            assert response.status_code == 400, response.text
+    for method in ("PUT", "PATCH", "DELETE"):
+        response = course.direct("ana", method, "events", params={"notebook": NOTEBOOK})
+        assert response.status_code == 405, (method, response.text)
+    # A request with no token, or a made-up one, is refused.
+    for token in (None, "not-a-token"):
+        response = course.hub.request("POST", f"{SERVICE}/events", token, json={"events": []})
+        assert response.status_code == 403, response.text
+    assert course.stored() == before
+
+    # What she does send is hers, even straight to the service.
+    mine = run("c1", 0.5)
+    response = course.direct("ana", "POST", "events", json={"events": [mine]})
+    assert response.status_code == 200, response.text
+    assert course.stored()[-1] == ("ana", mine["id"])
+
+
+def test_a_service_killed_mid_session_loses_and_doubles_nothing(course: Course) -> None:
+    batches = [[run("c5", 0.2), run("c5", 0.1)], [event("notebook.save", 0.05, None, {})]]
+    response = course.relay("bob", "POST", "events", json={"events": batches[0]})
+    assert response.status_code == 200, response.text
+
+    pid = service_pid(course.store)
+    os.kill(pid, signal.SIGKILL)
+    # While it is down the relay answers 503 (the browser keeps its queue)...
+    deadline = time.monotonic() + START_SECONDS
+    statuses = set()
+    pending = list(batches)
+    stored_ids: list[str] = []
+    while pending and time.monotonic() < deadline:
+        # ...and sends every batch again until the hub has restarted the service.
+        response = course.relay("bob", "POST", "events", json={"events": pending[0]})
+        statuses.add(response.status_code)
+        if response.status_code == 200:
+            stored_ids += [item["id"] for item in pending.pop(0)]
+        else:
+            assert response.status_code == 503, response.text
+            time.sleep(0.2)
+    assert not pending, f"the service did not come back: {statuses}"
+    assert 503 in statuses  # the outage was seen, and bridged by sending again
+    assert service_pid(course.store) != pid
+    ids = [event_id for user, event_id in course.stored() if user == "bob"]
+    for event_id in stored_ids:
+        assert ids.count(event_id) == 1
+
+
+def test_files_in_a_students_server_do_not_change_the_record(course: Course) -> None:
+    before = course.relay(INSTRUCTOR, "GET", "analytics/class").json()["students"]
+    home = Path(course.hub.data_dir).parent / "home" / "ana"
+    # All the student's server can reach: her home and her data folder.
+    for folder in (home, course.hub.data_dir / "ana"):
+        if folder.exists():
+            for path in sorted(folder.rglob("*"), reverse=True):
+                if path.is_file():
+                    path.unlink()
+    after = course.relay(INSTRUCTOR, "GET", "analytics/class").json()["students"]
+    assert after == before
+
+
+def service_pid(store: Path) -> int:
+    """The process id of the service serving `store` (found by its command line)."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"service" in command and f"--JelaiService.store_path={store}".encode() in command:
+            return int(entry.name)
+    raise AssertionError("the jelai service is not running")
