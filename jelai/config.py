@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from jupyter_core.paths import jupyter_data_dir
 from traitlets import Bool, Dict, Enum, Float, Int, List, Unicode, default, validate
@@ -114,6 +115,19 @@ class JelaiTelemetry(Configurable):
     max_body_bytes = Int(4 * 1024 * 1024, help="Largest events request accepted, in bytes.").tag(
         config=True
     )
+
+
+def telemetry_public_config(telemetry: JelaiTelemetry) -> dict[str, Any]:
+    """What the browser needs to apply the same policy before sending."""
+    return {
+        "enabled": telemetry.enabled,
+        "event_types": None if telemetry.event_types is None else list(telemetry.event_types),
+        "log_source": telemetry.log_source,
+        "log_outputs": telemetry.log_outputs,
+        "log_clipboard": telemetry.log_clipboard,
+        "max_text_length": telemetry.max_text_length,
+        "max_outputs": telemetry.max_outputs,
+    }
 
 
 class JelaiTutor(Configurable):

@@ -17,25 +17,13 @@ from tornado.ioloop import IOLoop
 
 from . import __version__
 from .base import JelaiError, JelaiHandler
-from .config import JelaiTelemetry, JelaiTutor
+from .config import JelaiTutor, telemetry_public_config
 from .events import BatchTooLarge, EventError, apply_policy, parse_time, validate_batch
+from .relay_handler import ask_service
 from .store import StoreError
 
 MAX_QUERY_LIMIT = 10_000
 T = TypeVar("T")
-
-
-def telemetry_public_config(telemetry: JelaiTelemetry) -> dict[str, Any]:
-    """What the browser needs to apply the same policy before sending."""
-    return {
-        "enabled": telemetry.enabled,
-        "event_types": None if telemetry.event_types is None else list(telemetry.event_types),
-        "log_source": telemetry.log_source,
-        "log_outputs": telemetry.log_outputs,
-        "log_clipboard": telemetry.log_clipboard,
-        "max_text_length": telemetry.max_text_length,
-        "max_outputs": telemetry.max_outputs,
-    }
 
 
 def tutor_public_config(tutor: JelaiTutor) -> dict[str, Any]:
@@ -44,22 +32,32 @@ def tutor_public_config(tutor: JelaiTutor) -> dict[str, Any]:
 
 
 class ConfigHandler(JelaiHandler):
-    """`GET /jelai/config`: the effective configuration for the current user."""
+    """`GET /jelai/config`: the effective configuration for the current user.
+
+    In hub mode the user and the recording policy are the course service's:
+    it is the one that decides what is kept (`data_dir` is then null).
+    """
 
     @tornado.web.authenticated
-    def get(self) -> None:
+    async def get(self) -> None:
         context = self.jelai
-        self.finish(
-            json.dumps(
-                {
-                    "user": self.user_name,
-                    "data_dir": context.config.data_dir,
-                    "version": __version__,
-                    "telemetry": telemetry_public_config(context.telemetry),
-                    "tutor": tutor_public_config(context.tutor),
-                }
+        config: dict[str, Any] = {
+            "user": self.user_name,
+            "data_dir": context.config.data_dir,
+            "service": False,
+            "version": __version__,
+            "telemetry": telemetry_public_config(context.telemetry),
+            "tutor": tutor_public_config(context.tutor),
+        }
+        if context.config.service_url:
+            response = await ask_service(context.config.service_url, "GET", "config")
+            if response.code != 200:
+                raise JelaiError(502, f"The course's jelai service answered {response.code}.")
+            course = json.loads(response.body)
+            config.update(
+                user=course["user"], data_dir=None, service=True, telemetry=course["telemetry"]
             )
-        )
+        self.finish(json.dumps(config))
 
 
 class EventsHandler(JelaiHandler):

@@ -1,4 +1,4 @@
-"""Hub mode: a student's server relays `/jelai/*` to the course's jelai service.
+"""Hub mode: a user's server relays `/jelai/*` to the course's jelai service.
 
 With `c.Jelai.service_url` set, this server stores nothing of its own: the
 browser's requests for events and insight go to the service unchanged
@@ -19,12 +19,43 @@ import os
 from urllib.parse import urlencode
 
 import tornado.web
-from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest, HTTPResponse
 
 from .base import JelaiError, JelaiHandler
 
 # Answer headers passed back to the browser as the service sent them.
-PASSED_HEADERS = ("Content-Type", "Retry-After", "Content-Disposition", "Cache-Control")
+PASSED_HEADERS = ("Retry-After", "Content-Disposition", "Cache-Control")
+
+
+async def ask_service(
+    service_url: str, method: str, path: str, query: str = "", body: bytes | None = None
+) -> HTTPResponse:
+    """The service's answer to one request with this server's hub token; a 503
+    JelaiError when it cannot be reached or gives no HTTP answer."""
+    url = f"{service_url.rstrip('/')}/{path}" + (f"?{query}" if query else "")
+    request = HTTPRequest(
+        url,
+        method=method,
+        body=body,
+        headers={
+            "Authorization": f"token {os.environ.get('JUPYTERHUB_API_TOKEN', '')}",
+            "Content-Type": "application/json",
+        },
+        connect_timeout=10,
+        request_timeout=120,
+        follow_redirects=False,
+    )
+    try:
+        response = await AsyncHTTPClient().fetch(request, raise_error=False)
+    except (OSError, HTTPClientError) as error:
+        raise JelaiError(
+            503,
+            f"The course's jelai service is not reachable ({error}); nothing was lost, "
+            "the browser sends again.",
+        ) from None
+    if response.code == 599:  # tornado's code for no HTTP answer at all
+        raise JelaiError(503, "The course's jelai service did not answer; try again.")
+    return response
 
 
 class RelayHandler(JelaiHandler):
@@ -42,7 +73,6 @@ class RelayHandler(JelaiHandler):
         await self._relay("POST", self.request.body or b"")
 
     async def _relay(self, method: str, body: bytes | None) -> None:
-        service_url = self.jelai.config.service_url
         query = urlencode(
             [
                 (name, self.decode_argument(value, name=name))
@@ -50,31 +80,14 @@ class RelayHandler(JelaiHandler):
                 for value in values
             ]
         )
-        url = f"{service_url.rstrip('/')}/{self.path}" + (f"?{query}" if query else "")
-        token = os.environ.get("JUPYTERHUB_API_TOKEN", "")
-        request = HTTPRequest(
-            url,
-            method=method,
-            body=body,
-            headers={
-                "Authorization": f"token {token}",
-                "Content-Type": self.request.headers.get("Content-Type", "application/json"),
-            },
-            connect_timeout=10,
-            request_timeout=120,
-            follow_redirects=False,
-        )
         try:
-            response = await AsyncHTTPClient().fetch(request, raise_error=False)
-        except (OSError, HTTPClientError) as error:
-            self.log.warning("jelai: the course service at %s is not reachable: %s", url, error)
-            raise JelaiError(
-                503,
-                "The course's jelai service is not reachable; nothing was lost, "
-                "the browser sends again.",
-            ) from None
-        if response.code == 599:  # tornado's code for no HTTP answer at all
-            raise JelaiError(503, "The course's jelai service did not answer; try again.")
+            response = await ask_service(
+                self.jelai.config.service_url, method, self.path, query, body
+            )
+        except JelaiError as error:
+            self.log.warning("jelai: %s", error.message)
+            self.fail(error)
+            return
         self.set_status(response.code)
         for name in PASSED_HEADERS:
             if name in response.headers:

@@ -66,7 +66,10 @@ export interface IEventQuery {
  */
 export interface IJelaiConfig {
   user: string;
-  data_dir: string;
+  /** Where this server keeps the record; null when the course service keeps it. */
+  data_dir: string | null;
+  /** Whether the course's jelai service (hub mode) keeps the record. */
+  service?: boolean;
   telemetry: ITelemetryConfig;
   tutor?: Record<string, unknown>;
 }

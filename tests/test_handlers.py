@@ -55,7 +55,8 @@ async def test_config_tells_the_browser_what_is_logged_and_hides_secrets(
 ) -> None:
     response = await jp_fetch("jelai", "config")
     config = json.loads(response.body)
-    assert set(config) == {"user", "data_dir", "version", "telemetry", "tutor"}
+    assert set(config) == {"user", "data_dir", "service", "version", "telemetry", "tutor"}
+    assert config["service"] is False  # standalone: this server keeps the record
     assert config["user"]
     assert config["data_dir"] == str(jelai_data_dir)
     assert config["telemetry"] == {

@@ -34,7 +34,7 @@ from traitlets.config import Application as TraitletsApplication
 from ..config import JelaiTelemetry
 from ..store import EventStore
 from .config import JelaiService
-from .handlers import AnalyticsHandler, ClassAnalyticsHandler, EventsHandler
+from .handlers import AnalyticsHandler, ClassAnalyticsHandler, ConfigHandler, EventsHandler
 from .limits import IngestLimits
 
 
@@ -73,6 +73,7 @@ class JelaiServiceApp(TraitletsApplication):
             ),
         }
         routes = [
+            ("config", ConfigHandler),
             ("events", EventsHandler),
             ("analytics", AnalyticsHandler),
             ("analytics/class", ClassAnalyticsHandler),

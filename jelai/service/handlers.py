@@ -3,6 +3,7 @@
 The paths are those of a student's server under `/jelai/`, so a server in
 hub mode relays its browser's requests unchanged:
 
+- `GET config`: who the caller is and the recording policy the service applies.
 - `POST events`: append the caller's events (`{"events": [...]}`), answered
   `{"stored", "duplicates", "dropped"}`; 400/413 for a bad batch, 429 past a
   limit (with `Retry-After`), 503 when the store cannot be written.
@@ -27,6 +28,7 @@ from tornado.ioloop import IOLoop
 
 from ..analytics import Options, summarise
 from ..classdata import Source
+from ..config import telemetry_public_config
 from ..errors import JelaiError
 from ..events import BatchTooLarge, EventError, apply_policy, parse_time, validate_batch
 from ..json_body import parse_json_body
@@ -125,6 +127,18 @@ class ServiceHandler(HubOAuthenticated, web.RequestHandler):
         )
         result["students"] = [row for row in result["students"] if keep(row["user"])]
         self.finish(json.dumps({"user": who.name, "instructor": who.instructor, **result}))
+
+
+class ConfigHandler(ServiceHandler):
+    """`GET config`: the caller as the hub names them, and the recording policy."""
+
+    @web.authenticated
+    def get(self) -> None:
+        who = self.caller
+        telemetry = telemetry_public_config(self.context["telemetry"])
+        self.finish(
+            json.dumps({"user": who.name, "instructor": who.instructor, "telemetry": telemetry})
+        )
 
 
 class EventsHandler(ServiceHandler):

@@ -23,11 +23,17 @@ export function noticeLines(
   trans: TranslationBundle
 ): { intro: string; items: string[]; where: string } {
   const t = config.telemetry;
-  const where = trans.__(
-    'It is stored on the Jupyter server in %1, under your user name (%2), outside your notebook folder.',
-    config.data_dir,
-    config.user
-  );
+  const where =
+    config.data_dir === null
+      ? trans.__(
+          "It is stored by your course's jelai service under your user name (%1), outside your notebook folder and your Jupyter server.",
+          config.user
+        )
+      : trans.__(
+          'It is stored on the Jupyter server in %1, under your user name (%2), outside your notebook folder.',
+          config.data_dir,
+          config.user
+        );
   if (!t.enabled) {
     return {
       intro: trans.__(

@@ -79,6 +79,8 @@ if settings.get("service"):
                 "service",
                 f"--JelaiService.store_path={service['store_path']}",
                 "--JelaiService.instructor_groups=['instructors']",
+                # The service's policy, not the servers', decides what is kept.
+                "--JelaiTelemetry.max_text_length=20",
             ],
             "oauth_no_confirm": True,
         }

@@ -104,6 +104,25 @@ def test_events_are_kept_by_the_service_and_nowhere_in_the_students_servers(
     assert {item["user"] for item in response.json()["events"]} == {"ana"}
 
 
+def test_the_browser_is_told_the_services_policy_and_the_service_applies_it(
+    course: Course,
+) -> None:
+    config = course.relay("ana", "GET", "config").json()
+    assert (config["user"], config["service"], config["data_dir"]) == ("ana", True, None)
+    # The servers' own setting is 2000 characters; the service's is what counts.
+    assert config["telemetry"]["max_text_length"] == 20
+    # An old or modified browser that sends more does not get it kept.
+    text = "print('a much longer line than allowed')"
+    edit = event("cell.edit", 0.7, "c1", {"source": text, "length": len(text)})
+    response = course.relay("ana", "POST", "events", json={"events": [edit]})
+    assert response.status_code == 200, response.text
+    query = {"notebook": NOTEBOOK, "type": "cell.edit"}
+    kept = course.relay("ana", "GET", "events", params=query).json()["events"]
+    assert [(item["data"]["source"], item["data"]["truncated"]) for item in kept] == [
+        (text[:20], ["source"])
+    ]
+
+
 def test_the_instructor_sees_the_class_and_students_see_only_themselves(course: Course) -> None:
     response = course.relay(INSTRUCTOR, "GET", "analytics/class")
     assert response.status_code == 200, response.text
