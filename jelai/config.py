@@ -216,3 +216,8 @@ class JelaiTutor(Configurable):
             "model's num_ctx to leave room for the reply (6000 fits 8192)."
         ),
     ).tag(config=True)
+
+
+def tutor_public_config(tutor: JelaiTutor) -> dict[str, Any]:
+    """The tutor settings the browser may see: never the model server's URL or headers."""
+    return {"default_model": tutor.default_model, "models": list(tutor.models)}

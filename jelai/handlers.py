@@ -17,7 +17,7 @@ from tornado.ioloop import IOLoop
 
 from . import __version__
 from .base import JelaiError, JelaiHandler
-from .config import JelaiTutor, telemetry_public_config
+from .config import telemetry_public_config, tutor_public_config
 from .events import BatchTooLarge, EventError, apply_policy, parse_time, validate_batch
 from .relay_handler import ask_service
 from .store import StoreError
@@ -26,16 +26,12 @@ MAX_QUERY_LIMIT = 10_000
 T = TypeVar("T")
 
 
-def tutor_public_config(tutor: JelaiTutor) -> dict[str, Any]:
-    """The tutor settings the browser may see: never the model server's URL or headers."""
-    return {"default_model": tutor.default_model, "models": list(tutor.models)}
-
-
 class ConfigHandler(JelaiHandler):
     """`GET /jelai/config`: the effective configuration for the current user.
 
-    In hub mode the user and the recording policy are the course service's:
-    it is the one that decides what is kept (`data_dir` is then null).
+    In hub mode the user, the recording policy and the models are the course
+    service's: it decides what is kept and which models answer (`data_dir`
+    is then null).
     """
 
     @tornado.web.authenticated
@@ -55,7 +51,11 @@ class ConfigHandler(JelaiHandler):
                 raise JelaiError(502, f"The course's jelai service answered {response.code}.")
             course = json.loads(response.body)
             config.update(
-                user=course["user"], data_dir=None, service=True, telemetry=course["telemetry"]
+                user=course["user"],
+                data_dir=None,
+                service=True,
+                telemetry=course["telemetry"],
+                tutor=course["tutor"],
             )
         self.finish(json.dumps(config))
 

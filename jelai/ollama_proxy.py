@@ -141,7 +141,7 @@ class ProxyCall:
         body = rewrite_body(cfg, self.endpoint, payload) if method == "POST" else None
         self.exchange = Exchange.for_request(body) if self.endpoint == "chat" else None
         self._on_exchange = on_exchange
-        self._upstream = Upstream(cfg, method, self.endpoint, body, idle)
+        self._upstream = Upstream.to_model(cfg, method, self.endpoint, body, idle)
         self._ended = False
         self._done = False
         self.status = 502

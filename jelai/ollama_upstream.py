@@ -1,4 +1,5 @@
-"""One HTTP request to the model server, read chunk by chunk as it arrives.
+"""One HTTP request to the model server (or, from a user's server in hub
+mode, to the course's jelai service), read chunk by chunk as it arrives.
 
 Built on tornado's HTTP/1.1 client connection rather than AsyncHTTPClient
 because the proxy must close the request at any moment (the student
@@ -111,32 +112,60 @@ class _Reader(HTTPMessageDelegate):
 
 
 class Upstream:
-    """A request to `cfg.ollama_url` + `/api/<endpoint>`."""
+    """A request to `base_url` + `path`; `name` says what it is in error messages."""
 
     def __init__(
         self,
-        cfg: JelaiTutor,
+        base_url: str,
+        path: str,
         method: str,
-        endpoint: str,
-        body: dict[str, Any] | None,
+        body: bytes | None,
         idle: IdleConnections,
+        *,
+        headers: dict[str, str],
+        connect_timeout: float,
+        read_timeout: float,
+        name: str = "The model server",
     ) -> None:
-        base = urlsplit(cfg.ollama_url.rstrip("/"))
-        self._url = base._replace(path=f"{base.path}/api/{endpoint}")
+        base = urlsplit(base_url.rstrip("/"))
+        path, _, query = path.partition("?")
+        self._url = base._replace(path=f"{base.path}/{path.lstrip('/')}", query=query)
         scheme = self._url.scheme
         self._address = (scheme, self._url.hostname or "", self._url.port or _PORTS.get(scheme, 0))
         self._idle = idle
         # Named in error messages the student sees, so without any credentials.
         self.base_url = base._replace(netloc=base.netloc.rsplit("@", 1)[-1]).geturl()
+        self._name = name
         self._method = method
-        self._body = None if body is None else json.dumps(body).encode()
-        self._headers = dict(cfg.headers)
-        self._connect_timeout = cfg.connect_timeout
-        self._read_timeout = cfg.read_timeout
+        self._body = body
+        self._headers = dict(headers)
+        self._connect_timeout = connect_timeout
+        self._read_timeout = read_timeout
         self._stream: IOStream | None = None
         self._reader = _Reader()
         self._reading: asyncio.Future[Any] | None = None
         self.stopped = False
+
+    @classmethod
+    def to_model(
+        cls,
+        cfg: JelaiTutor,
+        method: str,
+        endpoint: str,
+        body: dict[str, Any] | None,
+        idle: IdleConnections,
+    ) -> Upstream:
+        """A request to the Ollama API at `cfg.ollama_url` + `/api/<endpoint>`."""
+        return cls(
+            cfg.ollama_url,
+            f"api/{endpoint}",
+            method,
+            None if body is None else json.dumps(body).encode(),
+            idle,
+            headers=cfg.headers,
+            connect_timeout=cfg.connect_timeout,
+            read_timeout=cfg.read_timeout,
+        )
 
     async def open(self) -> tuple[int, str]:
         """Sends the request and returns the reply's status and type."""
@@ -152,7 +181,7 @@ class Upstream:
             if self.stopped:
                 raise UpstreamError(499, "The request was stopped.")
             raise UpstreamError(
-                502, f"The model server at {self.base_url} closed the connection unanswered."
+                502, f"{self._name} at {self.base_url} closed the connection unanswered."
             )
         code, reply_headers = head
         return code, reply_headers.get("Content-Type", "application/json")
@@ -202,9 +231,7 @@ class Upstream:
             if chunk is _END or self.stopped:
                 return
             if chunk is None:
-                raise UpstreamError(
-                    502, f"The model server at {self.base_url} broke off the reply."
-                )
+                raise UpstreamError(502, f"{self._name} at {self.base_url} broke off the reply.")
             yield chunk
 
     def stop(self) -> None:
@@ -222,7 +249,7 @@ class Upstream:
     async def _connect(self) -> IOStream:
         scheme, host, port = self._url.scheme, self._url.hostname, self._url.port
         if scheme not in ("http", "https") or not host:
-            raise UpstreamError(502, f"The model server URL {self.base_url} is not http(s).")
+            raise UpstreamError(502, f"{self._name}'s URL {self.base_url} is not http(s).")
         try:
             return await TCPClient().connect(
                 host,
@@ -234,9 +261,7 @@ class Upstream:
             reason = f"no answer within {self._connect_timeout:g} s"
         except (OSError, StreamClosedError) as err:
             reason = str(getattr(err, "real_error", None) or err) or type(err).__name__
-        raise UpstreamError(
-            502, f"The model server at {self.base_url} is not reachable ({reason})."
-        )
+        raise UpstreamError(502, f"{self._name} at {self.base_url} is not reachable ({reason}).")
 
     async def _read(self, connection: HTTP1Connection, reader: _Reader) -> None:
         try:
@@ -253,6 +278,6 @@ class Upstream:
 
     def _quiet(self) -> str:
         return (
-            f"The model server at {self.base_url} sent nothing for "
+            f"{self._name} at {self.base_url} sent nothing for "
             f"{self._read_timeout:g} s and the request was abandoned."
         )

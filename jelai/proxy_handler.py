@@ -5,6 +5,11 @@ relay it, and writes the reply back, flushing every NDJSON line so the
 first words reach the student while the model is still writing. Each chat
 exchange is stored as a `chat.exchange` event.
 
+`ModelProxy` is that behaviour for any handler that can say whose exchange
+it is and where it is stored: a standalone server (`OllamaProxyHandler`)
+and the course's hub service (`service/handlers.py`) both use it, so the
+rules are the same code in both places.
+
 The browser names the conversation with two request headers:
 `X-Jelai-Notebook` (the notebook path, URI-encoded; empty for none) and
 `X-Jelai-Session` (the page session id).
@@ -13,7 +18,7 @@ The browser names the conversation with two request headers:
 from __future__ import annotations
 
 from asyncio import Future
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 import tornado.web
@@ -23,56 +28,67 @@ from tornado.iostream import StreamClosedError
 from .base import JelaiError, JelaiHandler
 from .events import ENVELOPE_SCHEMA, EventError, new_event
 from .ollama_proxy import ProxyCall, check_endpoint
-from .store import StoreError
+from .ollama_upstream import IdleConnections
+from .store import EventStore, StoreError
+
+if TYPE_CHECKING:
+    from .config import JelaiTutor
 
 NDJSON = "application/x-ndjson"
 MAX_NOTEBOOK = ENVELOPE_SCHEMA["properties"]["notebook"]["maxLength"]
 
 
-class OllamaProxyHandler(JelaiHandler):
-    """Relays the allowed Ollama endpoints; refuses the rest with a JSON error."""
+class ModelProxy(tornado.web.RequestHandler):
+    """Relays the allowed Ollama endpoints; refuses the rest with a JSON error.
+
+    A handler class mixes it in before its base and provides `tutor_config`,
+    `idle_connections`, `exchange_store` (None: exchanges are not kept),
+    `exchange_user`, `read_body`, `reply` and (as both bases do) `fail`.
+    """
 
     _call: ProxyCall | None = None
     _saving: Future[None] | None = None
     _notebook: str | None = None
     _session = "unknown"
 
-    @tornado.web.authenticated
-    async def get(self, path: str) -> None:
-        await self._relay("GET", path)
+    tutor_config: JelaiTutor
+    idle_connections: IdleConnections
+    exchange_store: EventStore | None
+    exchange_user: str
 
-    @tornado.web.authenticated
-    async def post(self, path: str) -> None:
-        await self._relay("POST", path)
+    def read_body(self, max_bytes: int) -> Any:
+        raise NotImplementedError
 
-    @tornado.web.authenticated
-    async def delete(self, path: str) -> None:
-        await self._relay("DELETE", path)
+    def reply(self, body: bytes, content_type: str) -> None:
+        raise NotImplementedError
 
     def on_connection_close(self) -> None:
         # The student pressed stop or left: the model server should stop too.
         if self._call is not None:
             self._call.stop()
 
-    async def _relay(self, method: str, path: str) -> None:
-        tutor = self.jelai.tutor
+    async def relay(self, method: str, path: str) -> None:
+        """Answers one request for `/api/<path>`."""
+        tutor = self.tutor_config
         try:
             endpoint = check_endpoint(path, method)  # refuse before reading the body
             self._conversation()
-            payload = self.json_body(tutor.max_request_bytes) if method == "POST" else None
+            payload = self.read_body(tutor.max_request_bytes) if method == "POST" else None
             record = self._record if endpoint == "chat" else None
-            self._call = call = ProxyCall(tutor, self.jelai.upstream, method, path, payload, record)
+            self._call = call = ProxyCall(
+                tutor, self.idle_connections, method, path, payload, record
+            )
             await call.start()
             if not call.streaming:
                 body = await call.read_body()
                 await self._saved()
                 self.set_status(call.status)
-                self.finish(body, set_content_type=call.content_type)
+                self.reply(body, call.content_type)
                 return
         except JelaiError as error:
             await self._saved()  # a failed chat is recorded too
             if not (self._call and self._call.stopped):
-                self.fail(error)
+                self.fail(error)  # type: ignore[attr-defined]
             return
         await self._stream(call)
 
@@ -92,7 +108,7 @@ class OllamaProxyHandler(JelaiHandler):
         finally:
             await lines.aclose()
         await self._saved()  # so the exchange can be read back once the reply ends
-        self.finish(set_content_type=NDJSON)
+        self.reply(b"", NDJSON)
 
     def _conversation(self) -> None:
         """Reads the conversation headers; a 400, before anything is sent on, for a
@@ -106,10 +122,8 @@ class OllamaProxyHandler(JelaiHandler):
         self._session = self.request.headers.get("X-Jelai-Session", "")[:64] or "unknown"
 
     def _record(self, data: dict[str, Any]) -> None:
-        if self.jelai.store is None:
-            # Hub mode: only the course's service writes the record, and it
-            # records exchanges once model requests go through it.
-            self.log.warning("jelai: hub mode, a chat exchange was not recorded")
+        store = self.exchange_store
+        if store is None:
             return
         try:
             event = new_event("chat.exchange", data, session=self._session, notebook=self._notebook)
@@ -118,11 +132,11 @@ class OllamaProxyHandler(JelaiHandler):
             return
         # A durable write waits for the disk: off the IO loop, so that other
         # students' streams are not held up by it.
-        self._saving = IOLoop.current().run_in_executor(None, self._save, self.user_name, event)
+        self._saving = IOLoop.current().run_in_executor(
+            None, self._save, store, self.exchange_user, event
+        )
 
-    def _save(self, user: str, event: dict[str, Any]) -> None:
-        store = self.jelai.store
-        assert store is not None  # _record checked
+    def _save(self, store: EventStore, user: str, event: dict[str, Any]) -> None:
         try:
             store.add(user, [event])
         except StoreError as error:
@@ -132,3 +146,41 @@ class OllamaProxyHandler(JelaiHandler):
     async def _saved(self) -> None:
         if self._saving is not None:
             await self._saving
+
+
+class OllamaProxyHandler(ModelProxy, JelaiHandler):
+    """`/jelai/ollama/api/<endpoint>` of a standalone server: exchanges in its own store."""
+
+    @property
+    def tutor_config(self) -> JelaiTutor:  # type: ignore[override]
+        return self.jelai.tutor
+
+    @property
+    def idle_connections(self) -> IdleConnections:  # type: ignore[override]
+        return self.jelai.upstream
+
+    @property
+    def exchange_store(self) -> EventStore | None:  # type: ignore[override]
+        return self.jelai.store
+
+    @property
+    def exchange_user(self) -> str:  # type: ignore[override]
+        return self.user_name
+
+    def read_body(self, max_bytes: int) -> Any:
+        return self.json_body(max_bytes)
+
+    def reply(self, body: bytes, content_type: str) -> None:
+        self.finish(body, set_content_type=content_type)
+
+    @tornado.web.authenticated
+    async def get(self, path: str) -> None:
+        await self.relay("GET", path)
+
+    @tornado.web.authenticated
+    async def post(self, path: str) -> None:
+        await self.relay("POST", path)
+
+    @tornado.web.authenticated
+    async def delete(self, path: str) -> None:
+        await self.relay("DELETE", path)

@@ -31,19 +31,31 @@ from tornado.web import Application
 from traitlets import Unicode
 from traitlets.config import Application as TraitletsApplication
 
-from ..config import JelaiTelemetry
+from ..config import JelaiTelemetry, JelaiTutor
+from ..ollama_upstream import IdleConnections
 from ..store import EventStore
 from .config import JelaiService
-from .handlers import AnalyticsHandler, ClassAnalyticsHandler, ConfigHandler, EventsHandler
+from .handlers import (
+    AnalyticsHandler,
+    ClassAnalyticsHandler,
+    ConfigHandler,
+    EventsHandler,
+    GatewayHandler,
+)
 from .limits import IngestLimits
 
 
 class JelaiServiceApp(TraitletsApplication):
-    """Loads the configuration, opens the store and serves the API."""
+    """Loads the configuration, opens the store and serves the API.
+
+    The course's settings are those of a user's server, given to the service:
+    `c.JelaiTelemetry.*` (what is recorded) and `c.JelaiTutor.*` (the model
+    server, its credentials, the models allowed), plus `c.JelaiService.*`.
+    """
 
     name = "jelai-service"
     description = "The jelai JupyterHub service: the course's record and class insight."
-    classes = [JelaiService, JelaiTelemetry, HubOAuth]
+    classes = [JelaiService, JelaiTelemetry, JelaiTutor, HubOAuth]
     aliases = {"config": "JelaiServiceApp.config_file"}
 
     config_file = Unicode(
@@ -57,6 +69,7 @@ class JelaiServiceApp(TraitletsApplication):
             self.load_config_file(path.name, path=str(path.parent.absolute()))
         self.service = JelaiService(parent=self)
         self.telemetry = JelaiTelemetry(parent=self)
+        self.tutor = JelaiTutor(parent=self)
         self.store = EventStore(Path(self.service.store_path))
 
     def make_app(self) -> Application:
@@ -68,6 +81,8 @@ class JelaiServiceApp(TraitletsApplication):
             "config": self.service,
             "telemetry": self.telemetry,
             "store": self.store,
+            "tutor": self.tutor,
+            "upstream": IdleConnections(),
             "limits": IngestLimits(
                 self.service.max_events_per_minute, self.service.max_bytes_per_day
             ),
@@ -77,6 +92,7 @@ class JelaiServiceApp(TraitletsApplication):
             ("events", EventsHandler),
             ("analytics", AnalyticsHandler),
             ("analytics/class", ClassAnalyticsHandler),
+            ("ollama/api/(.+)", GatewayHandler),
         ]
         handlers: list[Any] = [
             (url_path_join(prefix, path), handler, context) for path, handler in routes

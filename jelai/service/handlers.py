@@ -10,6 +10,9 @@ hub mode relays its browser's requests unchanged:
 - `GET events?notebook=&since=&limit=&type=`: the caller's own events.
 - `GET analytics[?user=]`: the caller's summary; instructors may name a user.
 - `GET analytics/class`: every student's summary, instructors only.
+- `/ollama/api/<endpoint>`: the model gateway: the tutor's requests, relayed
+  to the model server the service alone can reach, each exchange recorded
+  under the caller's name (see `proxy_handler.ModelProxy`).
 
 Every endpoint needs a JupyterHub token (`Authorization: token ...`) or the
 browser's OAuth cookie whose owner holds `access:services!service=<name>`;
@@ -28,10 +31,12 @@ from tornado.ioloop import IOLoop
 
 from ..analytics import Options, summarise
 from ..classdata import Source
-from ..config import telemetry_public_config
+from ..config import JelaiTutor, telemetry_public_config, tutor_public_config
 from ..errors import JelaiError
 from ..events import BatchTooLarge, EventError, apply_policy, parse_time, validate_batch
 from ..json_body import parse_json_body
+from ..ollama_upstream import IdleConnections
+from ..proxy_handler import ModelProxy
 from ..store import EventStore, StoreError
 from .config import JelaiService
 from .identity import Caller, caller
@@ -85,17 +90,20 @@ class ServiceHandler(HubOAuthenticated, web.RequestHandler):
         self.set_header("Content-Type", "application/json")
         self.set_header("Cache-Control", "no-store")
 
+    def fail(self, error: JelaiError) -> None:
+        """Answers `{"error", "field"}` with the error's status."""
+        self.set_status(error.status)
+        if isinstance(error, RateLimited):
+            self.set_header("Retry-After", str(error.retry_after))
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps({"error": error.message, "field": error.field}))
+
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         error = kwargs.get("exc_info", (None, None, None))[1]
-        if isinstance(error, JelaiError):
-            self.set_status(error.status)
-            if isinstance(error, RateLimited):
-                self.set_header("Retry-After", str(error.retry_after))
-            body = {"error": error.message, "field": error.field}
-        else:
+        if not isinstance(error, JelaiError):
             message = getattr(error, "log_message", None) or self._reason
-            body = {"error": message, "field": None}
-        self.finish(json.dumps(body))
+            error = JelaiError(status_code, message)
+        self.fail(error)
 
     async def in_store(self, call: Callable[[], T]) -> T:
         """A store call off the IO loop (a durable commit waits for the disk)."""
@@ -135,9 +143,16 @@ class ConfigHandler(ServiceHandler):
     @web.authenticated
     def get(self) -> None:
         who = self.caller
-        telemetry = telemetry_public_config(self.context["telemetry"])
+        tutor: JelaiTutor = self.context["tutor"]
         self.finish(
-            json.dumps({"user": who.name, "instructor": who.instructor, "telemetry": telemetry})
+            json.dumps(
+                {
+                    "user": who.name,
+                    "instructor": who.instructor,
+                    "telemetry": telemetry_public_config(self.context["telemetry"]),
+                    "tutor": tutor_public_config(tutor),
+                }
+            )
         )
 
 
@@ -212,6 +227,48 @@ class ClassAnalyticsHandler(ServiceHandler):
         staff = {who.name, *self.service.instructors}
         source = Source(path=self.store.path, owner=None, user=None)
         await self.summary(who, source, lambda name: name not in staff)
+
+
+class GatewayHandler(ModelProxy, ServiceHandler):
+    """`ollama/api/<endpoint>`: the tutor's model requests; exchanges kept under the caller."""
+
+    @property
+    def tutor_config(self) -> JelaiTutor:  # type: ignore[override]
+        return self.context["tutor"]
+
+    @property
+    def idle_connections(self) -> IdleConnections:  # type: ignore[override]
+        return self.context["upstream"]
+
+    @property
+    def exchange_store(self) -> EventStore:  # type: ignore[override]
+        return self.store
+
+    @property
+    def exchange_user(self) -> str:  # type: ignore[override]
+        return self.caller.name
+
+    def read_body(self, max_bytes: int) -> Any:
+        return parse_json_body(self.request.body or b"", max_bytes)
+
+    def reply(self, body: bytes, content_type: str) -> None:
+        self.set_header("Content-Type", content_type)
+        self.finish(body)
+
+    @web.authenticated
+    async def get(self, path: str) -> None:
+        self.caller  # noqa: B018 - a service's token is refused before anything is sent
+        await self.relay("GET", path)
+
+    @web.authenticated
+    async def post(self, path: str) -> None:
+        self.caller  # noqa: B018
+        await self.relay("POST", path)
+
+    @web.authenticated
+    async def delete(self, path: str) -> None:
+        self.caller  # noqa: B018
+        await self.relay("DELETE", path)
 
 
 def _limit(raw: str | None) -> int | None:

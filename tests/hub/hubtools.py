@@ -136,6 +136,7 @@ class Hub:
     password: str
     data_dir: Path
     logs: list[Path]
+    ollama_url: str
 
     def token(self, user: str) -> str:
         """A new API token for `user`, asked for with their own password."""
@@ -214,6 +215,7 @@ def running_hub(root: Path, extra: dict[str, Any] | None = None) -> Iterator[Hub
         "singleuser": str(singleuser),
         "course_config_dir": str(COURSE_CONFIG),
         "ollama_url": f"http://127.0.0.1:{ports['ollama']}",
+        "models": list(COURSE_MODELS),
         **extra,
     }
     (root / "settings.json").write_text(json.dumps(settings))
@@ -245,7 +247,7 @@ def running_hub(root: Path, extra: dict[str, Any] | None = None) -> Iterator[Hub
         wait_for(lambda: listening(ports["proxy_api_port"]), "configurable-http-proxy", logs)
         processes.append(start(jupyterhub, logs[0], env, root))
         wait_for(lambda: requests.get(f"{url}/hub/api/", timeout=2).ok, "JupyterHub", logs)
-        yield Hub(url=url, password=password, data_dir=data_dir, logs=logs)
+        yield Hub(url, password, data_dir, logs, settings["ollama_url"])
     finally:
         for process in reversed(processes):
             stop(process)

@@ -81,6 +81,9 @@ if settings.get("service"):
                 "--JelaiService.instructor_groups=['instructors']",
                 # The service's policy, not the servers', decides what is kept.
                 "--JelaiTelemetry.max_text_length=20",
+                # Only the service knows where the model server is.
+                f"--JelaiTutor.ollama_url={settings['ollama_url']}",
+                f"--JelaiTutor.models={settings['models']!r}",
             ],
             "oauth_no_confirm": True,
         }
@@ -95,6 +98,9 @@ if settings.get("service"):
         "read:users:groups!user",
         "access:services!service=jelai",
     ]
-    c.Spawner.environment["JELAI_SERVICE_URL"] = (
-        f"http://127.0.0.1:{service['port']}/services/jelai/"
-    )
+    # The users' servers get the service's address and nothing of the model
+    # server's, nor any course configuration file.
+    c.Spawner.environment = {
+        "JUPYTER_CONFIG_PATH": service["user_config_dir"],
+        "JELAI_SERVICE_URL": f"http://127.0.0.1:{service['port']}/services/jelai/",
+    }

@@ -8,6 +8,7 @@ script would; nothing is stored in any user's server.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -21,6 +22,7 @@ import pytest
 import requests
 
 from tests.hub.hubtools import (
+    COURSE_MODELS,
     INSTRUCTOR,
     NOTEBOOK,
     START_SECONDS,
@@ -73,7 +75,15 @@ class Course:
 def course(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Course]:
     root = tmp_path_factory.mktemp("hub-service")
     store = root / "service" / "events.sqlite3"
-    extra = {"service": {"port": free_port(), "store_path": str(store)}}
+    user_config = root / "user-config"
+    user_config.mkdir()
+    extra = {
+        "service": {
+            "port": free_port(),
+            "store_path": str(store),
+            "user_config_dir": str(user_config),
+        }
+    }
     with running_hub(root, extra) as hub:
         wait_for(
             lambda: requests.get(f"{hub.url}{SERVICE}/events", timeout=2).status_code == 403,
@@ -177,6 +187,87 @@ def test_a_student_can_only_append_their_own_events(course: Course) -> None:
     assert course.stored()[-1] == ("ana", mine["id"])
 
 
+def test_the_tutor_streams_through_the_service_which_records_the_exchange(
+    course: Course,
+) -> None:
+    question = {
+        "model": COURSE_MODELS[0],
+        "messages": [{"role": "user", "content": "Why do I get a NameError?"}],
+        "stream": True,
+    }
+    headers = {"X-Jelai-Notebook": NOTEBOOK, "X-Jelai-Session": "page-7"}
+    with course.relay(
+        "ana", "POST", "ollama/api/chat", json=question, headers=headers, stream=True
+    ) as response:
+        assert response.status_code == 200, response.text
+        assert response.headers["Content-Type"].startswith("application/x-ndjson")
+        assert response.headers["X-Accel-Buffering"] == "no"
+        lines = [json.loads(line) for line in response.iter_lines() if line]
+    assert len(lines) > 2 and lines[-1]["done"] is True
+    reply = "".join(line["message"]["content"] for line in lines[:-1])
+    # The exchange is the service's record, under her name, read back by her.
+    query = {"notebook": NOTEBOOK, "type": "chat.exchange"}
+    kept = course.relay("ana", "GET", "events", params=query).json()["events"]
+    assert [(e["user"], e["session"], e["data"]["reply"]) for e in kept] == [
+        ("ana", "page-7", reply)
+    ]
+    # The models are the service's; the browser never learns the model server's address.
+    config = course.relay("ana", "GET", "config").json()
+    assert config["tutor"]["models"] == list(COURSE_MODELS)
+    assert course.hub.ollama_url not in json.dumps(config)
+
+
+def test_stop_closes_the_request_at_every_hop(course: Course) -> None:
+    fake = course.hub.ollama_url
+    requests.post(f"{fake}/_fake/config", json={"hold_after": 3}, timeout=5).raise_for_status()
+    try:
+        question = {
+            "model": COURSE_MODELS[0],
+            "messages": [{"role": "user", "content": "Explain groupby, please."}],
+            "stream": True,
+        }
+        headers = {"X-Jelai-Notebook": NOTEBOOK}
+        with course.relay(
+            "bob", "POST", "ollama/api/chat", json=question, headers=headers, stream=True
+        ) as reply:
+            assert reply.status_code == 200, reply.text
+            lines = reply.iter_lines()
+            first = [json.loads(next(lines)) for _ in range(3)]
+            assert all(not line["done"] for line in first)
+        # The student pressed stop: the browser's request is gone, and with it
+        # the relay's to the service and the service's to the model server.
+
+        def hung_up() -> bool:
+            chats = [
+                r
+                for r in requests.get(f"{fake}/_fake/requests", timeout=5).json()["requests"]
+                if r["path"] == "/api/chat"
+            ]
+            return bool(chats) and chats[-1]["hung_up"]
+
+        wait_for(hung_up, "the model server to see the hang-up", course.hub.logs)
+        # The service records the exchange as stopped, under bob's name.
+        query = {"notebook": NOTEBOOK, "type": "chat.exchange"}
+        wait_for(
+            lambda: course.relay("bob", "GET", "events", params=query).json()["events"],
+            "the stopped exchange's record",
+            course.hub.logs,
+        )
+        kept = course.relay("bob", "GET", "events", params=query).json()["events"]
+        assert [(e["user"], e["data"]["status"]) for e in kept] == [("bob", "stopped")]
+    finally:
+        requests.post(f"{fake}/_fake/release", timeout=5)
+        requests.post(f"{fake}/_fake/config", json={"hold_after": None}, timeout=5)
+
+
+def test_no_users_server_knows_the_model_server(course: Course) -> None:
+    for user in [*STUDENTS, INSTRUCTOR]:
+        environ = server_environ(user)
+        assert environ["JELAI_SERVICE_URL"].endswith("/services/jelai/")
+        port = course.hub.ollama_url.rsplit(":", 1)[-1]
+        assert not [value for value in environ.values() if port in value], user
+
+
 def test_a_service_killed_mid_session_loses_and_doubles_nothing(course: Course) -> None:
     batches = [[run("c5", 0.2), run("c5", 0.1)], [event("notebook.save", 0.05, None, {})]]
     response = course.relay("bob", "POST", "events", json={"events": batches[0]})
@@ -217,6 +308,20 @@ def test_files_in_a_students_server_do_not_change_the_record(course: Course) -> 
                     path.unlink()
     after = course.relay(INSTRUCTOR, "GET", "analytics/class").json()["students"]
     assert after == before
+
+
+def server_environ(user: str) -> dict[str, str]:
+    """The environment of `user`'s single-user server, read from /proc."""
+    for entry in Path("/proc").iterdir():
+        try:
+            command = (entry / "cmdline").read_bytes()
+            environ = (entry / "environ").read_bytes()
+        except OSError:
+            continue
+        if b"jupyterhub-singleuser" in command and f"JUPYTERHUB_USER={user}\0".encode() in environ:
+            pairs = [item.split(b"=", 1) for item in environ.split(b"\0") if b"=" in item]
+            return {key.decode(): value.decode(errors="replace") for key, value in pairs}
+    raise AssertionError(f"the server of {user} is not running")
 
 
 def service_pid(store: Path) -> int:
