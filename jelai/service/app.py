@@ -70,7 +70,10 @@ class JelaiServiceApp(TraitletsApplication):
         self.service = JelaiService(parent=self)
         self.telemetry = JelaiTelemetry(parent=self)
         self.tutor = JelaiTutor(parent=self)
-        self.store = EventStore(Path(self.service.store_path))
+        url = self.service.store_url
+        if not url.startswith("sqlite:///"):
+            raise ValueError(f"c.JelaiService.store_url: {url!r} is not an sqlite:/// URL")
+        self.store = EventStore(Path(url.removeprefix("sqlite:///")))
 
     def make_app(self) -> Application:
         """The tornado application: the API under the service's prefix."""

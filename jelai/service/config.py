@@ -20,17 +20,20 @@ READ_CLASS_SCOPE = "custom:jelai:read-class"
 class JelaiService(Configurable):
     """Where the course's record is kept, who reads the class, and ingest limits."""
 
-    store_path = Unicode(
+    store_url = Unicode(
         help=(
-            "The course's event store (SQLite file). Defaults to "
+            "The course's event store, as a SQLAlchemy URL: "
+            "'postgresql+psycopg://jelai:...@db/jelai' for a course, or "
+            "'sqlite:////srv/jelai/events.sqlite3'. Defaults to "
             "`jelai-service/events.sqlite3` in the Jupyter data directory of "
             "the account running the service, which students cannot reach."
         ),
     ).tag(config=True)
 
-    @default("store_path")
-    def _default_store_path(self) -> str:
-        return str(Path(jupyter_data_dir()) / "jelai-service" / "events.sqlite3")
+    @default("store_url")
+    def _default_store_url(self) -> str:
+        path = Path(jupyter_data_dir()) / "jelai-service" / "events.sqlite3"
+        return f"sqlite:///{path}"
 
     instructor_groups = List(
         Unicode(),

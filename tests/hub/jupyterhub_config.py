@@ -77,7 +77,7 @@ if settings.get("service"):
                 "-m",
                 "jelai.cli",
                 "service",
-                f"--JelaiService.store_path={service['store_path']}",
+                f"--JelaiService.store_url={service['store_url']}",
                 "--JelaiService.instructor_groups=['instructors']",
                 # The service's policy, not the servers', decides what is kept.
                 "--JelaiTelemetry.max_text_length=20",

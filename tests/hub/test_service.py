@@ -80,7 +80,7 @@ def course(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Course]:
     extra = {
         "service": {
             "port": free_port(),
-            "store_path": str(store),
+            "store_url": f"sqlite:///{store}",
             "user_config_dir": str(user_config),
         }
     }
@@ -333,6 +333,7 @@ def service_pid(store: Path) -> int:
             command = (entry / "cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if b"service" in command and f"--JelaiService.store_path={store}".encode() in command:
+        option = f"--JelaiService.store_url=sqlite:///{store}".encode()
+        if b"service" in command and option in command:
             return int(entry.name)
     raise AssertionError("the jelai service is not running")
