@@ -67,3 +67,41 @@ def test_bytes_per_day_reset_at_midnight_utc() -> None:
     assert refused.value.retry_after == 100
     clock.now += 100
     limits.admit("ana", 1, 2000)
+
+
+def test_a_hub_configuration_gains_the_service_and_keeps_its_own_settings() -> None:
+    from traitlets.config import Config
+
+    from jelai.service.hub_config import add_jelai_service
+
+    c = Config()
+    c.JupyterHub.services = [{"name": "culler", "command": ["cull"]}]
+    c.JupyterHub.load_roles = [
+        {"name": "user", "scopes": ["self", "read:shares"]},
+        {"name": "culler", "scopes": ["list:users"], "services": ["culler"]},
+    ]
+    c.Spawner.environment = {"LANG": "C.UTF-8"}
+    add_jelai_service(c, url="http://jelai:10101", api_token="t0ken")
+    add_jelai_service(c, url="http://jelai:10101", api_token="t0ken")  # twice: no duplicates
+
+    assert c.JupyterHub.services == [
+        {"name": "culler", "command": ["cull"]},
+        {
+            "name": "jelai",
+            "url": "http://jelai:10101",
+            "oauth_no_confirm": True,
+            "api_token": "t0ken",
+        },
+    ]
+    roles = {role["name"]: role for role in c.JupyterHub.load_roles}
+    assert roles["user"]["scopes"] == ["self", "read:shares", "access:services!service=jelai"]
+    assert roles["culler"]["scopes"] == ["list:users"]
+    assert c.Spawner.server_token_scopes == [
+        "users:activity!user",
+        "read:users:groups!user",
+        "access:services!service=jelai",
+    ]
+    assert c.Spawner.environment == {
+        "LANG": "C.UTF-8",
+        "JELAI_SERVICE_URL": "http://jelai:10101/services/jelai/",
+    }

@@ -13,6 +13,8 @@ import os
 import sys
 from pathlib import Path
 
+from jelai.service.hub_config import add_jelai_service
+
 c = get_config()  # noqa: F821
 
 settings = json.loads(Path(os.environ["JELAI_HUB_TEST_SETTINGS"]).read_text())
@@ -66,41 +68,24 @@ c.Spawner.pre_spawn_hook = read_class_if_instructor
 
 
 if settings.get("service"):
-    # Course mode: the jelai service keeps the record; students' servers relay.
+    # Course mode: the jelai service keeps the record; students' servers relay,
+    # with no course configuration file and nothing of the model server's.
     service = settings["service"]
-    c.JupyterHub.services = [
-        {
-            "name": "jelai",
-            "url": f"http://127.0.0.1:{service['port']}",
-            "command": [
-                sys.executable,
-                "-m",
-                "jelai.cli",
-                "service",
-                f"--JelaiService.store_url={service['store_url']}",
-                "--JelaiService.instructor_groups=['instructors']",
-                # The service's policy, not the servers', decides what is kept.
-                "--JelaiTelemetry.max_text_length=20",
-                # Only the service knows where the model server is.
-                f"--JelaiTutor.ollama_url={settings['ollama_url']}",
-                f"--JelaiTutor.models={settings['models']!r}",
-            ],
-            "oauth_no_confirm": True,
-        }
-    ]
-    # Users may reach the service; each server's token may too, and may tell
-    # the service its owner's groups (which make an instructor).
-    c.JupyterHub.load_roles = [
-        {"name": "user", "scopes": ["self", "access:services!service=jelai"]},
-    ]
-    c.Spawner.server_token_scopes = [
-        "users:activity!user",
-        "read:users:groups!user",
-        "access:services!service=jelai",
-    ]
-    # The users' servers get the service's address and nothing of the model
-    # server's, nor any course configuration file.
-    c.Spawner.environment = {
-        "JUPYTER_CONFIG_PATH": service["user_config_dir"],
-        "JELAI_SERVICE_URL": f"http://127.0.0.1:{service['port']}/services/jelai/",
-    }
+    c.Spawner.environment = {"JUPYTER_CONFIG_PATH": service["user_config_dir"]}
+    add_jelai_service(
+        c,
+        url=f"http://127.0.0.1:{service['port']}",
+        command=[
+            sys.executable,
+            "-m",
+            "jelai.cli",
+            "service",
+            f"--JelaiService.store_url={service['store_url']}",
+            "--JelaiService.instructor_groups=['instructors']",
+            # The service's policy, not the servers', decides what is kept.
+            "--JelaiTelemetry.max_text_length=20",
+            # Only the service knows where the model server is.
+            f"--JelaiTutor.ollama_url={settings['ollama_url']}",
+            f"--JelaiTutor.models={settings['models']!r}",
+        ],
+    )

@@ -1,0 +1,76 @@
+"""A course on this machine: JupyterHub with the jelai service, two students and
+an instructor, on loopback. Started by `bash scripts/demo.sh --hub`.
+
+Everything lives in `.demo-hub/` at the repository's root (the hub's
+database, the service's store, each user's home with a copy of `demo/`);
+remove the folder to start again. Every account's password is
+$JELAI_DEMO_PASSWORD (default `jelai-demo`). The model server is
+$OLLAMA_HOST (default 127.0.0.1:11434), known to the service alone.
+"""
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from jelai.service.hub_config import add_jelai_service
+
+c = get_config()  # noqa: F821
+
+REPO = Path(__file__).resolve().parent.parent
+STATE = REPO / ".demo-hub"
+STATE.mkdir(exist_ok=True)
+STUDENTS, INSTRUCTOR = ["ana", "bob"], "teacher"
+SERVICE_PORT = int(os.environ.get("JELAI_DEMO_SERVICE_PORT", "10101"))
+MODEL_SERVER = os.environ.get("OLLAMA_HOST", "").strip() or "http://127.0.0.1:11434"
+if "://" not in MODEL_SERVER:
+    MODEL_SERVER = f"http://{MODEL_SERVER}"
+
+c.JupyterHub.bind_url = f"http://127.0.0.1:{os.environ.get('JELAI_DEMO_PORT', '8000')}"
+c.JupyterHub.hub_bind_url = "http://127.0.0.1:8081"
+c.JupyterHub.db_url = f"sqlite:///{STATE / 'jupyterhub.sqlite'}"
+c.JupyterHub.cookie_secret_file = str(STATE / "jupyterhub_cookie_secret")
+c.JupyterHub.default_url = "/hub/home"
+c.ConfigurableHTTPProxy.command = [
+    str(REPO / "tests" / "hub" / "node_modules" / ".bin" / "configurable-http-proxy")
+]
+c.ConfigurableHTTPProxy.pid_file = str(STATE / "jupyterhub-proxy.pid")
+
+# Who logs in: three accounts with one password, and who teaches.
+c.JupyterHub.authenticator_class = "shared-password"
+c.SharedPasswordAuthenticator.user_password = os.environ.get("JELAI_DEMO_PASSWORD", "jelai-demo")
+c.Authenticator.allowed_users = {*STUDENTS, INSTRUCTOR}
+c.JupyterHub.load_groups = {"instructors": {"users": [INSTRUCTOR]}}
+
+# The service: the course's record, its class view and its model gateway.
+add_jelai_service(
+    c,
+    url=f"http://127.0.0.1:{SERVICE_PORT}",
+    command=[
+        sys.executable,
+        "-m",
+        "jelai.cli",
+        "service",
+        f"--JelaiService.store_url=sqlite:///{STATE / 'service' / 'events.sqlite3'}",
+        f"--JelaiTutor.ollama_url={MODEL_SERVER}",
+    ],
+)
+
+# Each user's server: a local process in a home folder of its own, relaying
+# to the service, with no model server address and no course settings.
+c.JupyterHub.spawner_class = "jupyterhub.spawner.SimpleLocalProcessSpawner"
+c.SimpleLocalProcessSpawner.home_dir_template = str(STATE / "home" / "{username}")
+c.Spawner.cmd = [str(Path(sys.executable).with_name("jupyterhub-singleuser"))]
+c.Spawner.args = ["--allow-root"]
+c.Spawner.default_url = "/lab/tree/exercise-1-basket.ipynb"
+c.Spawner.env_keep = ["PATH", "LANG", "LC_ALL", "VIRTUAL_ENV"]
+
+
+def copy_the_exercise(spawner) -> None:
+    """A user's first start gets their own copy of the demo notebooks."""
+    home = STATE / "home" / spawner.user.name
+    if not home.exists():
+        shutil.copytree(REPO / "demo", home)
+
+
+c.Spawner.pre_spawn_hook = copy_the_exercise
