@@ -221,3 +221,15 @@ class JelaiTutor(Configurable):
 def tutor_public_config(tutor: JelaiTutor) -> dict[str, Any]:
     """The tutor settings the browser may see: never the model server's URL or headers."""
     return {"default_model": tutor.default_model, "models": list(tutor.models)}
+
+
+def tutor_course_config(tutor: JelaiTutor) -> dict[str, Any]:
+    """The course layer as the browser reads it."""
+    return {
+        "mode": tutor.mode,
+        "system_prompt": tutor.system_prompt,
+        "learning_objectives": list(tutor.learning_objectives),
+        "max_code_lines": tutor.max_code_lines,
+        "show_context": tutor.show_context,
+        "context_budget_tokens": tutor.context_budget_tokens,
+    }

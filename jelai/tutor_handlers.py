@@ -15,35 +15,28 @@ from typing import Any
 import tornado.web
 
 from .base import JelaiError, JelaiHandler
-from .config import JelaiTutor
+from .config import tutor_course_config
 from .instructions import InstructionsPathError, find_tutor_md
-
-
-def tutor_course_config(tutor: JelaiTutor) -> dict[str, Any]:
-    """The course layer as the browser reads it."""
-    return {
-        "mode": tutor.mode,
-        "system_prompt": tutor.system_prompt,
-        "learning_objectives": list(tutor.learning_objectives),
-        "max_code_lines": tutor.max_code_lines,
-        "show_context": tutor.show_context,
-        "context_budget_tokens": tutor.context_budget_tokens,
-    }
+from .relay_handler import ask_service
 
 
 class TutorInstructionsHandler(JelaiHandler):
     """`GET /jelai/tutor/instructions?notebook=<path>`: course and assignment layers."""
 
     @tornado.web.authenticated
-    def get(self) -> None:
-        try:
-            assignment = self._assignment(self.exact_argument("notebook", ""))
-        except JelaiError as error:
-            self.fail(error)
-            return
-        self.finish(
-            json.dumps({"course": tutor_course_config(self.jelai.tutor), "assignment": assignment})
-        )
+    async def get(self) -> None:
+        assignment = self._assignment(self.exact_argument("notebook", ""))
+        self.finish(json.dumps({"course": await self._course(), "assignment": assignment}))
+
+    async def _course(self) -> dict[str, Any]:
+        """The course layer: this server's settings, or in hub mode the service's."""
+        service_url = self.jelai.config.service_url
+        if not service_url:
+            return tutor_course_config(self.jelai.tutor)
+        response = await ask_service(service_url, "GET", "config")
+        if response.code != 200:
+            raise JelaiError(502, f"The course's jelai service answered {response.code}.")
+        return json.loads(response.body)["course"]
 
     def _assignment(self, notebook: str) -> dict[str, Any]:
         try:

@@ -100,7 +100,9 @@ def test_a_hub_configuration_gains_the_service_and_keeps_its_own_settings() -> N
         "users:activity!user",
         "read:users:groups!user",
         "access:services!service=jelai",
+        "custom:jelai:read-class",
     ]
+    assert list(c.JupyterHub.custom_scopes) == ["custom:jelai:read-class"]
     assert c.Spawner.environment == {
         "LANG": "C.UTF-8",
         "JELAI_SERVICE_URL": "http://jelai:10101/services/jelai/",

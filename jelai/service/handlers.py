@@ -3,7 +3,8 @@
 The paths are those of a student's server under `/jelai/`, so a server in
 hub mode relays its browser's requests unchanged:
 
-- `GET config`: who the caller is and the recording policy the service applies.
+- `GET config`: who the caller is, the recording policy the service applies,
+  the models and the tutor's course layer (mode, prompt, objectives...).
 - `POST events`: append the caller's events (`{"events": [...]}`), answered
   `{"stored", "duplicates", "dropped"}`; 400/413 for a bad batch, 429 past a
   limit (with `Retry-After`), 503 when the store cannot be written.
@@ -31,7 +32,12 @@ from tornado.ioloop import IOLoop
 
 from ..analytics import Options, summarise
 from ..classdata import Source
-from ..config import JelaiTutor, telemetry_public_config, tutor_public_config
+from ..config import (
+    JelaiTutor,
+    telemetry_public_config,
+    tutor_course_config,
+    tutor_public_config,
+)
 from ..errors import JelaiError
 from ..events import BatchTooLarge, EventError, apply_policy, parse_time, validate_batch
 from ..json_body import parse_json_body
@@ -151,6 +157,7 @@ class ConfigHandler(ServiceHandler):
                     "instructor": who.instructor,
                     "telemetry": telemetry_public_config(self.context["telemetry"]),
                     "tutor": tutor_public_config(tutor),
+                    "course": tutor_course_config(tutor),
                 }
             )
         )

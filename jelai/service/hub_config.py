@@ -6,20 +6,30 @@
 
 It registers the service (hub-managed with `command`, external without),
 lets users reach it (`access:services!service=jelai` in the `user` role),
-gives each user's server a token that may reach it and tell it its owner's
-groups, and tells each server where it is (`$JELAI_SERVICE_URL`). Scope
-names are JupyterHub's (docs: "JupyterHub RBAC", "Services").
+declares the instructors' custom scope (`custom:jelai:read-class`, to grant
+in a role of your own), gives each user's server a token that may reach
+the service and tell it its owner's groups and that scope, and tells each
+server where it is (`$JELAI_SERVICE_URL`). Scope names are JupyterHub's
+(docs: "JupyterHub RBAC", "Services").
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from .config import READ_CLASS_SCOPE
+
 SERVICE_NAME = "jelai"
 ACCESS_SCOPE = f"access:services!service={SERVICE_NAME}"
 # What a user's server token may do: JupyterHub's own need (activity), and
-# what the service needs to know its owner (groups) and to let it in.
-SERVER_TOKEN_SCOPES = ["users:activity!user", "read:users:groups!user", ACCESS_SCOPE]
+# what the service needs to let it in and to know its owner (groups, and the
+# read-class scope, which JupyterHub keeps only for owners who hold it).
+SERVER_TOKEN_SCOPES = [
+    "users:activity!user",
+    "read:users:groups!user",
+    ACCESS_SCOPE,
+    READ_CLASS_SCOPE,
+]
 
 
 def add_jelai_service(
@@ -55,6 +65,10 @@ def add_jelai_service(
     elif ACCESS_SCOPE not in user_role.get("scopes", []):
         user_role["scopes"] = [*user_role.get("scopes", ["self"]), ACCESS_SCOPE]
     c.JupyterHub.load_roles = roles
+
+    custom = dict(c.JupyterHub.get("custom_scopes", {}))
+    custom.setdefault(READ_CLASS_SCOPE, {"description": "Read every student's jelai record."})
+    c.JupyterHub.custom_scopes = custom
 
     scopes = list(c.Spawner.get("server_token_scopes", []))
     c.Spawner.server_token_scopes = [*scopes, *(s for s in SERVER_TOKEN_SCOPES if s not in scopes)]

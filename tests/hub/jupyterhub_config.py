@@ -87,5 +87,15 @@ if settings.get("service"):
             # Only the service knows where the model server is.
             f"--JelaiTutor.ollama_url={settings['ollama_url']}",
             f"--JelaiTutor.models={settings['models']!r}",
+            # The course layer of the tutor's instructions is the service's too.
+            "--JelaiTutor.system_prompt=Course prompt from the service.",
         ],
+    )
+    # A teaching assistant reads the class by a custom scope, not the group.
+    c.JupyterHub.load_roles.append(
+        {
+            "name": "teaching-assistant",
+            "scopes": ["custom:jelai:read-class"],
+            "users": service["assistants"],
+        }
     )

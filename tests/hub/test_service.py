@@ -38,6 +38,7 @@ from tests.hub.hubtools import (
 pytestmark = pytest.mark.timeout(300)
 
 SERVICE = "/services/jelai"
+ASSISTANT = "assistant"  # reads the class by the custom scope, in no group
 ACTIVITY = {
     "ana": [event("notebook.open", 12, None, {"cells": 4}), run("c1", 11), run("c2", 9, "E")],
     "bob": [
@@ -55,7 +56,7 @@ class Course:
     def __init__(self, hub: Hub, store: Path) -> None:
         self.hub = hub
         self.store = store
-        self.tokens = {user: hub.token(user) for user in [*STUDENTS, INSTRUCTOR]}
+        self.tokens = {user: hub.token(user) for user in [*STUDENTS, INSTRUCTOR, ASSISTANT]}
 
     def relay(self, user: str, method: str, path: str, **kwargs: Any) -> requests.Response:
         """A request to `user`'s own server under /jelai/, with their token."""
@@ -78,11 +79,13 @@ def course(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Course]:
     user_config = root / "user-config"
     user_config.mkdir()
     extra = {
+        "users": [*STUDENTS, INSTRUCTOR, ASSISTANT],
         "service": {
+            "assistants": [ASSISTANT],
             "port": free_port(),
             "store_url": f"sqlite:///{store}",
             "user_config_dir": str(user_config),
-        }
+        },
     }
     with running_hub(root, extra) as hub:
         wait_for(
@@ -157,6 +160,19 @@ def test_the_instructor_sees_the_class_and_students_see_only_themselves(course: 
             response = ask("ana", "GET", path, params=params)
             assert response.status_code == 403, (path, response.text)
             assert "error" in response.json()
+
+
+def test_a_teaching_assistant_with_the_read_class_scope_sees_the_class(course: Course) -> None:
+    response = course.relay(ASSISTANT, "GET", "analytics/class")
+    assert response.status_code == 200, response.text
+    assert response.json()["instructor"] is True
+    assert sorted(row["user"] for row in response.json()["students"]) == list(STUDENTS)
+
+
+def test_the_tutors_course_instructions_are_the_services(course: Course) -> None:
+    response = course.relay("ana", "GET", "tutor/instructions", params={"notebook": NOTEBOOK})
+    assert response.status_code == 200, response.text
+    assert response.json()["course"]["system_prompt"] == "Course prompt from the service."
 
 
 def test_a_student_can_only_append_their_own_events(course: Course) -> None:
