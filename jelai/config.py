@@ -108,9 +108,15 @@ class JelaiTelemetry(Configurable):
         True, help="Record the copied, cut or pasted text (its size is always recorded)."
     ).tag(config=True)
     max_text_length = Int(
-        2000, help="Longest text kept in one field; longer text is cut and marked."
+        2000,
+        help="Longest text kept in one field; longer text keeps its beginning and its end,"
+        " a marker between them says how many characters were left out.",
     ).tag(config=True)
-    max_outputs = Int(5, help="Most outputs kept per execute event.").tag(config=True)
+    max_outputs = Int(
+        5,
+        help="Most outputs kept per execute event: the first and the last ones, with a mark"
+        " saying how many were left out.",
+    ).tag(config=True)
     max_batch_events = Int(500, help="Most events accepted in one request.").tag(config=True)
     max_body_bytes = Int(4 * 1024 * 1024, help="Largest events request accepted, in bytes.").tag(
         config=True

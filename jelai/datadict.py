@@ -50,6 +50,10 @@ def _rows(schema: dict[str, Any], defs: dict[str, Any]) -> list[str]:
     for name, spec in schema.get("properties", {}).items():
         ref = defs.get(spec.get("$ref", "").rsplit("/", 1)[-1], {})
         description = spec.get("description") or ref.get("description", "")
+        values = [v for v in spec.get("oneOf", []) if "const" in v and "description" in v]
+        if values:
+            # Each value of a closed set says what it means.
+            description += " " + "; ".join(f"`{v['const']}`: {v['description']}" for v in values)
         mark = "yes" if name in required else ""
         rows.append(f"| `{name}` | {_type_name(spec, defs)} | {mark} | {_escape(description)} |")
     return rows

@@ -19,3 +19,10 @@ def test_every_known_type_and_field_is_documented() -> None:
         assert f"### `{name}`" in text
         for field in spec.get("properties", {}):
             assert f"| `{field}` |" in text
+
+
+def test_each_execution_outcome_is_documented() -> None:
+    text = render_markdown()
+    row = next(line for line in text.splitlines() if line.startswith("| `outcome` |"))
+    for outcome in ("ok", "error", "interrupted", "aborted", "no_reply"):
+        assert f"`{outcome}`: " in row, outcome

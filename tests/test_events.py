@@ -19,6 +19,7 @@ from jelai.events import (
     BatchTooLarge,
     EventError,
     apply_policy,
+    keep_ends,
     new_event,
     utc_time,
     validate_batch,
@@ -195,14 +196,65 @@ def test_policy_cuts_long_text_and_says_which(make_event: EventFactory) -> None:
     validate_event(kept)
 
 
-def test_policy_keeps_at_most_max_outputs(make_event: EventFactory) -> None:
-    outputs = [{"output_type": "stream", "text": str(i)} for i in range(5)]
+def test_policy_keeps_the_first_and_last_outputs(make_event: EventFactory) -> None:
+    # A loop printing 50 lines, each line its own output: the last one matters.
+    outputs = [{"output_type": "stream", "text": f"line {i + 1}\n"} for i in range(50)]
     kept = apply_policy(
-        make_event(data={"success": True, "outputs": outputs}), policy(max_outputs=2)
+        make_event(data={"success": True, "outputs": outputs}), policy(max_outputs=5)
     )
     assert kept is not None
-    assert kept["data"]["outputs"] == outputs[:2]
+    assert kept["data"]["outputs"] == [
+        *outputs[:2],
+        {"output_type": "omitted", "omitted": 45},
+        *outputs[-3:],
+    ]
     assert kept["data"]["truncated"] == ["outputs"]
+    validate_event(kept)
+    # What the browser kept is not cut again; a client that kept more is.
+    assert apply_policy(kept, policy(max_outputs=5)) == kept
+    again = apply_policy(kept, policy(max_outputs=3))
+    assert again is not None
+    assert again["data"]["outputs"] == [
+        outputs[0],
+        {"output_type": "omitted", "omitted": 47},
+        *outputs[-2:],
+    ]
+
+
+def test_policy_keeps_one_output_as_the_last(make_event: EventFactory) -> None:
+    outputs = [{"output_type": "stream", "text": str(i)} for i in range(3)]
+    kept = apply_policy(
+        make_event(data={"success": True, "outputs": outputs}), policy(max_outputs=1)
+    )
+    assert kept is not None
+    assert kept["data"]["outputs"] == [{"output_type": "omitted", "omitted": 2}, outputs[2]]
+
+
+def test_policy_keeps_the_beginning_and_end_of_long_text(make_event: EventFactory) -> None:
+    text = "\n".join(f"step {i + 1}" for i in range(3000)) + "\nDone: 3000 steps\n"
+    traceback = ["Traceback (most recent call last):", *["  frame"] * 500, "ValueError: bad"]
+    data = {
+        "success": False,
+        "error": {"name": "ValueError", "value": "bad", "traceback": ["\n".join(traceback)]},
+        "outputs": [{"output_type": "stream", "text": text}],
+    }
+    kept = apply_policy(make_event(data=data), policy(max_text_length=200))
+    assert kept is not None
+    out = kept["data"]["outputs"][0]["text"]
+    assert len(out) <= 200
+    assert out.startswith("step 1\nstep 2\n")
+    assert out.endswith("step 3000\nDone: 3000 steps\n")
+    omitted = int(re.search(r"\[\.\.\. (\d+) characters omitted \.\.\.\]", out)[1])
+    assert len(out) - len(f"\n[... {omitted} characters omitted ...]\n") == len(text) - omitted
+    assert kept["data"]["error"]["traceback"][0].endswith("ValueError: bad")
+    assert kept["data"]["truncated"] == ["error.traceback[0]", "outputs[0].text"]
+    assert apply_policy(kept, policy(max_text_length=200)) == kept
+
+
+def test_keep_ends_matches_the_browser_on_the_same_text() -> None:
+    # src/telemetry/__tests__/events.spec.ts cuts the same text the same way.
+    assert keep_ends("abcdefghij" * 5, 30) == "abcdefghij" * 3
+    assert keep_ends("x" * 100, 60) == "x" * 13 + "\n[... 74 characters omitted ...]\n" + "x" * 13
 
 
 def test_new_event_is_a_valid_envelope() -> None:

@@ -12,6 +12,9 @@ const fakeOllamaPort = Number(process.env.JELAI_FAKE_OLLAMA_PORT || 11555);
 module.exports = {
   ...baseConfig,
   timeout: 120 * 1000,
+  // Assertions wait for the state they check; on a loaded machine that state
+  // can take far longer than Playwright's 5 s default to arrive.
+  expect: { timeout: 30 * 1000 },
   workers: 1,
   retries: 0,
   reporter: [[process.env.CI ? 'line' : 'list']],
@@ -43,6 +46,9 @@ module.exports = {
       command: `jlpm start --port ${labPort} --JelaiTutor.ollama_url=http://127.0.0.1:${fakeOllamaPort}`,
       url: `http://localhost:${labPort}/lab`,
       timeout: 120 * 1000,
+      // Assertions wait for the state they check; on a loaded machine that state
+      // can take far longer than Playwright's 5 s default to arrive.
+      expect: { timeout: 30 * 1000 },
       reuseExistingServer: false
     }
   ]

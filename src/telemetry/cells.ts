@@ -16,11 +16,17 @@ export interface ICellDiff {
 
 /**
  * Compares two orders of cell ids: which cells left, which came, and which
- * moved (the fewest that explain the new order).
+ * moved.
+ *
+ * `reinserted` names the kept cells that were taken out and put back (how
+ * JupyterLab moves cells); those of them whose index changed moved. Without
+ * it, the fewest moves that explain the new order are reported, which cannot
+ * tell a cell moved down from its neighbour moved up.
  */
 export function diffCells(
   previous: readonly string[],
-  next: readonly string[]
+  next: readonly string[],
+  reinserted?: ReadonlySet<string>
 ): ICellDiff {
   const before = new Map(previous.map((id, index) => [id, index]));
   const after = new Set(next);
@@ -33,6 +39,13 @@ export function diffCells(
   const kept = next
     .map((id, to) => ({ id, to, from: before.get(id) ?? -1 }))
     .filter(cell => cell.from >= 0);
+  if (reinserted !== undefined) {
+    // A cell put back where it was did not move.
+    const moved = kept.filter(
+      cell => reinserted.has(cell.id) && cell.from !== cell.to
+    );
+    return { removed, added, moved };
+  }
   const stable = Private.longestIncreasing(kept.map(cell => cell.from));
   const moved = kept.filter((_, i) => !stable.has(i));
   return { removed, added, moved };
@@ -44,19 +57,24 @@ export function diffCells(
  *
  * JupyterLab moves a cell by deleting it and inserting a copy with the same
  * id, so changes are gathered until the end of the current task and then
- * compared as id orders.
+ * compared as id orders; a kept id with a new cell model was moved.
+ *
+ * JupyterLab may dispose the model and its cells before the watcher: what
+ * the watcher needs at the end (the cell list, each cell's shared model, type
+ * and source) is kept from when it was known, never read back.
  */
 export class CellWatcher implements IDisposable {
   /** Starts following the model's current cells. */
   constructor(options: CellWatcher.IOptions) {
     this._model = options.model;
+    this._list = options.model.cells;
     this._emit = options.emit;
     this._delay = options.editDelay ?? 1500;
-    for (const cell of this._model.cells) {
+    for (const cell of this._list) {
       this._track(cell);
     }
-    this._order = Array.from(this._model.cells, cell => cell.id);
-    this._model.cells.changed.connect(this._onCellsChanged, this);
+    this._order = Array.from(this._list, cell => cell.id);
+    this._list.changed.connect(this._onCellsChanged, this);
   }
 
   /** Whether the watcher is disposed. */
@@ -70,7 +88,7 @@ export class CellWatcher implements IDisposable {
     return {
       id,
       index: index < 0 ? null : index,
-      type: cellKind(this._cells.get(id)?.model.type)
+      type: cellKind(this._cells.get(id)?.type)
     };
   }
 
@@ -87,7 +105,7 @@ export class CellWatcher implements IDisposable {
     }
     this.flushEdits();
     this._isDisposed = true;
-    this._model.cells.changed.disconnect(this._onCellsChanged, this);
+    this._list.changed.disconnect(this._onCellsChanged, this);
     for (const id of Array.from(this._cells.keys())) {
       this._untrack(id);
     }
@@ -100,7 +118,9 @@ export class CellWatcher implements IDisposable {
   settle(): void {
     if (this._scheduled && !this._isDisposed) {
       this._scheduled = false;
-      this._reconcile();
+      if (!this._model.isDisposed) {
+        this._reconcile();
+      }
     }
   }
 
@@ -113,12 +133,20 @@ export class CellWatcher implements IDisposable {
   }
 
   private _reconcile(): void {
-    const cells = Array.from(this._model.cells);
+    const cells = Array.from(this._list);
     const order = cells.map(cell => cell.id);
-    const diff = diffCells(this._order, order);
+    const reinserted = new Set(
+      cells
+        .filter(cell => {
+          const entry = this._cells.get(cell.id);
+          return entry !== undefined && entry.model !== cell;
+        })
+        .map(cell => cell.id)
+    );
+    const diff = diffCells(this._order, order, reinserted);
     for (const { id, index } of diff.removed) {
       const entry = this._cells.get(id);
-      const ref: ICellRef = { id, index, type: cellKind(entry?.model.type) };
+      const ref: ICellRef = { id, index, type: cellKind(entry?.type) };
       this._untrack(id);
       this._emit('cell.remove', { source: entry?.source ?? '' }, ref);
     }
@@ -129,9 +157,11 @@ export class CellWatcher implements IDisposable {
         this._track(cell);
       } else if (entry.model !== cell) {
         // A moved cell is a new model with the old id.
-        entry.model.sharedModel.changed.disconnect(this._onSourceChanged, this);
+        entry.shared.changed.disconnect(this._onSourceChanged, this);
         entry.model = cell;
-        cell.sharedModel.changed.connect(this._onSourceChanged, this);
+        entry.shared = cell.sharedModel;
+        entry.type = cell.type;
+        entry.shared.changed.connect(this._onSourceChanged, this);
       }
     }
     for (const { id } of diff.added) {
@@ -147,7 +177,7 @@ export class CellWatcher implements IDisposable {
     change: { sourceChange?: unknown }
   ): void {
     const entry = this._cells.get(shared.getId());
-    if (!change.sourceChange || entry === undefined) {
+    if (!change.sourceChange || entry === undefined || this._isDisposed) {
       return;
     }
     entry.source = shared.getSource();
@@ -177,14 +207,17 @@ export class CellWatcher implements IDisposable {
   }
 
   private _track(cell: ICellModel): void {
-    const source = cell.sharedModel.getSource();
+    const shared = cell.sharedModel;
+    const source = shared.getSource();
     this._cells.set(cell.id, {
       model: cell,
+      shared,
+      type: cell.type,
       source,
       reported: source,
       timer: null
     });
-    cell.sharedModel.changed.connect(this._onSourceChanged, this);
+    shared.changed.connect(this._onSourceChanged, this);
   }
 
   private _untrack(id: string): void {
@@ -195,11 +228,12 @@ export class CellWatcher implements IDisposable {
     if (entry.timer !== null) {
       clearTimeout(entry.timer);
     }
-    entry.model.sharedModel.changed.disconnect(this._onSourceChanged, this);
+    entry.shared.changed.disconnect(this._onSourceChanged, this);
     this._cells.delete(id);
   }
 
   private _model: INotebookModel;
+  private _list: INotebookModel['cells'];
   private _emit: CellWatcher.Emit;
   private _delay: number;
   private _order: string[] = [];
@@ -238,6 +272,10 @@ namespace Private {
   /** What the watcher knows of one cell. */
   export interface IEntry {
     model: ICellModel;
+    /** The cell's shared model, connected to while it is followed. */
+    shared: ICellModel['sharedModel'];
+    /** The cell type, as it was when last seen. */
+    type: string;
     /** The source now; kept because a deleted cell can no longer be read. */
     source: string;
     /** The source last reported in an edit event. */

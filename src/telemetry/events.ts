@@ -88,13 +88,76 @@ export function truncate(text: string, max: number): string {
 }
 
 /**
+ * `text` cut to at most `max` UTF-16 units keeping its beginning and its end,
+ * with `[... N characters omitted ...]` on a line of its own between them;
+ * below `MIN_KEPT_ENDS` characters kept, only the beginning is kept.
+ *
+ * The end of an output or a traceback (the last line printed, the exception)
+ * is what a student and the tutor need most. The server keeps the same rule
+ * (`jelai/events.py`), counting code points: a browser's result, at most
+ * `max` units, is never cut again there.
+ */
+export function keepEnds(text: string, max: number): string {
+  if (text.length <= max) {
+    return text;
+  }
+  // The marker for the whole text is the longest one this cut can need.
+  const room = max - Private.marker(text.length).length;
+  if (room < MIN_KEPT_ENDS) {
+    return truncate(text, max);
+  }
+  const head = truncate(text, Math.floor(room / 2)).length;
+  let start = text.length - (room - Math.floor(room / 2));
+  const code = text.charCodeAt(start);
+  if (code >= 0xdc00 && code <= 0xdfff) {
+    start += 1; // never begin with the second half of a pair
+  }
+  return text.slice(0, head) + Private.marker(start - head) + text.slice(start);
+}
+
+/** Fewest characters kept around the marker for a cut to keep both ends. */
+export const MIN_KEPT_ENDS = 20;
+
+/** The `output_type` of the mark left where outputs were omitted. */
+export const OMITTED_OUTPUTS = 'omitted';
+
+/**
+ * At most `max` outputs: the first and the last ones, with one mark
+ * `{output_type: "omitted", omitted: N}` where N were left out; `outputs`
+ * itself when it holds no more than `max` (marks already there are kept and
+ * added up if outputs are cut again).
+ *
+ * The last output is often the one that matters: the end of a printing
+ * loop, the error.
+ */
+export function keepOutputs(outputs: unknown[], max: number): unknown[] {
+  const real = outputs.filter(output => !Private.isMark(output));
+  const limit = Math.max(max, 0);
+  if (real.length <= limit) {
+    return outputs;
+  }
+  let earlier = 0;
+  for (const output of outputs) {
+    const n = Private.isMark(output) ? output.omitted : 0;
+    earlier += typeof n === 'number' && Number.isInteger(n) && n > 0 ? n : 0;
+  }
+  const head = Math.floor(limit / 2);
+  return [
+    ...real.slice(0, head),
+    { output_type: OMITTED_OUTPUTS, omitted: real.length - limit + earlier },
+    ...real.slice(real.length - (limit - head))
+  ];
+}
+
+/**
  * The `data` of an event as the instructor's policy allows it to be recorded,
  * or null when the event is not recorded at all.
  *
  * It mirrors the server's policy (`jelai/events.py`), so what the browser
  * shows other plugins is what ends up in the store: switched-off fields are
- * left out, every string is cut to `max_text_length` and the cut ones are
- * named in `truncated`.
+ * left out, a run keeps its first and last outputs (`keepOutputs`), every
+ * string longer than `max_text_length` keeps its beginning and its end
+ * (`keepEnds`), and the cut ones are named in `truncated`.
  */
 export function applyPolicy(
   type: string,
@@ -118,12 +181,12 @@ export function applyPolicy(
   if (type === 'cell.execute') {
     if (!config.log_outputs) {
       delete result.outputs;
-    } else if (
-      Array.isArray(result.outputs) &&
-      result.outputs.length > config.max_outputs
-    ) {
-      result.outputs = result.outputs.slice(0, Math.max(config.max_outputs, 0));
-      cut.push('outputs');
+    } else if (Array.isArray(result.outputs)) {
+      const kept = keepOutputs(result.outputs, config.max_outputs);
+      if (kept !== result.outputs) {
+        result.outputs = kept;
+        cut.push('outputs');
+      }
     }
   }
   const limited = Private.cut(
@@ -209,12 +272,17 @@ namespace Private {
     if (typeof value === 'string') {
       if (value.length > limit) {
         names.push(path);
-        return truncate(value, limit);
+        return keepEnds(value, limit);
       }
       return value;
     }
     if (Array.isArray(value)) {
       return value.map((item, i) => cut(item, limit, `${path}[${i}]`, names));
+    }
+    if (isMark(value)) {
+      // The mark of omitted outputs is the policy's own: kept whole, and
+      // nothing else rides along in it.
+      return { output_type: OMITTED_OUTPUTS, omitted: value.omitted };
     }
     if (value !== null && typeof value === 'object') {
       const out: Record<string, unknown> = {};
@@ -249,6 +317,20 @@ namespace Private {
       default:
         return null;
     }
+  }
+
+  /** Whether an output is the mark of omitted outputs. */
+  export function isMark(output: unknown): output is { omitted?: unknown } {
+    return (
+      output !== null &&
+      typeof output === 'object' &&
+      (output as { output_type?: unknown }).output_type === OMITTED_OUTPUTS
+    );
+  }
+
+  /** What stands for the `omitted` characters cut out of a text. */
+  export function marker(omitted: number): string {
+    return `\n[... ${omitted} characters omitted ...]\n`;
   }
 
   /** Text stored as a string or as a list of lines. */

@@ -54,7 +54,7 @@ export function noticeLines(
       : trans.__('Not the content of your cells.'),
     t.log_outputs
       ? trans.__(
-          'The text of up to %1 outputs of each cell you run, and its error if it fails.',
+          'The text of up to %1 outputs of each cell you run (the first and the last ones), and its error if it fails.',
           t.max_outputs
         )
       : trans.__(
@@ -65,7 +65,10 @@ export function noticeLines(
       : trans.__(
           'Only how long the text you copy, cut or paste is, not the text itself.'
         ),
-    trans.__('Longer texts are cut to %1 characters.', t.max_text_length)
+    trans.__(
+      'Longer texts are cut to %1 characters, keeping their beginning and end.',
+      t.max_text_length
+    )
   ];
   return {
     intro: trans.__(

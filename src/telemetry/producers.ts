@@ -10,11 +10,13 @@ import {
 import { IDisposable } from '@lumino/disposable';
 
 import { ITelemetry } from '../tokens';
-import { NotebookProducer } from './notebook';
+import { DocumentProducer } from './document';
+import { ViewProducer } from './view';
 
 /**
  * Records the activity of every notebook the tracker knows, including the
- * ones already open when the page loads.
+ * ones already open when the page loads: one `DocumentProducer` per notebook
+ * (its context), one `ViewProducer` per panel showing it.
  */
 export class NotebookTelemetry implements IDisposable {
   /** Starts recording the tracker's notebooks. */
@@ -40,7 +42,7 @@ export class NotebookTelemetry implements IDisposable {
   /** Updates the visibility of every notebook when the page is hidden or shown. */
   handleEvent(event: Event): void {
     if (event.type === 'visibilitychange') {
-      this._producers.forEach(producer => producer.updateVisibility());
+      this._documents.forEach(doc => doc.updateVisibility());
     }
   }
 
@@ -57,8 +59,13 @@ export class NotebookTelemetry implements IDisposable {
     commands?.commandExecuted.disconnect(this._onCommand, this);
     shell?.currentChanged?.disconnect(this._onLayout, this);
     window.removeEventListener('visibilitychange', this, true);
-    this._producers.forEach(producer => producer.dispose());
-    this._producers.clear();
+    this._views.forEach((view, panel) => {
+      panel.disposed.disconnect(this._onPanelDisposed, this);
+      view.dispose();
+    });
+    this._views.clear();
+    this._documents.forEach(doc => doc.dispose());
+    this._documents.clear();
   }
 
   private _onWidgetAdded(_: unknown, panel: NotebookPanel): void {
@@ -66,27 +73,62 @@ export class NotebookTelemetry implements IDisposable {
   }
 
   private _watch(panel: NotebookPanel): void {
-    if (this._producers.has(panel) || panel.isDisposed) {
+    if (this._views.has(panel) || panel.isDisposed) {
       return;
     }
-    const producer = new NotebookProducer({
+    const { context } = panel;
+    let doc = this._documents.get(context);
+    if (doc === undefined) {
+      doc = new DocumentProducer({
+        context,
+        telemetry: this._options.telemetry,
+        editDelay: this._options.editDelay
+      });
+      this._documents.set(context, doc);
+    }
+    const view = new ViewProducer({
       panel,
-      telemetry: this._options.telemetry,
-      editDelay: this._options.editDelay,
+      document: doc,
       scrollDelay: this._options.scrollDelay
     });
-    this._producers.set(panel, producer);
-    panel.disposed.connect(() => this._producers.delete(panel));
-    void panel.context.ready.then(
-      () => producer.start(),
-      () => producer.dispose()
+    doc.addView(view);
+    this._views.set(panel, view);
+    panel.disposed.connect(this._onPanelDisposed, this);
+    void context.ready.then(
+      () => {
+        if (!view.isDisposed) {
+          view.document.start();
+          view.start();
+          view.document.updateVisibility();
+        }
+      },
+      () => undefined // a notebook that fails to load is closed by JupyterLab
     );
   }
 
-  private _find(notebook: Notebook): NotebookProducer | undefined {
-    for (const [panel, producer] of this._producers) {
+  private _onPanelDisposed(panel: NotebookPanel): void {
+    // JupyterLab may have disposed the panel's content, and with the last
+    // view the model, its cells and the session, before this runs.
+    panel.disposed.disconnect(this._onPanelDisposed, this);
+    const view = this._views.get(panel);
+    if (view === undefined) {
+      return;
+    }
+    this._views.delete(panel);
+    view.dispose();
+    const doc = view.document;
+    if (doc.removeView(view) === 0) {
+      this._documents.delete(doc.context);
+      doc.close();
+    } else {
+      doc.updateVisibility();
+    }
+  }
+
+  private _find(notebook: Notebook): DocumentProducer | undefined {
+    for (const [panel, view] of this._views) {
       if (panel.content === notebook) {
-        return producer;
+        return view.document;
       }
     }
     return undefined;
@@ -127,19 +169,20 @@ export class NotebookTelemetry implements IDisposable {
         ? this._options.tracker.find(p => p.id === widgetId)
         : null) ?? this._options.tracker.currentWidget;
     if (panel) {
-      this._producers.get(panel)?.interrupted();
+      this._views.get(panel)?.document.interrupted();
     }
   }
 
   private _onLayout(): void {
     // Let the shell finish showing and hiding before reading visibility.
     void Promise.resolve().then(() => {
-      this._producers.forEach(producer => producer.updateVisibility());
+      this._documents.forEach(doc => doc.updateVisibility());
     });
   }
 
   private _options: NotebookTelemetry.IOptions;
-  private _producers = new Map<NotebookPanel, NotebookProducer>();
+  private _views = new Map<NotebookPanel, ViewProducer>();
+  private _documents = new Map<NotebookPanel['context'], DocumentProducer>();
   private _isDisposed = false;
 }
 

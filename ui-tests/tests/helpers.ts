@@ -1,5 +1,5 @@
 import { expect, galata, IJupyterLabPageFixture } from '@jupyterlab/galata';
-import type { APIRequestContext } from '@playwright/test';
+import type { APIRequestContext, Locator } from '@playwright/test';
 
 /** Galata's settings with the first-use data notice already read. */
 export const ACKNOWLEDGED_SETTINGS = {
@@ -65,4 +65,92 @@ export async function chatRequests(
   const body = await response.json();
   const all: Array<Record<string, any>> = body.requests ?? body;
   return all.filter(r => r.path === '/api/chat');
+}
+
+/** The code editor of one cell of the notebook in the shown tab. */
+export function editor(page: IJupyterLabPageFixture, index: number): Locator {
+  return page
+    .locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell')
+    .nth(index)
+    .locator('.cm-content');
+}
+
+/** Writes a notebook of code cells with these sources at `path`. */
+export async function writeNotebook(
+  page: IJupyterLabPageFixture,
+  path: string,
+  sources: string[]
+): Promise<void> {
+  const notebook = {
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: {
+      kernelspec: { name: 'python3', display_name: 'Python 3' }
+    },
+    cells: sources.map((source, i) => ({
+      cell_type: 'code',
+      id: `cell-${i}`,
+      source,
+      metadata: {},
+      outputs: [],
+      execution_count: null
+    }))
+  };
+  expect(
+    await page.contents.uploadContent(JSON.stringify(notebook), 'text', path)
+  ).toBe(true);
+}
+
+/** Opens a notebook in a tab and waits until its cells are shown. */
+export async function openNotebook(
+  page: IJupyterLabPageFixture,
+  path: string
+): Promise<void> {
+  await page.evaluate(async file => {
+    await window.jupyterapp.commands.execute('docmanager:open', { path: file });
+  }, path);
+  const name = path.split('/').pop()!;
+  await expect(page.activity.getTabLocator(name)).toBeVisible();
+  await expect(editor(page, 0)).toBeVisible();
+}
+
+/** Runs a JupyterLab command. */
+export async function command(
+  page: IJupyterLabPageFixture,
+  id: string,
+  args: { [key: string]: string | number | boolean } = {}
+): Promise<void> {
+  await page.evaluate(
+    async ({ id, args }) => {
+      await window.jupyterapp.commands.execute(id, args);
+    },
+    { id, args }
+  );
+}
+
+/** Console errors and uncaught exceptions of the page, from now on. */
+export function collectErrors(page: IJupyterLabPageFixture): string[] {
+  const errors: string[] = [];
+  page.on('console', message => {
+    if (message.type() === 'error') {
+      errors.push(message.text());
+    }
+  });
+  page.on('pageerror', error => errors.push(`${error.name}: ${error.message}`));
+  return errors;
+}
+
+/** Waits until the kernel of the notebook in the shown tab is idle. */
+export async function kernelIdle(page: IJupyterLabPageFixture): Promise<void> {
+  await page.waitForFunction(() => {
+    const panel = window.jupyterapp.shell.currentWidget as unknown as {
+      sessionContext?: {
+        session?: {
+          kernel?: { status: string; connectionStatus: string } | null;
+        } | null;
+      };
+    } | null;
+    const kernel = panel?.sessionContext?.session?.kernel;
+    return kernel?.status === 'idle' && kernel.connectionStatus === 'connected';
+  });
 }

@@ -1,20 +1,11 @@
+import { expect, galata, test } from '@jupyterlab/galata';
+
 import {
-  expect,
-  galata,
-  IJupyterLabPageFixture,
-  test
-} from '@jupyterlab/galata';
-import type { Locator } from '@playwright/test';
-
-import { ACKNOWLEDGED_SETTINGS, countByType, storedEvents } from './helpers';
-
-/** The code editor of one cell of the open notebook. */
-function editor(page: IJupyterLabPageFixture, index: number): Locator {
-  return page
-    .locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell')
-    .nth(index)
-    .locator('.cm-content');
-}
+  ACKNOWLEDGED_SETTINGS,
+  countByType,
+  editor,
+  storedEvents
+} from './helpers';
 
 test.describe('telemetry', () => {
   test.use({
@@ -135,14 +126,20 @@ test.describe('telemetry', () => {
 
     // The server stops answering event posts.
     const eventsRoute = (url: URL) => url.pathname.endsWith('/jelai/events');
-    await page.route(eventsRoute, route =>
-      route.request().method() === 'POST'
-        ? route.fulfill({ status: 503, body: '{"error": "away"}' })
-        : route.fallback()
-    );
+    const refused: string[] = [];
+    await page.route(eventsRoute, route => {
+      if (route.request().method() !== 'POST') {
+        return route.fallback();
+      }
+      refused.push(route.request().postData() ?? '');
+      return route.fulfill({ status: 503, body: '{"error": "away"}' });
+    });
     await page.notebook.setCell(0, 'code', '1 + 1');
     await page.notebook.runCell(0);
-    await page.waitForTimeout(3000); // past the batch interval: the post failed
+    // The run was sent, and refused.
+    await expect
+      .poll(() => refused.some(body => body.includes('"cell.execute"')))
+      .toBe(true);
     expect(
       countByType(await storedEvents(page, path))['cell.execute']
     ).toBeUndefined();
@@ -163,18 +160,33 @@ test.describe('telemetry', () => {
 });
 
 test.describe('data notice', () => {
-  test.use({ mockSettings: galata.DEFAULT_SETTINGS, autoGoto: false });
+  test.use({
+    mockSettings: galata.DEFAULT_SETTINGS,
+    autoGoto: false,
+    // Galata's own readiness check waits at most 15 s for the Launcher to be
+    // the active tab, which it is not while the notice holds the focus: the
+    // page is ready here once the splash screen is gone.
+    waitForApplication: async ({}, use) => {
+      await use(async page => {
+        await page
+          .locator('#jupyterlab-splash')
+          .waitFor({ state: 'detached', timeout: 100 * 1000 });
+      });
+    }
+  });
 
   test('tells a new student what is recorded, once, and from the Help menu', async ({
     page
   }) => {
-    // The page is ready only once the student has read the notice.
-    const loading = page.goto();
+    await page.goto();
+    // The notice comes once the application has restored its layout and read
+    // the server's configuration, however long that takes.
     const dialog = page.locator('.jp-Dialog');
-    await expect(dialog).toContainText('records your work');
+    await expect(dialog).toContainText('records your work', {
+      timeout: 100 * 1000
+    });
     await expect(dialog).toContainText('ui-tests/.jupyter-data/jelai');
     await dialog.locator('.jp-mod-accept').click();
-    await loading;
     await expect(dialog).toHaveCount(0);
 
     await page.menu.clickMenuItem('Help>What jelai Records');

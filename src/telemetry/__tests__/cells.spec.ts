@@ -23,6 +23,19 @@ describe('diffCells', () => {
     });
   });
 
+  it('names the cell that was taken out and put back, when that is known', () => {
+    // [a, b, c] -> [a, c, b]: b moved down, or c moved up; only JupyterLab's
+    // re-insertion tells which.
+    expect(diffCells(['a', 'b', 'c'], ['a', 'c', 'b'], new Set(['b']))).toEqual(
+      { removed: [], added: [], moved: [{ id: 'b', from: 1, to: 2 }] }
+    );
+    expect(diffCells(['a', 'b', 'c'], ['a', 'c', 'b'], new Set(['c']))).toEqual(
+      { removed: [], added: [], moved: [{ id: 'c', from: 2, to: 1 }] }
+    );
+    // Put back where it was: no move.
+    expect(diffCells(['a', 'b'], ['a', 'b'], new Set(['b'])).moved).toEqual([]);
+  });
+
   it('does not take cells shifted by an insertion or deletion for moves', () => {
     expect(diffCells(['a', 'b', 'c'], ['a', 'x', 'b', 'c'])).toEqual({
       removed: [],

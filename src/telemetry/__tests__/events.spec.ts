@@ -7,6 +7,7 @@ import {
   createEvent,
   errorFromOutputs,
   summariseOutputs,
+  keepEnds,
   truncate
 } from '../events';
 import { openPolicy } from './helpers';
@@ -120,6 +121,27 @@ describe('checkEnvelope', () => {
   });
 });
 
+describe('keepEnds', () => {
+  it('cuts as the server does (tests/test_events.py holds the same case)', () => {
+    expect(keepEnds('x'.repeat(100), 60)).toBe(
+      'x'.repeat(13) + '\n[... 74 characters omitted ...]\n' + 'x'.repeat(13)
+    );
+  });
+
+  it('keeps only the beginning when the limit leaves no room for both ends', () => {
+    expect(keepEnds('abcdefghij'.repeat(5), 30)).toBe('abcdefghij'.repeat(3));
+  });
+
+  it('never splits a character made of two UTF-16 units', () => {
+    const text = '😀'.repeat(100);
+    const kept = keepEnds(text, 80);
+    expect(kept.length).toBeLessThanOrEqual(80);
+    expect(kept).toMatch(
+      /^(😀)+\n\[\.\.\. \d+ characters omitted \.\.\.\]\n(😀)+$/
+    );
+  });
+});
+
 describe('truncate', () => {
   it('keeps short text and cuts long text to the limit', () => {
     expect(truncate('abc', 5)).toBe('abc');
@@ -202,10 +224,60 @@ describe('applyPolicy', () => {
       error: null,
       outputs: [
         { output_type: 'stream', text: 'long o' },
-        { output_type: 'stream', text: 'ok' }
+        { output_type: 'omitted', omitted: 1 },
+        { output_type: 'stream', text: 'third' }
       ],
       truncated: ['outputs', 'source', 'outputs[0].text']
     });
+  });
+
+  it('keeps the first and the last outputs of a long run and says how many were left out', () => {
+    // A loop printing 50 lines, each line its own output.
+    const outputs = Array.from({ length: 50 }, (_, i) => ({
+      output_type: 'stream',
+      text: `line ${i + 1}\n`
+    }));
+    const data = applyPolicy(
+      'cell.execute',
+      { success: true, outputs },
+      { ...OPEN, max_outputs: 5 }
+    );
+    expect(data?.outputs).toEqual([
+      outputs[0],
+      outputs[1],
+      { output_type: 'omitted', omitted: 45 },
+      outputs[47],
+      outputs[48],
+      outputs[49]
+    ]);
+    expect(data?.truncated).toEqual(['outputs']);
+    // The server applies the policy again: kept outputs are not cut twice.
+    expect(
+      applyPolicy('cell.execute', data!, { ...OPEN, max_outputs: 5 })
+    ).toEqual(data);
+    expect(schemaErrors(createEvent('cell.execute', data!, 's'))).toEqual([]);
+  });
+
+  it('keeps the beginning and the end of a long output', () => {
+    const lines = Array.from({ length: 3000 }, (_, i) => `step ${i + 1}`);
+    const text = lines.join('\n') + '\nDone: 3000 steps\n';
+    const data = applyPolicy(
+      'cell.execute',
+      { success: true, outputs: [{ output_type: 'stream', text }] },
+      { ...OPEN, max_text_length: 200 }
+    );
+    const kept = (data?.outputs as { text: string }[])[0].text;
+    expect(kept.length).toBeLessThanOrEqual(200);
+    expect(kept.startsWith('step 1\nstep 2\n')).toBe(true);
+    expect(kept.endsWith('step 3000\nDone: 3000 steps\n')).toBe(true);
+    const omitted = Number(/\[\.\.\. (\d+) characters omitted/.exec(kept)![1]);
+    expect(
+      kept.length - `\n[... ${omitted} characters omitted ...]\n`.length
+    ).toBe(text.length - omitted);
+    expect(data?.truncated).toEqual(['outputs[0].text']);
+    expect(
+      applyPolicy('cell.execute', data!, { ...OPEN, max_text_length: 200 })
+    ).toEqual(data);
   });
 
   it('does not change the data it was given', () => {

@@ -1,9 +1,11 @@
 import type { ICodeCellModel } from '@jupyterlab/cells';
-import { KernelError } from '@jupyterlab/notebook';
+import { KernelError, NotebookActions } from '@jupyterlab/notebook';
+import { Signal } from '@lumino/signaling';
 
 import { IEvent, ITelemetry } from '../../tokens';
-import { NotebookProducer, visibleRange } from '../notebook';
-import { FakePanel, recordingTelemetry } from './fake-panel';
+import { NotebookTelemetry } from '../producers';
+import { visibleRange } from '../view';
+import { FakePanel, FakeTracker, recordingTelemetry } from './fake-panel';
 import { schemaErrors } from './schema';
 
 describe('notebook producers', () => {
@@ -28,16 +30,27 @@ describe('notebook producers', () => {
 
   const types = () => events.map(e => e.type);
 
-  describe('NotebookProducer', () => {
-    let producer: NotebookProducer;
+  describe('one notebook in one view', () => {
+    let recorder: NotebookTelemetry;
+    const commandExecuted = new Signal<unknown, unknown>({});
+    const interrupt = () =>
+      commandExecuted.emit({
+        id: 'notebook:interrupt-kernel',
+        args: { widgetId: panel.id }
+      });
 
-    beforeEach(() => {
-      producer = new NotebookProducer({ panel: panel.panel, telemetry });
-      producer.start();
+    beforeEach(async () => {
+      recorder = new NotebookTelemetry({
+        telemetry,
+        tracker: new FakeTracker([panel]) as never,
+        commands: { commandExecuted } as never
+      });
+      panel.ready.resolve();
+      await jest.advanceTimersByTimeAsync(0);
     });
 
     afterEach(() => {
-      producer.dispose();
+      recorder.dispose();
       events.forEach(event => expect(schemaErrors(event)).toEqual([]));
     });
 
@@ -54,7 +67,10 @@ describe('notebook producers', () => {
       const cell = panel.cell(1);
       const model = cell.model as ICodeCellModel;
       model.sharedModel.setSource("d['x']");
-      producer.executionScheduled(cell);
+      (NotebookActions.executionScheduled as Signal<unknown, unknown>).emit({
+        notebook: panel.panel.content,
+        cell
+      });
       await jest.advanceTimersByTimeAsync(1200);
       model.executionCount = 4;
       model.outputs.add({
@@ -70,7 +86,12 @@ describe('notebook producers', () => {
         traceback: ["KeyError: 'x'"],
         execution_count: 4
       });
-      producer.executed(cell, false, error);
+      (NotebookActions.executed as Signal<unknown, unknown>).emit({
+        notebook: panel.panel.content,
+        cell,
+        success: false,
+        error
+      });
 
       expect(types().slice(2)).toEqual(['cell.edit', 'cell.execute']);
       expect(events[3]).toMatchObject({
@@ -86,21 +107,25 @@ describe('notebook producers', () => {
       });
     });
 
-    it('reports a run stopped without an error message as a plain failure', () => {
-      const cell = panel.cell(0);
-      producer.executed(
-        cell,
-        false,
-        new KernelError({ status: 'aborted', execution_count: null })
-      );
-      expect(events[2].data).toMatchObject({ success: false, error: null });
+    it('reports a run the kernel aborted as aborted, without an error', () => {
+      (NotebookActions.executed as Signal<unknown, unknown>).emit({
+        notebook: panel.panel.content,
+        cell: panel.cell(0),
+        success: false,
+        error: new KernelError({ status: 'aborted', execution_count: null })
+      });
+      expect(events[2].data).toMatchObject({
+        success: false,
+        outcome: 'aborted',
+        error: null
+      });
     });
 
     it('records one restart per restart, and interrupts', () => {
       panel.sessionContext.statusChanged.emit('restarting');
       panel.sessionContext.statusChanged.emit('restarting');
       panel.sessionContext.statusChanged.emit('idle');
-      producer.interrupted();
+      interrupt();
       expect(types().slice(2)).toEqual(['kernel.restart', 'kernel.interrupt']);
     });
 
@@ -201,7 +226,7 @@ describe('notebook producers', () => {
 
     it('reports the tab being hidden and closed, typing first', () => {
       panel.isVisible = false;
-      producer.updateVisibility();
+      recorder.handleEvent(new Event('visibilitychange'));
       panel.model.cells.get(0).sharedModel.setSource('a = 2');
       panel.dispose();
       panel.context.saveState.emit('completed');
@@ -214,11 +239,11 @@ describe('notebook producers', () => {
   });
 
   describe('visibleRange', () => {
-    it('finds no range when nothing is laid out', () => {
+    it('finds no cell in view when nothing is laid out', () => {
       const view = document.createElement('div');
       expect(
         visibleRange(view, [{ node: document.createElement('div') }])
-      ).toBe(null);
+      ).toEqual({ first_visible: null, last_visible: null });
     });
   });
 });
