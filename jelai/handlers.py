@@ -39,8 +39,20 @@ def telemetry_public_config(telemetry: JelaiTelemetry) -> dict[str, Any]:
 
 
 def tutor_public_config(tutor: JelaiTutor) -> dict[str, Any]:
-    """The tutor settings the browser may see: never the model server's URL or headers."""
-    return {"default_model": tutor.default_model, "models": list(tutor.models)}
+    """The tutor settings the browser may see: never the model server's URL or headers.
+
+    `context_budget_tokens` is the budget used (capped to fit `context_window`);
+    `context_notes` say in words where the settings disagree.
+    """
+    fit = tutor.context_fit()
+    return {
+        "default_model": tutor.default_model,
+        "models": list(tutor.models),
+        "context_window": fit.window,
+        "context_budget_tokens": fit.budget,
+        "configured_context_budget_tokens": fit.configured_budget,
+        "context_notes": fit.notes,
+    }
 
 
 class ConfigHandler(JelaiHandler):

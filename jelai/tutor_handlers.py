@@ -20,14 +20,17 @@ from .instructions import InstructionsPathError, find_tutor_md
 
 
 def tutor_course_config(tutor: JelaiTutor) -> dict[str, Any]:
-    """The course layer as the browser reads it."""
+    """The course layer as the browser reads it; the budget is the one used in the window."""
+    fit = tutor.context_fit()
     return {
         "mode": tutor.mode,
         "system_prompt": tutor.system_prompt,
         "learning_objectives": list(tutor.learning_objectives),
         "max_code_lines": tutor.max_code_lines,
         "show_context": tutor.show_context,
-        "context_budget_tokens": tutor.context_budget_tokens,
+        "context_budget_tokens": fit.budget,
+        "context_window": fit.window,
+        "context_notes": fit.notes,
     }
 
 

@@ -484,7 +484,7 @@ def test_the_instructors_options_sit_under_the_requests_own() -> None:
     assert body == {
         "prompt": "x",
         "model": "qwen2.5:0.5b",
-        "options": {"temperature": 1.0, "seed": 7},
+        "options": {"temperature": 1.0, "seed": 7, "num_ctx": 8192},
     }
     assert "options" not in rewrite_body(cfg, "show", {})
 
