@@ -171,7 +171,10 @@ test.describe('data notice', () => {
     // The page is ready only once the student has read the notice.
     const loading = page.goto();
     const dialog = page.locator('.jp-Dialog');
-    await expect(dialog).toContainText('records your work');
+    // It shows once JupyterLab has loaded, which takes long on a busy machine.
+    await expect(dialog).toContainText('records your work', {
+      timeout: 100_000
+    });
     await expect(dialog).toContainText('ui-tests/.jupyter-data/jelai');
     await dialog.locator('.jp-mod-accept').click();
     await loading;
