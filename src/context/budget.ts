@@ -28,11 +28,27 @@ export const MESSAGE_OVERHEAD_TOKENS = 4;
  * not the 5,000 that one token per 3 characters would say.
  */
 export function estimateTokens(text: string): number {
+  return weightToTokens(textWeight(text));
+}
+
+/**
+ * The token weight of a text in twelfths of a token (see `estimateTokens`),
+ * an exact integer: the weight of joined texts is the sum of theirs, so
+ * parts can be counted once each.
+ */
+export function textWeight(text: string): number {
   let total = 0;
   for (let i = 0; i < text.length; i++) {
     total += Private.weight(text.charCodeAt(i));
   }
-  return Math.ceil(total - 1e-9);
+  return total;
+}
+
+/**
+ * Tokens of a weight in twelfths, rounded up.
+ */
+export function weightToTokens(weight: number): number {
+  return Math.ceil(weight / 12);
 }
 
 /**
@@ -142,7 +158,7 @@ export function fitToBudget(prompt: ITrimmable, budget: number): TrimStep[] {
 }
 
 namespace Private {
-  /** The token weight of one UTF-16 code unit (see `estimateTokens`). */
+  /** The token weight of one UTF-16 code unit in twelfths (see `estimateTokens`). */
   export function weight(code: number): number {
     if (code < 0x80) {
       if (
@@ -150,25 +166,25 @@ namespace Private {
         (code >= 65 && code <= 90) ||
         code === 32
       ) {
-        return 1 / 3;
+        return 4; // 1/3
       }
       if ((code >= 48 && code <= 57) || code === 10 || code === 9) {
-        return 1 / 2;
+        return 6; // 1/2
       }
-      return code < 32 ? 1 : 3 / 4;
+      return code < 32 ? 12 : 9; // 1, 3/4
     }
     if (code < 0x370) {
-      return 1 / 2;
+      return 6; // 1/2
     }
     if (code < 0x800) {
-      return 2 / 3;
+      return 8; // 2/3
     }
     if (code >= 0xd800 && code <= 0xdbff) {
-      return 2; // a high surrogate: one character outside the BMP
+      return 24; // 2: a high surrogate, one character outside the BMP
     }
     if (code >= 0xdc00 && code <= 0xdfff) {
       return 0; // its low surrogate, counted with it
     }
-    return 1;
+    return 12; // 1
   }
 }

@@ -1,4 +1,9 @@
-import { estimateTokens } from '../../context/budget';
+import {
+  estimateMessages,
+  estimateTokens,
+  TRIM_STEPS
+} from '../../context/budget';
+import { Prompt } from '../../context/prompt';
 import { buildContext } from '../../context/build';
 import { basketInput } from '../../context/__tests__/fixtures';
 import { mergePedagogy } from '../../context/pedagogy';
@@ -41,6 +46,53 @@ describe('token estimates that hold for every script', () => {
     // About 15 tokens for common models.
     expect(estimateTokens(code)).toBeGreaterThanOrEqual(15);
   });
+});
+
+describe('the prompt count while trimming', () => {
+  it.each([false, true])(
+    'equals the estimate of the messages at every notch (question apart: %s)',
+    questionApart => {
+      const prompt = new Prompt(
+        {
+          system: 'You are a tutor. 你是一位老师。',
+          notebook: 'Notebook: lab/週1.ipynb (kernel python3, 4 cells)',
+          active: {
+            number: 2,
+            type: 'code',
+            executionCount: 3,
+            source: Array.from({ length: 40 }, (_, i) => `x_${i} = d["价格"]`),
+            output: Array.from({ length: 20 }, (_, i) => `行 ${i} 🙂`),
+            error: "KeyError: '价格'",
+            errorIsLast: false
+          },
+          error: null,
+          timeline: Array.from(
+            { length: 12 },
+            (_, i) => `10:0${i % 10} ran cell ${i}`
+          ),
+          neighbours: [1, 3, 4].map(n => ({
+            number: n,
+            rank: n,
+            text: `### Cell ${n}\n${'print("héllo")\n'.repeat(5)}`
+          })),
+          conversation: [
+            { role: 'user', content: '为什么？'.repeat(50) },
+            { role: 'assistant', content: 'Look at line 2.' }
+          ],
+          question: CHINESE_QUESTION.slice(0, 900)
+        },
+        { questionApart }
+      );
+      const check = () =>
+        expect(prompt.tokens()).toBe(estimateMessages(prompt.messages()));
+      check();
+      for (const step of TRIM_STEPS) {
+        while (prompt.trim(step)) {
+          check();
+        }
+      }
+    }
+  );
 });
 
 describe('a context that must fit the model window', () => {
