@@ -168,8 +168,10 @@ test.describe('data notice', () => {
   test('tells a new student what is recorded, once, and from the Help menu', async ({
     page
   }) => {
-    // The page is ready only once the student has read the notice.
-    const loading = page.goto();
+    // The app starts only once the student has read the notice, and galata's
+    // own navigation gives it a fixed 15 s to start: navigate with Playwright
+    // and wait for each state instead.
+    await page.page.goto('/lab');
     const dialog = page.locator('.jp-Dialog');
     // It shows once JupyterLab has loaded, which takes long on a busy machine.
     await expect(dialog).toContainText('records your work', {
@@ -177,7 +179,7 @@ test.describe('data notice', () => {
     });
     await expect(dialog).toContainText('ui-tests/.jupyter-data/jelai');
     await dialog.locator('.jp-mod-accept').click();
-    await loading;
+    await page.waitForSelector('#jupyterlab-splash', { state: 'detached' });
     await expect(dialog).toHaveCount(0);
 
     await page.menu.clickMenuItem('Help>What jelai Records');
