@@ -2,16 +2,52 @@
 
 The proxy keeps it, not the browser, so a student cannot alter it. Its
 `end()` gives the `data` of a `chat.exchange` event (see
-`schemas/types.v1.json`).
+`schemas/types.v1.json`): `reply` is the answer the student was shown and
+`reasoning` the model's reasoning, kept for staff (Ollama's
+`message.thinking` of thinking models, and `<think>` blocks written inline).
 """
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 STATUSES = ("finished", "stopped", "failed")
+# Inline reasoning blocks as open models write them (DeepSeek-R1, Qwen3, QwQ...).
+_TAGS = "think|thinking"
+_OPEN = re.compile(rf"<(?:{_TAGS})\s*>", re.IGNORECASE)
+_CLOSE = re.compile(rf"</(?:{_TAGS})\s*>", re.IGNORECASE)
+_LEADING_OPEN = re.compile(rf"^\s*<({_TAGS})\s*>", re.IGNORECASE)
+
+
+def split_reasoning(content: str) -> tuple[str, str]:
+    """`(answer, reasoning)` of a reply's content.
+
+    The `<think>...</think>` (or `<thinking>`) blocks at the start of the
+    content are reasoning, and so is everything before a closing tag that
+    nothing opened (chat templates that open the block themselves); a block
+    never closed is reasoning to the end. The browser applies the same rule
+    (`src/tutor/reasoning.ts`) to what the student sees.
+    """
+    reasoning: list[str] = []
+    rest = content
+    close = _CLOSE.search(rest)
+    if close and not _OPEN.search(rest[: close.start()]):
+        reasoning.append(rest[: close.start()])
+        rest = rest[close.end() :]
+    while opened := _LEADING_OPEN.match(rest):
+        body = rest[opened.end() :]
+        end = re.search(rf"</{opened.group(1)}\s*>", body, re.IGNORECASE)
+        if end is None:
+            reasoning.append(body)
+            rest = ""
+            break
+        reasoning.append(body[: end.start()])
+        rest = body[end.end() :]
+    answer = rest.lstrip() if reasoning else rest
+    return answer, "\n\n".join(r.strip() for r in reasoning if r.strip())
 
 
 @dataclass
@@ -24,6 +60,7 @@ class Exchange:
     started: float = field(default_factory=time.monotonic)
     first_token: float | None = None
     reply: list[str] = field(default_factory=list)
+    thinking: list[str] = field(default_factory=list)
     done: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
 
@@ -42,11 +79,14 @@ class Exchange:
             self.error = str(item["error"])
             return
         message = item.get("message")
-        content = message.get("content") if isinstance(message, dict) else None
-        if isinstance(content, str) and content:
-            if self.first_token is None:
-                self.first_token = time.monotonic()
-            self.reply.append(content)
+        if not isinstance(message, dict):
+            message = {}
+        content, thinking = message.get("content"), message.get("thinking")
+        for text, parts in ((content, self.reply), (thinking, self.thinking)):
+            if isinstance(text, str) and text:
+                if self.first_token is None:
+                    self.first_token = time.monotonic()
+                parts.append(text)
         if item.get("done"):
             self.done = item
 
@@ -61,11 +101,14 @@ class Exchange:
             value = self.done.get(name)
             return value if isinstance(value, int) else None
 
+        answer, inline = split_reasoning("".join(self.reply))
+        reasoning = "\n\n".join(r for r in ("".join(self.thinking).strip(), inline) if r)
         return {
             "model": self.model,
             "messages": self.messages,
             "options": self.options,
-            "reply": "".join(self.reply),
+            "reply": answer,
+            "reasoning": reasoning or None,
             "status": status,
             "error": (error or self.error) if status == "failed" else None,
             "ttft_ms": ms(self.first_token),

@@ -16,6 +16,7 @@ from traitlets import Bool, Dict, Enum, Float, Int, List, Unicode, default, vali
 from traitlets.config import Configurable
 
 from .classdata import server_user, user_dir_name
+from .context_window import DEFAULT_CONTEXT_WINDOW, ContextFit, fit_context
 
 
 class Jelai(Configurable):
@@ -163,9 +164,32 @@ class JelaiTutor(Configurable):
         "llama3.1:8b", help="Model selected when a student opens the tutor."
     ).tag(config=True)
     model_options = Dict(
-        default_value={"temperature": 0.3, "num_ctx": 8192},
-        help="Ollama options merged into every chat request (temperature, num_ctx...).",
+        default_value={"temperature": 0.3},
+        help=(
+            "Ollama options merged into every chat request (temperature, top_p, seed...). "
+            "The context window is `context_window`, always sent as num_ctx."
+        ),
     ).tag(config=True)
+    context_window = Int(
+        min=512,
+        help=(
+            "The context window requested from the model server for every chat request "
+            "(Ollama's num_ctx option), in tokens. Defaults to a num_ctx given in "
+            "model_options, else 8192. The context budget is capped to fit it."
+        ),
+    ).tag(config=True)
+
+    @default("context_window")
+    def _default_context_window(self) -> int:
+        num_ctx = self.model_options.get("num_ctx")
+        if isinstance(num_ctx, int) and not isinstance(num_ctx, bool) and num_ctx >= 512:
+            return num_ctx
+        return DEFAULT_CONTEXT_WINDOW
+
+    def context_fit(self) -> ContextFit:
+        """The window requested and the context budget used within it (see `context_window.py`)."""
+        return fit_context(self.context_window, self.context_budget_tokens, self.model_options)
+
     connect_timeout = Float(5.0, help="Seconds to wait for the model server to accept.").tag(
         config=True
     )
@@ -218,24 +242,39 @@ class JelaiTutor(Configurable):
         6000,
         min=500,
         help=(
-            "Token budget of the messages sent to the model; keep it below the "
-            "model's num_ctx to leave room for the reply (6000 fits 8192)."
+            "Token budget of the messages sent to the model. It is capped at three "
+            "quarters of context_window, leaving the rest for the reply (6000 fits 8192)."
         ),
     ).tag(config=True)
 
 
 def tutor_public_config(tutor: JelaiTutor) -> dict[str, Any]:
-    """The tutor settings the browser may see: never the model server's URL or headers."""
-    return {"default_model": tutor.default_model, "models": list(tutor.models)}
+    """The tutor settings the browser may see: never the model server's URL or headers.
+
+    `context_budget_tokens` is the budget used (capped to fit `context_window`);
+    `context_notes` say in words where the settings disagree.
+    """
+    fit = tutor.context_fit()
+    return {
+        "default_model": tutor.default_model,
+        "models": list(tutor.models),
+        "context_window": fit.window,
+        "context_budget_tokens": fit.budget,
+        "configured_context_budget_tokens": fit.configured_budget,
+        "context_notes": fit.notes,
+    }
 
 
 def tutor_course_config(tutor: JelaiTutor) -> dict[str, Any]:
-    """The course layer as the browser reads it."""
+    """The course layer as the browser reads it; the budget is the one used in the window."""
+    fit = tutor.context_fit()
     return {
         "mode": tutor.mode,
         "system_prompt": tutor.system_prompt,
         "learning_objectives": list(tutor.learning_objectives),
         "max_code_lines": tutor.max_code_lines,
         "show_context": tutor.show_context,
-        "context_budget_tokens": tutor.context_budget_tokens,
+        "context_budget_tokens": fit.budget,
+        "context_window": fit.window,
+        "context_notes": fit.notes,
     }

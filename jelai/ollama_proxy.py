@@ -85,8 +85,9 @@ def rewrite_body(cfg: JelaiTutor, endpoint: str, payload: Any) -> dict[str, Any]
         options = body.get("options") or {}
         if not isinstance(options, dict):
             raise JelaiError(400, "The options must be a JSON object.", "options")
-        # The request's own options win over the instructor's defaults.
-        body["options"] = {**cfg.model_options, **options}
+        # The request's own options win over the instructor's defaults, but not
+        # the context window: the context budget is sized to fit it.
+        body["options"] = {**cfg.model_options, **options, "num_ctx": cfg.context_window}
     if endpoint == "chat":
         check_messages(body.get("messages", []))
     return body

@@ -9,11 +9,22 @@ receives (with the port of the connection it came on) and whether the
 client hung up, and can be slowed down, held after a few tokens, made to
 fail mid-stream, or to hang up on requests without answering them.
 
+What a model returns is shaped as Ollama does it: `options.num_predict`
+cuts the reply after that many tokens with `done_reason: "length"`; empty
+messages only load the model (`"load"`), or unload it with `keep_alive: 0`
+(`"unload"`); a thinking model's reasoning streams in `message.thinking`
+(`thinking` for /api/generate) before the content, unless the request says
+`think: false`. The `reply` setting replaces the words of the reply (e.g.
+with an inline `<think>` block, as some open models write), `thinking`
+gives the reasoning of a thinking model, and `done_reason` overrides the
+last line's reason (Ollama sends an empty one when generation broke off).
+
     python tests/fake_ollama.py --port 11555 --delay 0.05 --models llama3.1:8b,qwen2.5:0.5b
 
 Control endpoints (not part of Ollama), for UI tests that run it in another
 process: `GET /_fake/requests`, `POST /_fake/config` with any of `delay`,
-`fail_after`, `hold_after`, `hang_up`, `models`; `POST /_fake/release` (let held
+`fail_after`, `hold_after`, `hang_up`, `models`, `reply`, `thinking`, `done_reason`;
+`POST /_fake/release` (let held
 streams go on) and `POST /_fake/reset`.
 """
 
@@ -51,6 +62,9 @@ class FakeSettings:
     # The next N requests have their connection closed unanswered, as a server
     # does when it drops an idle keep-alive connection as a request arrives.
     hang_up: int = 0
+    reply: str | None = None  # the reply's content instead of `reply_for(question)`
+    thinking: str | None = None  # reasoning streamed first, as thinking models do
+    done_reason: str | None = None  # the last line's reason instead of Ollama's own
 
 
 @dataclass
@@ -302,12 +316,25 @@ class OllamaHandler(RequestHandler):
         prompt = str(body.get("prompt") or "")
         await self.complete(body, prompt, prompt, bool(prompt), "generate")
 
-    def piece(self, model: str, text: str, kind: str) -> dict[str, Any]:
+    def piece(self, model: str, text: str, kind: str, channel: str = "content") -> dict[str, Any]:
+        """One streamed line; `channel` "thinking" carries reasoning, the content left empty."""
+        extra = {"thinking": text} if channel == "thinking" else {}
+        answer = "" if channel == "thinking" else text
         if kind == "chat":
-            content: dict[str, Any] = {"message": {"role": "assistant", "content": text}}
+            message = {"role": "assistant", "content": answer, **extra}
+            content: dict[str, Any] = {"message": message}
         else:
-            content = {"response": text}
+            content = {"response": answer, **extra}
         return {"model": model, "created_at": now_iso(), **content, "done": False}
+
+    def pieces(self, body: dict[str, Any], question: str) -> list[tuple[str, str]]:
+        """The reply's tokens as (channel, text): reasoning first, then the content."""
+        settings = self.fake.settings
+        content = settings.reply if settings.reply is not None else reply_for(question)
+        parts = [("content", part) for part in tokenize(content)]
+        if settings.thinking and body.get("think") is not False:
+            parts = [("thinking", part) for part in tokenize(settings.thinking)] + parts
+        return parts
 
     async def complete(self, body: dict, question: str, prompt: str, run: bool, kind: str) -> None:
         model = self.known_model(body)
@@ -315,11 +342,24 @@ class OllamaHandler(RequestHandler):
             return
         self.fake.loaded.add(full_name(model))  # shows up in /api/ps from now on
         settings, start = self.fake.settings, time.monotonic()
-        parts = tokenize(reply_for(question)) if run else []
+        pieces = self.pieces(body, question) if run else []
+        reason = "stop" if run else "load"
+        if not run and body.get("keep_alive") in (0, "0", "0s"):
+            reason = "unload"
+            self.fake.loaded.discard(full_name(model))
+        limit = (body.get("options") or {}).get("num_predict")
+        if isinstance(limit, int) and 0 <= limit < len(pieces):
+            pieces, reason = pieces[:limit], "length"
+        if settings.done_reason is not None and run:
+            reason = settings.done_reason
+        parts = [text for _, text in pieces]
 
-        def last(text: str) -> dict[str, Any]:
-            ending = {"done": True, "done_reason": "stop" if run else "load"}
+        def last(text: str, thinking: str = "") -> dict[str, Any]:
+            ending = {"done": True, "done_reason": reason}
             reply = self.piece(model, text, kind) | ending
+            if thinking:
+                where = reply["message"] if kind == "chat" else reply
+                where["thinking"] = thinking
             if kind == "generate" and run:
                 reply["context"] = [1, 2, 3]
             return reply | self.stats(parts, prompt, start, run)
@@ -329,10 +369,12 @@ class OllamaHandler(RequestHandler):
                 return self.fail(500, FAIL_MESSAGE)
             await asyncio.sleep(settings.delay * len(parts))
             self.rec.tokens_sent = len(parts)
-            self.answer(last("".join(parts)))
+            content = "".join(text for channel, text in pieces if channel == "content")
+            thinking = "".join(text for channel, text in pieces if channel == "thinking")
+            self.answer(last(content, thinking))
             return
         self.set_header("Content-Type", "application/x-ndjson")
-        for index, part in enumerate(parts):
+        for index, (channel, part) in enumerate(pieces):
             if index == settings.hold_after:
                 await self.wait_for_release()
             if index == settings.fail_after:
@@ -340,7 +382,7 @@ class OllamaHandler(RequestHandler):
                 self.finish()
                 return
             await asyncio.sleep(settings.delay)
-            if self.gone.is_set() or not await self.send(self.piece(model, part, kind)):
+            if self.gone.is_set() or not await self.send(self.piece(model, part, kind, channel)):
                 return
             self.rec.tokens_sent += 1
         self.write(dumps(last("")) + "\n")
@@ -413,6 +455,8 @@ async def serve(args: argparse.Namespace) -> None:
         delay=args.delay,
         fail_after=args.fail_after,
         hold_after=args.hold_after,
+        reply=args.reply,
+        thinking=args.thinking,
     )
     fake.listen(args.port, args.address)
     print(f"fake Ollama listening on http://{args.address}:{fake.port}", flush=True)
@@ -427,6 +471,8 @@ def main() -> None:
     parser.add_argument("--models", default=",".join(DEFAULT_MODELS))
     parser.add_argument("--fail-after", type=int, default=None, help="fail after N tokens")
     parser.add_argument("--hold-after", type=int, default=None, help="hold after N tokens")
+    parser.add_argument("--reply", default=None, help="the reply's content, e.g. with <think>")
+    parser.add_argument("--thinking", default=None, help="reasoning streamed before the reply")
     try:
         asyncio.run(serve(parser.parse_args()))
     except KeyboardInterrupt:

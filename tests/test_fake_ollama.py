@@ -98,6 +98,51 @@ async def test_empty_messages_only_load_the_model(fake: FakeOllama) -> None:
     assert only["done"] is True and only["done_reason"] == "load"
 
 
+async def test_empty_messages_with_keep_alive_zero_unload_the_model(fake: FakeOllama) -> None:
+    await call(fake, "/api/chat", chat())
+    [only] = ndjson(await call(fake, "/api/chat", chat(messages=[], keep_alive=0)))
+    assert only["done"] is True and only["done_reason"] == "unload"
+    assert json.loads((await call(fake, "/api/ps")).body)["models"] == []
+
+
+async def test_num_predict_cuts_the_reply_with_done_reason_length(fake: FakeOllama) -> None:
+    *chunks, final = ndjson(await call(fake, "/api/chat", chat(options={"num_predict": 5})))
+    assert len(chunks) == 5 == final["eval_count"]
+    assert final["done_reason"] == "length"
+    assert reply_for(QUESTION).startswith("".join(c["message"]["content"] for c in chunks))
+
+
+async def test_a_thinking_model_streams_its_reasoning_apart_first(fake: FakeOllama) -> None:
+    fake.configure(thinking="The student wants a mean.", reply="What is a mean?")
+    *chunks, final = ndjson(await call(fake, "/api/chat", chat()))
+    thinking = [c["message"].get("thinking") for c in chunks]
+    assert "".join(t for t in thinking if t) == "The student wants a mean."
+    assert thinking.index(None) == 5  # all reasoning before any content
+    assert all(c["message"]["content"] == "" for c in chunks if "thinking" in c["message"])
+    assert "".join(c["message"]["content"] for c in chunks) == "What is a mean?"
+    assert final["done_reason"] == "stop" and final["eval_count"] == len(chunks)
+    # `think: false` turns it off; unstreamed, it is a field of the one message.
+    *plain, _ = ndjson(await call(fake, "/api/chat", chat(think=False)))
+    assert not any("thinking" in c["message"] for c in plain)
+    whole = json.loads((await call(fake, "/api/chat", chat(stream=False))).body)
+    assert whole["message"] == {
+        "role": "assistant",
+        "content": "What is a mean?",
+        "thinking": "The student wants a mean.",
+    }
+    generate = {"model": "qwen2.5:0.5b", "prompt": "hi"}
+    *pieces, _ = ndjson(await call(fake, "/api/generate", generate))
+    assert "".join(p.get("thinking", "") for p in pieces) == "The student wants a mean."
+    assert "".join(p["response"] for p in pieces) == "What is a mean?"
+
+
+async def test_the_reply_and_its_done_reason_can_be_set(fake: FakeOllama) -> None:
+    fake.configure(reply="<think>plan</think>Answer.", done_reason="")
+    *chunks, final = ndjson(await call(fake, "/api/chat", chat()))
+    assert "".join(c["message"]["content"] for c in chunks) == "<think>plan</think>Answer."
+    assert final["done_reason"] == ""
+
+
 async def test_model_errors_use_ollamas_error_body(fake: FakeOllama) -> None:
     missing = await call(fake, "/api/chat", chat(model="phi3:mini"))
     assert missing.code == 404

@@ -118,6 +118,8 @@ def test_course_defaults_fit_the_default_context() -> None:
         "max_code_lines": 6,
         "show_context": True,
         "context_budget_tokens": 6000,
+        "context_window": 8192,
+        "context_notes": [],
     }
 
 
@@ -157,6 +159,8 @@ async def test_the_endpoint_serves_both_layers(
             "max_code_lines": 6,
             "show_context": False,
             "context_budget_tokens": 6000,
+            "context_window": 8192,
+            "context_notes": [],
         },
         "assignment": {
             "path": "demo/TUTOR.md",

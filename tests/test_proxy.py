@@ -182,6 +182,72 @@ async def test_a_mid_stream_error_line_is_forwarded_and_recorded(
 
 
 @pytest.mark.parametrize(
+    "settings, reply, reasoning",
+    [
+        pytest.param(
+            {"reply": "<think>They forgot\nto run cell 1.</think>\n\nWhich cell defines x?"},
+            "Which cell defines x?",
+            "They forgot\nto run cell 1.",
+            id="inline think block",
+        ),
+        pytest.param(
+            {"reply": "Run cell 1 first? </think>Which cell defines x?"},
+            "Which cell defines x?",
+            "Run cell 1 first?",
+            id="block opened by the chat template",
+        ),
+        pytest.param(
+            {"thinking": "They forgot cell 1.", "reply": "Which cell defines x?"},
+            "Which cell defines x?",
+            "They forgot cell 1.",
+            id="thinking field",
+        ),
+        pytest.param(
+            {"reply": "Which cell defines x?"}, "Which cell defines x?", None, id="no reasoning"
+        ),
+    ],
+)
+async def test_the_record_keeps_the_answer_and_the_reasoning_apart(
+    jp_fetch: Fetch,
+    fake: FakeOllama,
+    settings: dict[str, str],
+    reply: str,
+    reasoning: str | None,
+) -> None:
+    fake.configure(**settings)
+    _, lines = await chat(jp_fetch)
+    # The browser gets the lines as the model server sent them, reasoning included.
+    assert lines[-1]["done"] is True
+    [event] = await exchanges(jp_fetch)
+    assert event["data"]["reply"] == reply
+    assert event["data"]["reasoning"] == reasoning
+    assert event["data"]["status"] == "finished"
+
+
+async def test_a_reply_cut_by_the_length_limit_is_recorded_as_cut(
+    jp_fetch: Fetch, fake: FakeOllama
+) -> None:
+    _, lines = await chat(jp_fetch, options={"num_predict": 6})
+    assert lines[-1]["done_reason"] == "length"
+    [event] = await exchanges(jp_fetch)
+    data = event["data"]
+    assert data["done_reason"] == "length" and data["status"] == "finished"
+    assert data["reply"] == "".join(tokenize(reply_for(QUESTION))[:6])
+    assert data["eval_count"] == 6
+
+
+async def test_a_reply_cut_inside_its_reasoning_records_no_answer(
+    jp_fetch: Fetch, fake: FakeOllama
+) -> None:
+    fake.configure(reply="<think>First I will explain the whole idea in detail</think>Short.")
+    await chat(jp_fetch, options={"num_predict": 4})
+    [event] = await exchanges(jp_fetch)
+    assert event["data"]["reply"] == ""
+    assert event["data"]["reasoning"] == "First I will explain"
+    assert event["data"]["done_reason"] == "length"
+
+
+@pytest.mark.parametrize(
     "method, endpoint",
     [
         ("POST", "pull"),
@@ -418,7 +484,7 @@ def test_the_instructors_options_sit_under_the_requests_own() -> None:
     assert body == {
         "prompt": "x",
         "model": "qwen2.5:0.5b",
-        "options": {"temperature": 1.0, "seed": 7},
+        "options": {"temperature": 1.0, "seed": 7, "num_ctx": 8192},
     }
     assert "options" not in rewrite_body(cfg, "show", {})
 

@@ -10,12 +10,45 @@ export const DEFAULT_BUDGET_TOKENS = 6000;
 export const MESSAGE_OVERHEAD_TOKENS = 4;
 
 /**
- * A deliberately pessimistic token estimate: one token per 3 characters.
- * Code and non-English text tokenise denser than English prose, so the real
- * count of common models stays below it.
+ * A deliberately pessimistic token estimate that holds for every script,
+ * summing a weight per character:
+ *
+ * - English letters and spaces: 1/3 (common tokenizers
+ *   average about 4 characters per token on English prose);
+ * - digits and line breaks 1/2, other ASCII symbols 3/4: code is dense in
+ *   brackets, quotes and operators, often one token each;
+ * - accented Latin letters 1/2; Greek, Cyrillic, Hebrew, Arabic... 2/3;
+ * - every other character of the Basic Multilingual Plane (Chinese,
+ *   Japanese, Korean, Indic and South-East Asian scripts, typographic
+ *   punctuation) 1: tokenizers with few merges for them (Llama 2, Mistral)
+ *   fall back to one token or more per character;
+ * - characters outside it (emoji, rare ideographs) 2.
+ *
+ * So a 15,000-character question in Chinese is counted as 15,000 tokens,
+ * not the 5,000 that one token per 3 characters would say.
  */
 export function estimateTokens(text: string): number {
-  return Math.ceil(text.length / 3);
+  return weightToTokens(textWeight(text));
+}
+
+/**
+ * The token weight of a text in twelfths of a token (see `estimateTokens`),
+ * an exact integer: the weight of joined texts is the sum of theirs, so
+ * parts can be counted once each.
+ */
+export function textWeight(text: string): number {
+  let total = 0;
+  for (let i = 0; i < text.length; i++) {
+    total += Private.weight(text.charCodeAt(i));
+  }
+  return total;
+}
+
+/**
+ * Tokens of a weight in twelfths, rounded up.
+ */
+export function weightToTokens(weight: number): number {
+  return Math.ceil(weight / 12);
 }
 
 /**
@@ -72,7 +105,9 @@ export type TrimStep =
  *
  * Never trimmed: the system prompt (pedagogy and instructor instructions)
  * and the notebook line (name, kernel, time). If the prompt is still over
- * budget, it is sent as it is and the result says `overBudget`.
+ * budget, the result says `overBudget` and the tutor does not send it (the
+ * model server would cut its start, the instructions first): the student is
+ * told the question is too long.
  */
 export const TRIM_STEPS: readonly TrimStep[] = [
   'neighbours',
@@ -120,4 +155,36 @@ export function fitToBudget(prompt: ITrimmable, budget: number): TrimStep[] {
     }
   }
   return applied;
+}
+
+namespace Private {
+  /** The token weight of one UTF-16 code unit in twelfths (see `estimateTokens`). */
+  export function weight(code: number): number {
+    if (code < 0x80) {
+      if (
+        (code >= 97 && code <= 122) ||
+        (code >= 65 && code <= 90) ||
+        code === 32
+      ) {
+        return 4; // 1/3
+      }
+      if ((code >= 48 && code <= 57) || code === 10 || code === 9) {
+        return 6; // 1/2
+      }
+      return code < 32 ? 12 : 9; // 1, 3/4
+    }
+    if (code < 0x370) {
+      return 6; // 1/2
+    }
+    if (code < 0x800) {
+      return 8; // 2/3
+    }
+    if (code >= 0xd800 && code <= 0xdbff) {
+      return 24; // 2: a high surrogate, one character outside the BMP
+    }
+    if (code >= 0xdc00 && code <= 0xdfff) {
+      return 0; // its low surrogate, counted with it
+    }
+    return 12; // 1
+  }
 }

@@ -71,7 +71,9 @@ export function buildContext(input: IContextInput): IContextResult {
     trimSteps,
     estimatedTokens,
     budgetTokens: budget,
-    overBudget: estimatedTokens > budget
+    overBudget: estimatedTokens > budget,
+    contextWindow: input.pedagogy.contextWindow ?? null,
+    notes: [...(input.pedagogy.contextNotes ?? [])]
   };
 }
 

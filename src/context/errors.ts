@@ -1,4 +1,5 @@
 import type { ITimedEvent } from './log';
+import { executionOutcome } from './outcome';
 import type { ICellSnapshot, IErrorInfo } from './types';
 
 /**
@@ -57,7 +58,8 @@ export function errorSummary(error: IErrorInfo): string {
 }
 
 /**
- * The error raised last: from the newest failed execution event, else from
+ * The error raised last: from the newest execution event whose outcome is
+ * `error` (interrupts and skipped cells are not errors), else from
  * the active cell's outputs, else from the cell that ran last with an error.
  */
 export function findLastError(
@@ -71,8 +73,9 @@ export function findLastError(
     if (event.type !== 'cell.execute') {
       continue;
     }
+    // An interrupt, a skipped cell or a lost kernel is no error of the code.
     const error = Private.asError(event.data.error);
-    if (event.data.success !== false || !error) {
+    if (executionOutcome(event.data) !== 'error' || !error) {
       continue;
     }
     const cellId = event.cell?.id ?? null;
@@ -82,7 +85,7 @@ export function findLastError(
       if (
         later.type === 'cell.execute' &&
         later.cell?.id === cellId &&
-        later.data.success === true
+        executionOutcome(later.data) === 'ok'
       ) {
         resolvedAt = events[j].t;
         break;

@@ -8,6 +8,7 @@ export * from './build';
 export * from './errors';
 export * from './hints';
 export * from './log';
+export * from './outcome';
 export * from './pedagogy';
 export * from './reply';
 export * from './timeline';

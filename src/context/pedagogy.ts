@@ -62,7 +62,12 @@ export interface ICourseConfig {
   learning_objectives?: string[];
   max_code_lines?: number;
   show_context?: boolean;
+  /** The budget used: the configured one, capped to fit the window. */
   context_budget_tokens?: number;
+  /** The model's context window requested by the server (Ollama's num_ctx). */
+  context_window?: number;
+  /** Where the server's window and budget settings disagree, in words. */
+  context_notes?: string[];
 }
 
 /**
@@ -130,8 +135,8 @@ export function parseTutorMd(text: string): {
  * the nearest `TUTOR.md`, then the notebook's `metadata.jelai`. Instructions
  * of every layer are kept, course first. Students can edit the lower two
  * layers, so they may only tighten the course: switch `assistant` to `tutor`
- * and lower `max_code_lines`, never the reverse. `show_context` and the
- * budget come from the course only.
+ * and lower `max_code_lines`, never the reverse. `show_context`, the
+ * budget and the context window come from the course only.
  */
 export function mergePedagogy(layers: IInstructorLayers): IPedagogy {
   const course = layers.course ?? {};
@@ -143,7 +148,9 @@ export function mergePedagogy(layers: IInstructorLayers): IPedagogy {
     layers: [],
     showContext: course.show_context !== false,
     budgetTokens:
-      Private.positive(course.context_budget_tokens) ?? DEFAULT_BUDGET_TOKENS
+      Private.positive(course.context_budget_tokens) ?? DEFAULT_BUDGET_TOKENS,
+    contextWindow: Private.positive(course.context_window) ?? null,
+    contextNotes: Private.strings(course.context_notes)
   };
   const add = (layer: IInstructionLayer) => {
     const text = Private.clip(layer.text.trim());

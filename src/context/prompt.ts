@@ -2,7 +2,9 @@ import {
   estimateTokens,
   ITrimmable,
   MESSAGE_OVERHEAD_TOKENS,
-  TrimStep
+  textWeight,
+  TrimStep,
+  weightToTokens
 } from './budget';
 import {
   IPartLevels,
@@ -12,7 +14,12 @@ import {
   renderPart
 } from './parts';
 import { clipChars } from './text';
-import type { IContextMessage, ISectionReport, SectionName } from './types';
+import type {
+  IChatTurn,
+  IContextMessage,
+  ISectionReport,
+  SectionName
+} from './types';
 
 /**
  * The prompt being assembled: renders each part at its current size and
@@ -48,16 +55,38 @@ export class Prompt implements ITrimmable {
     return messages;
   }
 
-  /** Estimated tokens of `messages()`, computed from the parts. */
+  /**
+   * Estimated tokens of `messages()`, computed from the weight of each part,
+   * counted once until it is trimmed (trimming asks again and again).
+   */
   tokens(): number {
-    let total =
-      estimateTokens(this._render('system')) + estimateTokens(this._user());
+    const round = weightToTokens;
+    const fixed = Private.FIXED_WEIGHT;
+    let user = fixed.open + fixed.end;
+    let blocks = 2;
+    for (const name of Private.CONTEXT) {
+      if (this._render(name)) {
+        user += this._weight(name);
+        blocks += 1;
+      }
+    }
+    if (!this._apart) {
+      user += this._weight('question');
+      blocks += 1;
+    }
+    user += (blocks - 1) * fixed.separator;
+    let total = round(this._weight('system')) + round(user);
     for (const turn of this._parts.conversation) {
-      total += estimateTokens(turn.content);
+      let weight = this._turnWeights.get(turn);
+      if (weight === undefined) {
+        weight = textWeight(turn.content);
+        this._turnWeights.set(turn, weight);
+      }
+      total += round(weight);
     }
     let count = 2 + this._parts.conversation.length;
     if (this._apart) {
-      total += estimateTokens(this._render('question'));
+      total += round(this._weight('question'));
       count += 1;
     }
     return total + count * MESSAGE_OVERHEAD_TOKENS;
@@ -133,11 +162,13 @@ export class Prompt implements ITrimmable {
     const before = this._render(name).length;
     this._levels[part] = level as IPartLevels[K];
     this._cache.delete(name);
+    this._weights.delete(name);
     return this._render(name).length < before && this._done(name);
   }
 
   private _done(name: SectionName): true {
     this._cache.delete(name);
+    this._weights.delete(name);
     this._trimmed.add(name);
     return true;
   }
@@ -147,11 +178,20 @@ export class Prompt implements ITrimmable {
       Boolean
     );
     return [
-      '[Context gathered by jelai from the notebook]',
+      Private.CONTEXT_OPEN,
       ...blocks,
-      '[End of context]',
+      Private.CONTEXT_END,
       ...(this._apart ? [] : [this._render('question')])
-    ].join('\n\n');
+    ].join(Private.SEPARATOR);
+  }
+
+  private _weight(name: SectionName): number {
+    let weight = this._weights.get(name);
+    if (weight === undefined) {
+      weight = textWeight(this._render(name));
+      this._weights.set(name, weight);
+    }
+    return weight;
   }
 
   private _render(name: SectionName): string {
@@ -171,6 +211,8 @@ export class Prompt implements ITrimmable {
     source: 'full'
   };
   private _cache = new Map<SectionName, string>();
+  private _weights = new Map<SectionName, number>();
+  private _turnWeights = new WeakMap<IChatTurn, number>();
   private _initial = new Map<SectionName, boolean>();
   private _trimmed = new Set<SectionName>();
 }
@@ -198,6 +240,18 @@ namespace Private {
     'conversation',
     'question'
   ];
+
+  /** The lines around the context block, and between its parts. */
+  export const CONTEXT_OPEN = '[Context gathered by jelai from the notebook]';
+  export const CONTEXT_END = '[End of context]';
+  export const SEPARATOR = '\n\n';
+
+  /** The weight of the fixed lines of the context block and its separators. */
+  export const FIXED_WEIGHT = {
+    open: textWeight(CONTEXT_OPEN),
+    end: textWeight(CONTEXT_END),
+    separator: textWeight(SEPARATOR)
+  };
 
   /** The parts of the context block, in the order the model reads them. */
   export const CONTEXT: SectionName[] = [

@@ -1,5 +1,6 @@
 import { errorSummary } from './errors';
 import { eventCellNumber, ITimedEvent } from './log';
+import { executionOutcome } from './outcome';
 import { formatDuration, ordinal, times } from './text';
 
 /**
@@ -77,6 +78,11 @@ namespace Private {
     count: number;
   } & (
     | { kind: 'run'; cells: (number | null)[] }
+    | {
+        kind: 'cells';
+        cells: (number | null)[];
+        words: (several: boolean) => string;
+      }
     | { kind: 'edit'; cell: string; delta: number }
     | { kind: 'fail'; cell: string; summary: string; tail: string }
     | { kind: 'text'; text: (count: number) => string; merges: boolean }
@@ -87,7 +93,10 @@ namespace Private {
     if (last.key !== next.key || next.start - last.end > BURST_GAP_MS) {
       return false;
     }
-    if (last.kind === 'run' && next.kind === 'run') {
+    if (
+      (last.kind === 'run' && next.kind === 'run') ||
+      (last.kind === 'cells' && next.kind === 'cells')
+    ) {
       last.cells.push(...next.cells);
     } else if (last.kind === 'edit' && next.kind === 'edit') {
       last.delta += next.delta;
@@ -106,6 +115,8 @@ namespace Private {
     switch (d.kind) {
       case 'run':
         return describeRuns(d.cells);
+      case 'cells':
+        return `${describeCells(d.cells)} ${d.words(distinctCells(d.cells).length > 1)}`;
       case 'edit': {
         const sign = d.delta > 0 ? '+' : '';
         return `edited ${d.cell}${d.delta ? ` (${sign}${d.delta} chars)` : ''}`;
@@ -155,11 +166,7 @@ namespace Private {
       });
       switch (event.type) {
         case 'cell.execute':
-          if (data.success === false) {
-            return this._failure(t, cellId, cell, data);
-          }
-          this._streaks.delete(cellId);
-          return { key: 'run', ...at, kind: 'run', cells: [n] };
+          return this._execution(t, cellId, cell, n, data);
         case 'cell.edit': {
           const delta = typeof data.delta === 'number' ? data.delta : 0;
           return { key: `edit:${cellId}`, ...at, kind: 'edit', cell, delta };
@@ -225,6 +232,51 @@ namespace Private {
       }
     }
 
+    /**
+     * Only an error counts as a failure; a skipped cell did not run, an
+     * interrupt or a lost kernel is told as what it was.
+     */
+    private _execution(
+      t: number,
+      cellId: string,
+      cell: string,
+      n: number | null,
+      data: Record<string, unknown>
+    ): Draft {
+      const at = { start: t, end: t, count: 1 };
+      switch (executionOutcome(data)) {
+        case 'error':
+          return this._failure(t, cellId, cell, data);
+        case 'aborted':
+          return {
+            key: 'aborted',
+            ...at,
+            kind: 'cells',
+            cells: [n],
+            words: skippedWords
+          };
+        case 'no_reply':
+          return {
+            key: 'no_reply',
+            ...at,
+            kind: 'cells',
+            cells: [n],
+            words: noReplyWords
+          };
+        case 'interrupted':
+          return {
+            key: `interrupted:${cellId}`,
+            ...at,
+            kind: 'text',
+            text: c => `ran ${cell}${times(c)}: ${INTERRUPTED_WORDS}`,
+            merges: true
+          };
+        case 'ok':
+          this._streaks.delete(cellId);
+          return { key: 'run', ...at, kind: 'run', cells: [n] };
+      }
+    }
+
     private _failure(
       t: number,
       cellId: string,
@@ -268,14 +320,37 @@ namespace Private {
     private _hiddenAt: number | null = null;
   }
 
+  /** What skipped cells are told as (outcome `aborted`). */
+  export function skippedWords(several: boolean): string {
+    const them = several ? 'them' : 'it';
+    return `not run: the kernel skipped ${them} because an earlier cell failed`;
+  }
+
+  /** What cells that got no reply are told as (outcome `no_reply`). */
+  export function noReplyWords(several: boolean): string {
+    const they = several ? 'they' : 'it';
+    return `got no reply: the kernel stopped (died, restarted or disconnected) before ${they} finished`;
+  }
+
+  /** What an interrupted run is told as (outcome `interrupted`). */
+  export const INTERRUPTED_WORDS =
+    'the student interrupted it (KeyboardInterrupt)';
+
   /** `ran cell 5`, `ran cell 5 3 times`, `ran cells 1-4, 6`. */
   export function describeRuns(cells: readonly (number | null)[]): string {
-    const distinct = [
-      ...new Set(cells.filter((c): c is number => c !== null))
-    ].sort((a, b) => a - b);
+    const distinct = distinctCells(cells);
     if (distinct.length <= 1) {
       const which = distinct.length ? `cell ${distinct[0]}` : 'a cell';
       return `ran ${which}${times(cells.length)}`;
+    }
+    return `ran ${describeCells(cells)}`;
+  }
+
+  /** `cell 5`, `cells 1-4, 6`, `a cell`, each cell once. */
+  export function describeCells(cells: readonly (number | null)[]): string {
+    const distinct = distinctCells(cells);
+    if (distinct.length <= 1) {
+      return distinct.length ? `cell ${distinct[0]}` : 'a cell';
     }
     const ranges: string[] = [];
     let begin = distinct[0];
@@ -286,6 +361,13 @@ namespace Private {
         begin = distinct[i];
       }
     }
-    return `ran cells ${ranges.join(', ')}`;
+    return `cells ${ranges.join(', ')}`;
+  }
+
+  /** The known cell numbers, each once, in order. */
+  export function distinctCells(cells: readonly (number | null)[]): number[] {
+    return [...new Set(cells.filter((c): c is number => c !== null))].sort(
+      (a, b) => a - b
+    );
   }
 }

@@ -79,6 +79,10 @@ export interface IPedagogy {
   showContext: boolean;
   /** Token budget of the messages sent to the model. */
   budgetTokens: number;
+  /** The model's context window (tokens) the budget was fitted to; null when unknown. */
+  contextWindow: number | null;
+  /** Where the instructor's window and budget settings disagree, in words. */
+  contextNotes: string[];
 }
 
 /**
@@ -149,6 +153,10 @@ export interface IContextResult {
   trimSteps: TrimStep[];
   estimatedTokens: number;
   budgetTokens: number;
-  /** True when even the fully trimmed prompt is over the budget. */
+  /** True when even the fully trimmed prompt is over the budget: it must not be sent. */
   overBudget: boolean;
+  /** The model's context window the budget fits in (tokens); null when unknown. */
+  contextWindow: number | null;
+  /** Where the window and budget settings disagree, in words, for the student to see. */
+  notes: string[];
 }

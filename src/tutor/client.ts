@@ -14,6 +14,7 @@ export type TutorErrorKind =
   | 'unknown-model'
   | 'timeout'
   | 'aborted'
+  | 'too-long'
   | 'failed';
 
 /**
@@ -27,6 +28,32 @@ export class TutorError extends Error {
   ) {
     super(message);
     this.name = 'TutorError';
+  }
+}
+
+/**
+ * A question whose prompt does not fit the model's context window even with
+ * the context trimmed to nothing: it is not sent (the model server would cut
+ * the prompt's start, the tutor's instructions first).
+ */
+export class ContextTooLargeError extends TutorError {
+  constructor(
+    /** Estimated tokens of the prompt, fully trimmed. */
+    readonly estimatedTokens: number,
+    /** The budget it had to fit. */
+    readonly budgetTokens: number,
+    /** Estimated tokens of the question alone. */
+    readonly questionTokens: number
+  ) {
+    super(
+      `The prompt (about ${estimatedTokens} tokens) does not fit the budget of ${budgetTokens} tokens.`,
+      'too-long'
+    );
+  }
+
+  /** Whether the question is what does not fit (rather than the instructions). */
+  get questionTooLong(): boolean {
+    return this.estimatedTokens - this.questionTokens <= this.budgetTokens;
   }
 }
 
@@ -175,6 +202,8 @@ export function describeTutorError(
       return trans.__('The model server took too long to answer.');
     case 'aborted':
       return trans.__('The reply was stopped.');
+    case 'too-long':
+      return Private.tooLong(error, trans);
     default:
       return trans.__('The reply failed: %1', error.message);
   }
@@ -243,6 +272,24 @@ export namespace TutorClient {
 }
 
 namespace Private {
+  /** Why a question was not sent: it, or the instructions, do not fit the model's context. */
+  export function tooLong(error: TutorError, trans: TranslationBundle): string {
+    if (!(error instanceof ContextTooLargeError)) {
+      return trans.__('The question does not fit the model: %1', error.message);
+    }
+    if (!error.questionTooLong) {
+      return trans.__(
+        "The tutor's instructions alone (about %1 tokens) do not fit the model's context; ask your instructor to check the tutor's settings.",
+        error.estimatedTokens - error.questionTokens
+      );
+    }
+    return trans.__(
+      "Your question is too long for the model: with the tutor's instructions it comes to about %1 tokens, and the model's context holds at most %2. Nothing was sent; shorten the question, or ask about one part at a time.",
+      error.estimatedTokens,
+      error.budgetTokens
+    );
+  }
+
   /**
    * The Ollama client normalises its host with an explicit port, which the
    * Jupyter base URL check would reject; the proxy fetch only keeps the

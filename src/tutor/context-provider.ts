@@ -9,6 +9,7 @@ import {
   mergePedagogy
 } from '../context';
 import { IEvent, ITelemetry } from '../tokens';
+import { ContextTooLargeError } from './client';
 import { EventLogs } from './event-logs';
 import { queryAcrossRenames } from './renames';
 import { BuildMessages, IPromptInput, ITutorTurn } from './prompt';
@@ -56,9 +57,23 @@ export class TutorContextProvider implements IDisposable {
     return this._isDisposed;
   }
 
-  /** Builds the messages for the tutor chat model (its `buildMessages` seam). */
-  readonly buildMessages: BuildMessages = async input =>
-    (await this.build(input)).messages;
+  /**
+   * Builds the messages for the tutor chat model (its `buildMessages` seam);
+   * throws a `ContextTooLargeError` when they cannot fit the budget, so
+   * nothing the model server would cut is sent.
+   */
+  readonly buildMessages: BuildMessages = async input => {
+    const result = await this.build(input);
+    if (result.overBudget) {
+      const question = result.sections.find(s => s.name === 'question');
+      throw new ContextTooLargeError(
+        result.estimatedTokens,
+        result.budgetTokens,
+        question?.tokens ?? 0
+      );
+    }
+    return result.messages;
+  };
 
   /** The rules replies about a notebook are checked against. */
   readonly replyRules = async (notebook: string): Promise<ReplyRules> => {

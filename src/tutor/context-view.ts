@@ -127,12 +127,29 @@ export class TutorContextView extends Widget {
     const title = sent
       ? trans.__('Sent to the model for your last question')
       : trans.__('What the tutor would see with your next question');
-    const summary = trans.__(
-      '%1 messages, about %2 tokens of a budget of %3',
-      result.messages.length,
-      result.estimatedTokens,
-      result.budgetTokens
-    );
+    const summary =
+      result.contextWindow === null
+        ? trans.__(
+            '%1 messages, about %2 tokens of a budget of %3',
+            result.messages.length,
+            result.estimatedTokens,
+            result.budgetTokens
+          )
+        : trans.__(
+            '%1 messages, about %2 tokens of a budget of %3 (context window %4 tokens)',
+            result.messages.length,
+            result.estimatedTokens,
+            result.budgetTokens,
+            result.contextWindow
+          );
+    const notes = [...result.notes];
+    if (result.overBudget) {
+      notes.push(
+        trans.__(
+          'This does not fit the budget even with the context left out: the question is not sent.'
+        )
+      );
+    }
     const sections = result.sections
       .filter(section => section.status !== 'empty')
       .map(section =>
@@ -146,6 +163,9 @@ export class TutorContextView extends Widget {
     this.node.replaceChildren(
       Private.element('div', 'jp-jelai-Tutor-contextTitle', title),
       Private.element('div', 'jp-jelai-Tutor-contextSummary', summary),
+      ...notes.map(note =>
+        Private.element('div', 'jp-jelai-Tutor-contextNote', note)
+      ),
       Private.list(sections),
       ...result.messages.map((message, index) =>
         Private.message(message.role, message.content, index, result, trans)

@@ -2,6 +2,7 @@ import { IMessageContent } from '@jupyter/chat';
 import { UUID } from '@lumino/coreutils';
 import { ITutorClient, toTutorError, TutorError } from './client';
 import { ReplyStatus } from './messages';
+import { ReplyAccumulator } from './reasoning';
 import { BuildMessages, ITutorRequest, ITutorTurn } from './prompt';
 
 /**
@@ -80,14 +81,24 @@ export class Conversation {
  * How a streamed reply ended.
  */
 export interface IReplyOutcome {
+  /** The answer the student sees, without the model's reasoning. */
   text: string;
+  /** The model's reasoning (inline blocks and Ollama's `thinking`); never shown as the answer. */
+  reasoning: string;
   status: Exclude<ReplyStatus, 'streaming'>;
   error: TutorError | null;
+  /**
+   * Ollama's `done_reason` from the last line (`stop`, `length`, `load`,
+   * `unload`, or empty when the model server gave none); null when no last
+   * line came or it had no such field.
+   */
+  doneReason: string | null;
 }
 
 /**
- * Builds the prompt, streams the reply and reports the text so far after
- * each chunk; a stopped reply keeps what arrived, a failed one says why.
+ * Builds the prompt, streams the reply and reports the answer so far after
+ * each chunk (reasoning left out; `thinking` while only reasoning came); a
+ * stopped reply keeps what arrived, a failed one says why.
  */
 export async function streamReply(options: {
   client: ITutorClient;
@@ -97,10 +108,12 @@ export async function streamReply(options: {
   turns: ITutorTurn[];
   request?: ITutorRequest;
   handle: ReplyHandle;
-  onText: (text: string) => void;
+  onText: (text: string, thinking: boolean) => void;
 }): Promise<IReplyOutcome> {
   const { client, notebook, model, handle } = options;
-  let text = '';
+  const reply = new ReplyAccumulator();
+  let shown = { text: '', thinking: false };
+  let doneReason: string | null = null;
   let error: TutorError | null = null;
   try {
     const messages = await options.buildMessages({
@@ -115,10 +128,15 @@ export async function streamReply(options: {
         if (handle.stopped) {
           break;
         }
-        const piece = chunk.message?.content ?? '';
-        if (piece) {
-          text += piece;
-          options.onText(text);
+        reply.add(chunk.message);
+        const parts = reply.parts(true);
+        if (parts.answer !== shown.text || parts.thinking !== shown.thinking) {
+          shown = { text: parts.answer, thinking: parts.thinking };
+          options.onText(shown.text, shown.thinking);
+        }
+        if (chunk.done) {
+          doneReason =
+            typeof chunk.done_reason === 'string' ? chunk.done_reason : null;
         }
       }
     }
@@ -129,5 +147,6 @@ export async function streamReply(options: {
     }
   }
   const status = handle.stopped ? 'stopped' : error ? 'failed' : 'finished';
-  return { text, status, error };
+  const { answer, reasoning } = reply.parts(false);
+  return { text: answer, reasoning, status, error, doneReason };
 }

@@ -5,9 +5,11 @@ import { queryAcrossRenames } from './renames';
 import {
   noticeMessage,
   questionMessage,
+  replyEnding,
   replyMessage,
   ReplyStatus
 } from './messages';
+import { splitReasoning } from './reasoning';
 
 /**
  * The event types read back to show a conversation again after a reload.
@@ -28,10 +30,13 @@ export interface IRecordedExchange {
   time: number;
   session: string;
   question: string;
+  /** The answer, without the model's reasoning. */
   reply: string;
   status: Exclude<ReplyStatus, 'streaming'>;
   error: string | null;
   model: string | null;
+  /** Ollama's `done_reason`, when the record has one. */
+  doneReason: string | null;
 }
 
 /**
@@ -77,7 +82,11 @@ export function exchangeMessages(
         error: exchange.error
           ? trans.__('The reply failed: %1', exchange.error)
           : null,
-        model: exchange.model
+        model: exchange.model,
+        ending:
+          exchange.status === 'finished'
+            ? replyEnding(exchange.doneReason, exchange.reply)
+            : null
       },
       tutor,
       trans,
@@ -134,10 +143,13 @@ namespace Private {
       time: Number.isNaN(time) ? 0 : time / 1000,
       session: event.session,
       question,
-      reply: typeof data.reply === 'string' ? data.reply : '',
+      // Records made before reasoning was kept apart may carry it inline.
+      reply:
+        typeof data.reply === 'string' ? splitReasoning(data.reply).answer : '',
       status,
       error: typeof data.error === 'string' && data.error ? data.error : null,
-      model: typeof data.model === 'string' ? data.model : null
+      model: typeof data.model === 'string' ? data.model : null,
+      doneReason: typeof data.done_reason === 'string' ? data.done_reason : null
     };
   }
 

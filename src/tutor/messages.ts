@@ -16,14 +16,50 @@ declare module '@jupyter/chat' {
 export type ReplyStatus = 'streaming' | 'finished' | 'stopped' | 'failed';
 
 /**
+ * How a finished reply ended when that is worth telling the student:
+ * `length` cut by the length limit, `load` / `unload` the model server only
+ * loaded or unloaded the model, `unexplained` it gave no reason (Ollama
+ * sends an empty `done_reason` when generation broke off), `empty` no answer.
+ */
+export type ReplyEnding =
+  'length' | 'load' | 'unload' | 'unexplained' | 'empty';
+
+/**
+ * What a finished reply's Ollama `done_reason` means for the student; null
+ * for a normal end. A missing reason (null: model servers before Ollama
+ * added the field) counts as a normal end.
+ */
+export function replyEnding(
+  doneReason: string | null | undefined,
+  answer: string
+): ReplyEnding | null {
+  switch (doneReason) {
+    case 'length':
+    case 'load':
+    case 'unload':
+      return doneReason;
+    case 'stop':
+    case null:
+    case undefined:
+      return answer.trim() ? null : 'empty';
+    default:
+      return 'unexplained';
+  }
+}
+
+/**
  * The tutor's view of a chat message, kept in its metadata.
  */
 export interface ITutorMessageInfo {
   /** `notice` messages are the tutor's own remarks, never sent to the model. */
   role: 'user' | 'assistant' | 'notice';
-  /** The text as typed or streamed, without any status mark. */
+  /** The text as typed, or the answer streamed (without reasoning or status mark). */
   text: string;
   status?: ReplyStatus;
+  /** While streaming: the model is reasoning and has not answered yet. */
+  thinking?: boolean;
+  /** How a finished reply ended, when not normally (see `ReplyEnding`). */
+  ending?: ReplyEnding | null;
   /** Why the reply failed, in words for the student. */
   error?: string | null;
   model?: string | null;
@@ -107,15 +143,25 @@ export function noticeMessage(
 }
 
 /**
- * The Markdown shown for a reply: the text, then a mark saying it was
- * stopped or failed (with the reason).
+ * The Markdown shown for a reply: the text, then a mark saying it is still
+ * thinking, was stopped, failed (with the reason) or ended otherwise than
+ * normally (cut by the length limit...).
  */
 export function replyBody(
   info: Omit<ITutorMessageInfo, 'role'>,
   trans: TranslationBundle
 ): string {
   const parts = info.text ? [Private.closeFence(info.text)] : [];
-  if (info.status === 'stopped') {
+  if (info.status === 'streaming' && info.thinking) {
+    parts.push(Private.mark('thinking', trans.__('Thinking…')));
+  } else if (info.status === 'finished' && info.ending) {
+    parts.push(
+      Private.mark(
+        info.ending === 'length' ? 'cut' : 'ending',
+        Private.ending(info.ending, trans)
+      )
+    );
+  } else if (info.status === 'stopped') {
     parts.push(Private.mark('stopped', trans.__('Stopped.')));
   } else if (info.status === 'failed') {
     parts.push(
@@ -142,6 +188,33 @@ export function turnsOf(messages: IMessageContent[]): ITutorTurn[] {
 }
 
 namespace Private {
+  /** The sentence telling the student how a reply ended. */
+  export function ending(
+    ending: ReplyEnding,
+    trans: TranslationBundle
+  ): string {
+    switch (ending) {
+      case 'length':
+        return trans.__(
+          'The reply was cut: the model reached its length limit. Ask it to go on, or ask a narrower question.'
+        );
+      case 'load':
+        return trans.__(
+          'The model server only loaded the model and gave no reply. Ask again.'
+        );
+      case 'unload':
+        return trans.__(
+          'The model server unloaded the model instead of replying. Ask again.'
+        );
+      case 'unexplained':
+        return trans.__(
+          'The reply ended without the model server saying why; it may be incomplete.'
+        );
+      case 'empty':
+        return trans.__('The model gave no answer. Ask again.');
+    }
+  }
+
   /**
    * A status line as raw HTML (classes survive the Markdown sanitizer), so
    * it can be styled and found by UI tests.

@@ -17,6 +17,7 @@ import {
   noticeMessage,
   questionMessage,
   replyBody,
+  replyEnding,
   replyMessage,
   ReplyStatus,
   turnsOf,
@@ -186,7 +187,8 @@ export class TutorChatModel extends NotebookChatModel {
       turns,
       request,
       handle,
-      onText: text => this._update(conversation, handle.id, { ...info, text })
+      onText: (text, thinking) =>
+        this._update(conversation, handle.id, { ...info, text, thinking })
     });
     const { status, error } = outcome;
     const text = await this._review(notebook, outcome.text);
@@ -195,7 +197,11 @@ export class TutorChatModel extends NotebookChatModel {
       text,
       status,
       model,
-      error: reason
+      error: reason,
+      ending:
+        status === 'finished'
+          ? replyEnding(outcome.doneReason, outcome.text)
+          : null
     });
     if (conversation.reply === handle) {
       conversation.reply = null;

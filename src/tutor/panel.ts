@@ -11,6 +11,7 @@ import { deleteIcon, LabIcon, refreshIcon } from '@jupyterlab/ui-components';
 import { Message } from '@lumino/messaging';
 import { Panel, Widget } from '@lumino/widgets';
 import type { TutorContextView } from './context-view';
+import { guardCompositionEnter } from './ime';
 import { TutorChatModel } from './model';
 import { TutorStatus } from './status';
 import { createStopButton } from './stop-button';
@@ -65,6 +66,7 @@ export class TutorPanel extends Panel {
     });
     this._chat.addClass('jp-jelai-Tutor-chat');
     this.addWidget(this._chat);
+    this._unguardComposition = guardCompositionEnter(this.node);
 
     this._header.picker.addEventListener('change', this);
     this._header.clear.addEventListener('click', this);
@@ -103,6 +105,7 @@ export class TutorPanel extends Panel {
     this._header.picker.removeEventListener('change', this);
     this._header.clear.removeEventListener('click', this);
     this._header.refresh.removeEventListener('click', this);
+    this._unguardComposition();
     this._model.notebookChanged.disconnect(this._updateNotebook, this);
     this._model.modelNameChanged.disconnect(this._updateModels, this);
     this._status.changed.disconnect(this._updateModels, this);
@@ -163,6 +166,7 @@ export class TutorPanel extends Panel {
   private _onModelPicked: ((name: string) => void) | null;
   private _header: Private.IHeader;
   private _chat: ChatWidget;
+  private _unguardComposition: () => void;
 }
 
 /**

@@ -24,7 +24,9 @@ describe('the pedagogy', () => {
       learningObjectives: [],
       layers: [],
       showContext: true,
-      budgetTokens: DEFAULT_BUDGET_TOKENS
+      budgetTokens: DEFAULT_BUDGET_TOKENS,
+      contextWindow: null,
+      contextNotes: []
     });
     const prompt = systemPrompt(pedagogy);
     expect(prompt).toContain('Ask guiding questions');

@@ -15,9 +15,25 @@ export class FakeStream implements ITutorClient.IReplyStream {
     });
   }
 
-  finish(): void {
+  /** A chunk of a thinking model's reasoning, in Ollama's `message.thinking`. */
+  pushThinking(thinking: string): void {
     this._put({
-      chunk: { message: { role: 'assistant', content: '' }, done: true }
+      chunk: {
+        message: { role: 'assistant', content: '', thinking },
+        done: false
+      }
+    });
+  }
+
+  /** The last line; `doneReason` undefined leaves the field out. */
+  finish(doneReason?: string): void {
+    const reason = doneReason === undefined ? {} : { done_reason: doneReason };
+    this._put({
+      chunk: {
+        message: { role: 'assistant', content: '' },
+        done: true,
+        ...reason
+      }
     });
   }
 

@@ -217,7 +217,10 @@ describe('TutorChatModel', () => {
     ]);
 
     model.notebook = 'a.ipynb';
-    expect(model.messages.map(m => m.body)).toEqual(['about a', '']);
+    expect(model.messages.map(m => m.metadata?.jelai?.text)).toEqual([
+      'about a',
+      ''
+    ]);
     expect(changes).toEqual(['a.ipynb', 'b.ipynb', 'a.ipynb']);
   });
 

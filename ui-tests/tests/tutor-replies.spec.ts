@@ -1,0 +1,102 @@
+import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+
+import { ACKNOWLEDGED_SETTINGS, fake, storedEvents } from './helpers';
+
+const PANEL = '#jelai-tutor';
+
+/** Types a question in the tutor's input and sends it. */
+async function ask(page: IJupyterLabPageFixture, question: string) {
+  const input = page.locator(
+    `${PANEL} .jp-chat-input-container textarea:not([readonly])`
+  );
+  await input.fill(question);
+  await page.locator(`${PANEL} .jp-chat-send-button`).click();
+}
+
+test.describe('tutor replies', () => {
+  test.use({ mockSettings: ACKNOWLEDGED_SETTINGS });
+
+  test.beforeEach(async ({ request }) => {
+    await fake(request, 'reset');
+  });
+
+  test('show the answer without the reasoning, and say when a reply was cut', async ({
+    page,
+    request,
+    tmpPath
+  }) => {
+    const name = 'replies.ipynb';
+    await page.notebook.createNew(name);
+    await page.evaluate(async () => {
+      await window.jupyterapp.commands.execute('jelai:open-tutor');
+    });
+    await expect(
+      page.locator(`${PANEL} .jp-jelai-Tutor-status`)
+    ).toHaveAttribute('data-state', 'connected');
+    const messages = page.locator(`${PANEL} .jp-chat-message`);
+
+    // A model that writes its reasoning inline, held while it reasons.
+    await fake(request, 'config', {
+      reply:
+        '<think>The student forgot to run cell 1; do not say so.</think>Which cell defines x?',
+      hold_after: 4
+    });
+    await ask(page, 'Why is x not defined?');
+    const first = messages.nth(1);
+    await expect(first.locator('.jp-mod-thinking')).toBeVisible();
+    await expect(first).not.toContainText('forgot');
+    await fake(request, 'release');
+    await expect(first).toContainText('Which cell defines x?');
+    await expect(first.locator('.jp-mod-thinking')).toHaveCount(0);
+    await expect(first).not.toContainText('forgot');
+    await expect(first).not.toContainText('think');
+
+    // A thinking model sends its reasoning apart, in message.thinking.
+    await fake(request, 'reset');
+    await fake(request, 'config', {
+      thinking: 'They need the idea of a loop invariant.',
+      reply: 'What stays true on every turn?'
+    });
+    await ask(page, 'How do I check my loop?');
+    const second = messages.nth(3);
+    await expect(second).toContainText('What stays true on every turn?');
+    await expect(second).not.toContainText('invariant');
+
+    // The length limit cut the reply: it says so.
+    await fake(request, 'reset');
+    await fake(request, 'config', {
+      reply: 'A class bundles data and the functions that',
+      done_reason: 'length'
+    });
+    await ask(page, 'What is a class?');
+    const third = messages.nth(5);
+    await expect(third).toContainText('A class bundles data');
+    await expect(third.locator('.jp-jelai-Tutor-mark.jp-mod-cut')).toHaveText(
+      /The reply was cut/
+    );
+
+    // The staff record keeps the reasoning apart from the answer.
+    const path = `${tmpPath}/${name}`;
+    await expect
+      .poll(async () =>
+        (await storedEvents(page, path, ['chat.exchange'])).map(e => [
+          e.data.reply,
+          e.data.reasoning,
+          e.data.done_reason
+        ])
+      )
+      .toEqual([
+        [
+          'Which cell defines x?',
+          'The student forgot to run cell 1; do not say so.',
+          'stop'
+        ],
+        [
+          'What stays true on every turn?',
+          'They need the idea of a loop invariant.',
+          'stop'
+        ],
+        ['A class bundles data and the functions that', null, 'length']
+      ]);
+  });
+});
