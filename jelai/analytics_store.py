@@ -28,11 +28,11 @@ from .analytics_rules import (
 )
 from .analytics_schema import (
     ACTIVITY_SQL,
-    ERROR_NAME_SQL,
     EXECUTIONS_SQL,
     FAILURES_SQL,
     MS_SQL,
-    has_table,
+    OUTCOME_SQL,
+    current_table,
 )
 from .classdata import Source, open_readonly
 
@@ -71,12 +71,13 @@ def read_store(source: Source, notebook: str | None, options: Options) -> Partia
     conn = open_readonly(source.path)
     try:
         _read_activity(
-            conn, source, notebook, _table(conn, "activity", ACTIVITY_SQL), options, partial
+            conn, source, notebook, current_table(conn, "activity", ACTIVITY_SQL), options, partial
         )
         _read_help(conn, source, notebook, partial)
-        runs = _table(conn, "executions", EXECUTIONS_SQL)
+        runs = current_table(conn, "executions", EXECUTIONS_SQL)
         _read_executions(conn, source, notebook, runs, options, partial)
-        _read_failures(conn, source, notebook, _table(conn, "failures", FAILURES_SQL), partial)
+        failures = current_table(conn, "failures", FAILURES_SQL)
+        _read_failures(conn, source, notebook, failures, partial)
         recent_ms = round(options.stuck_recent_seconds * 1000)
         for key, last_failures in partial.failing.items():
             stats = partial.stats[key]
@@ -88,11 +89,6 @@ def read_store(source: Source, notebook: str | None, options: Options) -> Partia
     finally:
         conn.close()
     return partial
-
-
-def _table(conn: sqlite3.Connection, name: str, fallback: str) -> str:
-    """The kept table, or the query computing it from the events on an older store."""
-    return name if has_table(conn, name) else f"({fallback})"
 
 
 def _where(source: Source, notebook: str | None, *terms: str) -> tuple[str, list[Any]]:
@@ -204,12 +200,12 @@ def _stuck(
 ) -> Stuck | None:
     reach_ms = round((options.stuck_span_seconds + options.stuck_recent_seconds) * 1000)
     since = iso(last_ms - reach_ms)
-    rows: list[tuple[int, str, str | None, bool]] = []
+    rows: list[tuple[int, str, str | None, str | None]] = []
     for user in users:
         rows += conn.execute(
-            f"SELECT {MS_SQL.format('time')}, type, cell_id, {ERROR_NAME_SQL} IS NOT NULL"
+            f"SELECT {MS_SQL.format('time')}, type, cell_id, {OUTCOME_SQL}"
             f" FROM events WHERE type = 'cell.execute' AND user = ? AND notebook IS ?"
-            f" AND time >= ? UNION ALL SELECT {MS_SQL.format('time')}, type, cell_id, 0"
+            f" AND time >= ? UNION ALL SELECT {MS_SQL.format('time')}, type, cell_id, NULL"
             f" FROM events WHERE {_HELP_IN} AND user = ? AND notebook IS ? AND time >= ?",
             (user, notebook, since, *HELP_TYPES, user, notebook, since),
         ).fetchall()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
@@ -43,12 +44,15 @@ def build_log(make_event: EventFactory) -> Callable[..., dict[str, Any]]:
         cell: str = "c1",
         notebook: str = "lab1.ipynb",
         fail: str | None = None,
+        outcome: str | None = None,
     ) -> dict[str, Any]:
         data: dict[str, Any] = {}
         if type == "cell.execute":
             data = {"success": fail is None}
             if fail is not None:
                 data["error"] = {"name": fail, "value": "boom"}
+            if outcome is not None:
+                data = {"success": outcome == "ok", "outcome": outcome, "error": data.get("error")}
         elif type == "chat.exchange":
             data = {"model": "m", "messages": [], "reply": "Think.", "status": "finished"}
         return make_event(
@@ -126,6 +130,133 @@ def test_executions_errors_and_cells_attempted(tmp_path: Path, log) -> None:
     assert ana["cells_attempted"] == 3
 
 
+# What a client records for each outcome: with `outcome`, and as clients
+# without it did (an aborted cell: success false and no error).
+RECORDED = {
+    "ok": {"success": True, "outcome": "ok", "error": None},
+    "error": {
+        "success": False,
+        "outcome": "error",
+        "error": {"name": "ZeroDivisionError", "value": "division by zero"},
+    },
+    "aborted": {"success": False, "outcome": "aborted", "error": None},
+    "interrupted": {
+        "success": False,
+        "outcome": "interrupted",
+        "error": {"name": "KeyboardInterrupt", "value": ""},
+    },
+    "no_reply": {"success": False, "outcome": "no_reply", "error": None},
+}
+OLD_CLIENT = {
+    "ok": {"success": True},
+    "error": {"success": False, "error": RECORDED["error"]["error"]},
+    "aborted": {"success": False, "error": None},
+    "interrupted": {"success": False, "error": {"name": "KeyboardInterrupt", "value": ""}},
+}
+
+
+def executions(log, plan: list[tuple[float, str, str]], shapes: dict[str, Any]) -> list[Any]:
+    """`cell.execute` events of (seconds, cell, outcome), in the shape `shapes` gives."""
+    events = []
+    for t, cell, outcome in plan:
+        event = log(t, "cell.execute", cell=cell)
+        event["data"] = {"source": cell, **shapes[outcome]}
+        events.append(event)
+    return events
+
+
+def run_all_three_times() -> list[tuple[float, str, str]]:
+    """Cells `x = 1`, `1/0`, `print(x)`, `y = x + 1`, Run All three times:
+    the kernel runs the first two and aborts the rest (stop_on_error)."""
+    plan = []
+    for t in (0, 60, 120):
+        plan += [(t, "x1", "ok"), (t + 1, "div0", "error")]
+        plan += [(t + 2, "printx", "aborted"), (t + 3, "y", "aborted")]
+    return plan
+
+
+@pytest.mark.parametrize("shapes", [RECORDED, OLD_CLIENT], ids=["recorded", "old client"])
+def test_run_all_three_times_counts_three_failures_of_six_runs(
+    tmp_path: Path, log, shapes: dict[str, Any]
+) -> None:
+    summary = summary_of(tmp_path, executions(log, run_all_three_times(), shapes))
+    ana = summary["students"][0]
+    assert (ana["executions"], ana["failures"], ana["error_rate"]) == (6, 3, 0.5)
+    assert ana["top_errors"] == [{"name": "ZeroDivisionError", "count": 3}]
+    # The aborted cells never ran: not attempted, and not where anyone is stuck.
+    assert ana["cells_attempted"] == 2
+    assert [s["cell_id"] for s in ana["stuck"]] == ["div0"]
+    assert summary["series"]["errors_by_cell"] == [
+        {"notebook": "lab1.ipynb", "cell_id": c, "executions": 3, "failures": f, "students": n}
+        for c, f, n in [("div0", 3, 1), ("x1", 0, 0)]
+    ]
+
+
+@pytest.mark.parametrize("shapes", [RECORDED, OLD_CLIENT], ids=["recorded", "old client"])
+def test_an_interrupted_run_is_a_run_and_no_failure(
+    tmp_path: Path, log, shapes: dict[str, Any]
+) -> None:
+    plan = [(0, "loop", "interrupted"), (10, "loop", "interrupted"), (20, "loop", "interrupted")]
+    ana = summary_of(tmp_path, executions(log, plan, shapes))["students"][0]
+    assert (ana["executions"], ana["failures"], ana["top_errors"]) == (3, 0, [])
+    assert ana["stuck"] == []
+
+
+def test_a_run_the_kernel_never_answered_is_a_run_and_no_failure(tmp_path: Path, log) -> None:
+    plan = [(0, "a", "no_reply"), (10, "a", "no_reply"), (20, "a", "no_reply")]
+    ana = summary_of(tmp_path, executions(log, plan, RECORDED))["students"][0]
+    assert (ana["executions"], ana["failures"], ana["stuck"]) == (3, 0, [])
+
+
+@pytest.mark.parametrize("between", ["aborted", "interrupted", "no_reply"])
+def test_only_a_successful_run_ends_a_streak_of_failures(tmp_path: Path, log, between: str) -> None:
+    plan = [(0, "a", "error"), (60, "a", "error"), (90, "a", between), (120, "a", "error")]
+    ana = summary_of(tmp_path, executions(log, plan, RECORDED))["students"][0]
+    assert ana["stuck"] == [
+        {"notebook": "lab1.ipynb", "cell_id": "a", "since": at(0), "failures": 3}
+    ]
+
+
+OLD_RULE_EXECUTIONS = """
+DELETE FROM executions; DELETE FROM failures; DROP TABLE IF EXISTS summary_versions;
+INSERT INTO executions SELECT user, ifnull(notebook, ''), ifnull(cell_id, ''), count(*),
+  count(failed_as), max(CASE WHEN failed_as IS NOT NULL THEN time END)
+  FROM (SELECT user, notebook, cell_id, time, CASE WHEN json_extract(event, '$.data.success') = 0
+        THEN coalesce(json_extract(event, '$.data.error.name'), '') END AS failed_as
+        FROM events WHERE type = 'cell.execute') GROUP BY 1, 2, 3;
+INSERT INTO failures SELECT user, ifnull(notebook, ''), failed_as, count(*)
+  FROM (SELECT user, notebook, CASE WHEN json_extract(event, '$.data.success') = 0
+        THEN coalesce(json_extract(event, '$.data.error.name'), '') END AS failed_as
+        FROM events WHERE type = 'cell.execute') WHERE failed_as IS NOT NULL GROUP BY 1, 2, 3;
+"""
+
+
+def test_a_store_counted_with_the_old_rule_summarises_by_outcome(tmp_path: Path, log) -> None:
+    """Summary tables kept before outcomes counted every unsuccessful run as a
+    failure: they are read from the events until the store is opened for
+    writing, which counts them again once."""
+    path = tmp_path / "events.sqlite3"
+    store = EventStore(path)
+    store.add("ana", executions(log, run_all_three_times(), OLD_CLIENT))
+    store._connection().executescript(OLD_RULE_EXECUTIONS)
+    store.close()
+    expected = (6, 3, 2, ["div0"])
+
+    def read() -> tuple[Any, ...]:
+        (ana,) = summarise([own_source(path, "ana")])["students"]
+        stuck = [s["cell_id"] for s in ana["stuck"]]
+        return (ana["executions"], ana["failures"], ana["cells_attempted"], stuck)
+
+    assert read() == expected  # not yet opened for writing by this version
+    store = EventStore(path)
+    store.add("ana", [log(200)])
+    store.close()
+    assert read() == expected
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT sum(runs), sum(failures) FROM executions").fetchone() == (6, 3)
+    conn.close()
+
+
 def test_questions_and_hints_are_counted_per_notebook(tmp_path: Path, log) -> None:
     events = [
         log(0, "chat.exchange"),
@@ -188,7 +319,7 @@ def test_failures_on_different_cells_are_not_stuck(tmp_path: Path, log) -> None:
 
 
 def test_stuck_rule_thresholds_are_options() -> None:
-    rows = [(0, "cell.execute", "c", True), (60_000, "cell.execute", "c", True)]
+    rows = [(0, "cell.execute", "c", "error"), (60_000, "cell.execute", "c", "error")]
     assert find_stuck(rows, Options()) is None
     stuck = find_stuck(rows, Options(stuck_failures=2))
     assert stuck is not None and (stuck.cell_id, stuck.failures) == ("c", 2)
@@ -309,7 +440,7 @@ def test_active_time_and_buckets_match_the_definition(
             st.integers(0, 7_200),  # seconds into the session
             st.sampled_from(["cell.edit", "cell.execute", "chat.exchange"]),
             st.sampled_from(["a", "b"]),
-            st.sampled_from([None, "KeyError", "NameError"]),
+            st.sampled_from([None, "KeyError", "NameError", "KeyboardInterrupt", "aborted"]),
         ),
         min_size=1,
         max_size=30,
@@ -330,6 +461,9 @@ def test_summaries_kept_batch_by_batch_match_the_events(
     kept tables give what computing from the events gives."""
     log = build_log(make_event)
     events = [log(t, kind, cell=cell, fail=fail) for t, kind, cell, fail in plan]
+    for event in events:
+        if event["data"].get("error", {}).get("name") == "aborted":
+            event["data"]["error"] = None  # how clients without `outcome` sent an aborted cell
     folder = tmp_path_factory.mktemp("kept")
     path = folder / "events.sqlite3"
     bounds = sorted({0, len(events), *(c for c in cuts if c <= len(events))})
