@@ -5,9 +5,11 @@ one's oldest first, filtered by notebook and time, and optionally
 pseudonymised with a keyed HMAC (see `Pseudonymiser`). The CSV has one row per event: the envelope's
 fields, then one `data.<field>` column per field the schemas define (see
 `csv_columns`), then `data.other` with any other fields as a JSON object.
-Text and numbers are written as they are, true/false as `true`/`false`,
-null as an empty cell, and objects and arrays (an error, outputs, chat
-messages) as JSON. docs/export.md says the same for researchers.
+Text and numbers are written as they are, except that text a spreadsheet
+would run as a formula is neutralised (`spreadsheet_safe`), true/false as
+`true`/`false`, null as an empty cell, and objects and arrays (an error,
+outputs, chat messages) as JSON. docs/export.md says the same for
+researchers.
 
 Nothing here knows about tornado; `cli.py` and `insight_handlers.py` call it.
 """
@@ -48,6 +50,10 @@ ENVELOPE_COLUMNS = (
     "cell_index",
     "cell_type",
 )
+# What starts a formula in a spreadsheet that opens a CSV file: OWASP's CSV
+# Injection page (owasp.org/www-community/attacks/CSV_Injection) lists =, +,
+# -, @, tab and carriage return; OWASP ASVS 5.0 requirement 1.2.10 adds NUL.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # A user's folder in a path: /home/<user>/, /Users/<user>/, C:\Users\<user>\.
 _HOME_RE = re.compile(r"(?<![^/\\])(home|Users)([/\\]+)([^/\\\s\"'<>|:]+)")
@@ -204,14 +210,33 @@ def csv_columns() -> list[str]:
     return [*ENVELOPE_COLUMNS, *(f"data.{name}" for name in data_fields()), "data.other"]
 
 
-def _cell(value: Any) -> str:
+def spreadsheet_safe(text: str) -> str:
+    """Text as a spreadsheet shows it without running it as a formula.
+
+    A value starting with one of `FORMULA_STARTS` gets an apostrophe in
+    front, as OWASP advises: `=HYPERLINK(...)` is written `'=HYPERLINK(...)`.
+    Other text is unchanged.
+    """
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def csv_cell(value: Any) -> str:
+    """One value as a CSV cell: the only way jelai writes a CSV cell.
+
+    Text goes through `spreadsheet_safe`; numbers are written as they are
+    (a spreadsheet reads `-3` as the number, not a formula), booleans as
+    true/false, None as empty, objects and arrays as JSON (which starts with
+    `{` or `[`).
+    """
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return str(value)
+    return spreadsheet_safe(str(value))
 
 
 def csv_values(event: dict[str, Any]) -> list[str]:
@@ -229,14 +254,14 @@ def csv_values(event: dict[str, Any]) -> list[str]:
     }
     known = data_fields()
     other = {key: value for key, value in data.items() if key not in known}
-    values = [_cell(flat[name]) for name in ENVELOPE_COLUMNS]
-    values += [_cell(data.get(name)) for name in known]
-    values.append(_cell(other) if other else "")
+    values = [csv_cell(flat[name]) for name in ENVELOPE_COLUMNS]
+    values += [csv_cell(data.get(name)) for name in known]
+    values.append(csv_cell(other) if other else "")
     return values
 
 
 def csv_text(rows: Iterable[list[str]]) -> str:
-    """CSV lines (RFC 4180, CRLF) for the rows."""
+    """CSV lines (RFC 4180, CRLF) for rows of `csv_cell` values (or the header)."""
     buffer = io.StringIO()
     csv.writer(buffer).writerows(rows)
     return buffer.getvalue()

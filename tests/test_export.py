@@ -15,6 +15,7 @@ from jelai.cli import main
 from jelai.datadict import render_markdown
 from jelai.export import Filters, csv_columns, iter_events, parse_bound
 from jelai.store import EventStore
+from tests.spreadsheet import FORMULA_NOTEBOOK, assert_no_formulas, formula_events
 
 EventFactory = Callable[..., dict[str, Any]]
 
@@ -150,6 +151,17 @@ def test_pseudonyms_are_keyed_stable_and_replace_home_folders(
     args = ("--pseudonymise", "--key-file", other)
     assert export("--class-dir", class_dir, "--out", tmp_path / "three", *args) == 0
     assert lines(tmp_path / "three" / "events.jsonl")[0]["user"] != ana
+
+
+def test_no_csv_cell_is_read_as_a_formula(tmp_path: Path, make_event: EventFactory) -> None:
+    store = EventStore(tmp_path / "data" / "events.sqlite3")
+    store.add("ana", formula_events(make_event))
+    store.close()
+    assert export("--data-dir", tmp_path / "data", "--out", tmp_path / "out") == 0
+    with (tmp_path / "out" / "events.csv").open(encoding="utf-8", newline="") as file:
+        assert_no_formulas(list(csv.reader(file)))
+    # The JSON lines keep the text as recorded.
+    assert lines(tmp_path / "out" / "events.jsonl")[0]["notebook"] == FORMULA_NOTEBOOK
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,7 @@ from jelai.classdata import dir_user_name, hub_groups, is_instructor
 from jelai.config import Jelai
 from jelai.insight_handlers import AnalyticsHandler, ClassAnalyticsHandler, ExportHandler
 from jelai.store import EventStore
+from tests.spreadsheet import assert_no_formulas, formula_events
 
 EventFactory = Callable[..., dict[str, Any]]
 Fetch = Callable[..., Any]
@@ -135,6 +136,17 @@ async def test_a_students_export_holds_only_their_events(jp_fetch: Fetch) -> Non
     assert {row["user"] for row in rows} != {ME} and rows[0]["user"].startswith("p-")
     code, body = await refused(jp_fetch, "export", since="last week")
     assert (code, body["field"]) == (400, "since")
+
+
+@pytest.mark.usefixtures("routed")
+async def test_the_csv_download_runs_no_formulas(
+    jp_fetch: Fetch, jp_serverapp: Any, make_event: EventFactory
+) -> None:
+    jp_serverapp.web_app.settings["jelai"].store.add(ME, formula_events(make_event))
+    for pseudonymise in ("0", "1"):
+        params = {"format": "csv", "pseudonymise": pseudonymise}
+        response = await jp_fetch("jelai", "export", params=params)
+        assert_no_formulas(list(csv.reader(io.StringIO(response.body.decode()))))
 
 
 @pytest.mark.parametrize("instructor", [True])
