@@ -35,6 +35,7 @@ from .export import (
     load_key,
     parse_bound,
 )
+from .paths import plain_notebook
 
 FORMATS = ("jsonl", "csv")
 
@@ -133,7 +134,8 @@ def _check(args: argparse.Namespace) -> tuple[list[Source], list[str], Filters]:
             raise UsageError("the key file must not be inside the export")
         if not key.parent.is_dir():
             raise UsageError(f"the folder {key.parent} does not exist")
-    return sources, formats, Filters(notebook=args.notebook, since=since, until=until)
+    notebook = plain_notebook(args.notebook)
+    return sources, formats, Filters(notebook=notebook, since=since, until=until)
 
 
 def export(args: argparse.Namespace) -> int:

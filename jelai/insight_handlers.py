@@ -99,7 +99,7 @@ class InsightHandler(JelaiHandler):
 
     async def summary(self, sources: list[Source]) -> None:
         options = self.analytics_options()
-        notebook = self.get_query_argument("notebook", None) or None
+        notebook = self.notebook_argument()
         result = await self.off_loop(lambda: summarise(sources, notebook=notebook, options=options))
         self.finish(
             json.dumps({"user": self.user_name, "instructor": self.is_instructor, **result})
@@ -181,7 +181,7 @@ class ExportHandler(InsightHandler):
                 bounds[name] = None if raw is None else parse_bound(raw, end=name == "until")
             except ValueError as error:
                 raise JelaiError(400, str(error), name) from None
-        filters = Filters(notebook=self.get_query_argument("notebook", None) or None, **bounds)
+        filters = Filters(notebook=self.notebook_argument(), **bounds)
         user = self.get_query_argument("user", None)
         if user is None and self.is_instructor and self.jelai.config.class_data_dir:
             sources = self.class_stores()
