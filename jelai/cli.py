@@ -27,15 +27,15 @@ from .datadict import render_markdown
 from .events import utc_time
 from .export import (
     Filters,
-    Pseudonymiser,
     csv_columns,
     csv_values,
+    export_users,
     iter_events,
     jsonl_line,
-    load_key,
     parse_bound,
 )
 from .paths import plain_notebook
+from .pseudonyms import Pseudonymiser, load_key
 
 FORMATS = ("jsonl", "csv")
 
@@ -144,7 +144,7 @@ def export(args: argparse.Namespace) -> int:
     pseudonymiser = None
     if args.key_file is not None:
         try:
-            pseudonymiser = Pseudonymiser(load_key(args.key_file))
+            pseudonymiser = Pseudonymiser(load_key(args.key_file), export_users(sources))
         except (OSError, ValueError) as error:
             raise UsageError(str(error)) from None
     out = args.out.absolute()

@@ -75,6 +75,9 @@ def render_markdown() -> str:
         "| `user` | string | (server) | Who did it: the JupyterHub user, else the account "
         "running the server. Set by the server, never by the browser. |",
         "| `received` | string | (server) | When the server stored it (ISO 8601, UTC). |",
+        "| `client_time` | string | (server) | The browser's `time`, kept only when it lay more "
+        "than 10 minutes after the server's clock or more than 365 days before it; `time` is "
+        "then the server's clock when the batch arrived. |",
         "",
         "## Event types",
         "",

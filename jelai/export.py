@@ -2,8 +2,8 @@
 
 Rows are read from the stores read-only, student after student and each
 one's oldest first, filtered by notebook and time, and optionally
-pseudonymised with a keyed HMAC (see `Pseudonymiser`). The CSV has one row per event: the envelope's
-fields, then one `data.<field>` column per field the schemas define (see
+pseudonymised (see `pseudonyms.py`). The CSV has one row per event: the
+envelope's fields, then one `data.<field>` column per field the schemas define (see
 `csv_columns`), then `data.other` with any other fields as a JSON object.
 Text and numbers are written as they are, except that text a spreadsheet
 would run as a formula is neutralised (`spreadsheet_safe`), true/false as
@@ -17,18 +17,13 @@ Nothing here knows about tornado; `cli.py` and `insight_handlers.py` call it.
 from __future__ import annotations
 
 import csv
-import hashlib
-import hmac
 import io
 import json
-import os
 import re
-import secrets
 from collections.abc import Generator, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from .classdata import Source, open_readonly
@@ -55,8 +50,6 @@ ENVELOPE_COLUMNS = (
 # -, @, tab and carriage return; OWASP ASVS 5.0 requirement 1.2.10 adds NUL.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-# A user's folder in a path: /home/<user>/, /Users/<user>/, C:\Users\<user>\.
-_HOME_RE = re.compile(r"(?<![^/\\])(home|Users)([/\\]+)([^/\\\s\"'<>|:]+)")
 
 
 @dataclass(frozen=True)
@@ -109,6 +102,22 @@ def iter_events(
             conn.close()
 
 
+def export_users(sources: Iterable[Source]) -> list[str]:
+    """The users whose events the sources hold: the names a pseudonymised
+    export replaces wherever they appear (see `pseudonyms.py`)."""
+    users: set[str] = set()
+    for source in sources:
+        if source.owner is not None:
+            users.add(source.owner)
+        elif source.path.exists():
+            conn = open_readonly(source.path)
+            try:
+                users.update(user for (user,) in conn.execute("SELECT DISTINCT user FROM events"))
+            finally:
+                conn.close()
+    return sorted(users)
+
+
 def _query(source: Source, filters: Filters) -> tuple[str, list[Any]]:
     terms, params = [], []
     for term, value in (
@@ -123,73 +132,6 @@ def _query(source: Source, filters: Filters) -> tuple[str, list[Any]]:
     where = (" WHERE " + " AND ".join(terms)) if terms else ""
     # rowid keeps events of the same millisecond in the order they arrived.
     return f"SELECT event FROM events{where} ORDER BY user, time, rowid", params
-
-
-def load_key(path: Path) -> bytes:
-    """The pseudonymisation key in `path`, made (32 random bytes, mode 0600) if missing."""
-    path = Path(path)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        text = path.read_text(encoding="ascii").strip()
-        try:
-            key = bytes.fromhex(text)
-        except ValueError:
-            raise ValueError(f"{path} does not hold a jelai key (hexadecimal)") from None
-        if len(key) < 16:
-            raise ValueError(f"{path} holds a key shorter than 16 bytes") from None
-        return key
-    key = secrets.token_bytes(32)
-    with os.fdopen(fd, "w", encoding="ascii") as file:
-        file.write(key.hex() + "\n")
-    return key
-
-
-class Pseudonymiser:
-    """Replaces user names with `p-` and 16 hex digits of HMAC-SHA256(key, name).
-
-    The same key gives the same pseudonym in every export, so exports can be
-    joined; without the key the names cannot be recovered or confirmed. Names
-    are replaced in `user`, in folders of home paths (`/home/<name>/`,
-    `/Users/<name>/`) anywhere in the event, and wherever the user's name is a
-    folder of the notebook path. Names typed as free text (in a cell, in a
-    chat question) are not found: pseudonymised is not anonymous.
-    """
-
-    def __init__(self, key: bytes) -> None:
-        self._key = key
-        self._names: dict[str, str] = {}
-
-    @property
-    def key_id(self) -> str:
-        """Names the key without revealing it, so two exports can be matched."""
-        return hmac.new(self._key, b"jelai key id", hashlib.sha256).hexdigest()[:12]
-
-    def name(self, user: str) -> str:
-        if user not in self._names:
-            digest = hmac.new(self._key, user.encode("utf-8"), hashlib.sha256).hexdigest()
-            self._names[user] = f"p-{digest[:16]}"
-        return self._names[user]
-
-    def event(self, event: dict[str, Any]) -> dict[str, Any]:
-        user = str(event.get("user", ""))
-        result = self._strings(event)
-        if user:
-            result["user"] = self.name(user)
-            notebook = result.get("notebook")
-            if isinstance(notebook, str):
-                parts = re.split(r"([/\\])", notebook)
-                result["notebook"] = "".join(self.name(p) if p == user else p for p in parts)
-        return result
-
-    def _strings(self, value: Any) -> Any:
-        if isinstance(value, str):
-            return _HOME_RE.sub(lambda m: m[1] + m[2] + self.name(m[3]), value)
-        if isinstance(value, list):
-            return [self._strings(item) for item in value]
-        if isinstance(value, dict):
-            return {key: self._strings(item) for key, item in value.items()}
-        return value
 
 
 @cache
