@@ -59,51 +59,56 @@ ERROR_NAME_SQL = (
 NEW_ROWS = " NOT INDEXED WHERE rowid > ?"
 
 
-def _activity(rows: str = "") -> str:
+# Each query below reads `events`: the table (with `rows`, the rows of a
+# batch), or any subquery with the same columns (analytics reads events with
+# the notebook they belong to across renames that way).
+
+
+def activity_sql(rows: str = "", events: str = "events") -> str:
     # Keys hold '' for a missing notebook or cell: NULLs are never equal in a key.
     return (
         "SELECT user, ifnull(notebook, '') AS notebook, substr(time, 1, 16) AS minute,"
         f" count(*) AS events, {MS_SQL.format('min(time)')} AS first_ms,"
-        f" {MS_SQL.format('max(time)')} AS last_ms FROM events{rows} GROUP BY 1, 2, 3"
+        f" {MS_SQL.format('max(time)')} AS last_ms FROM {events}{rows} GROUP BY 1, 2, 3"
     )
 
 
-def _outcomes(rows: str = "") -> str:
+def _outcomes(rows: str, events: str) -> str:
     """`cell.execute` events with their outcome: time, cell, outcome, event."""
     where = " AND " if rows else " WHERE "
     return (
         f"SELECT user, notebook, cell_id, time, event, {OUTCOME_SQL} AS outcome"
-        f" FROM events{rows}{where}type = 'cell.execute'"
+        f" FROM {events}{rows}{where}type = 'cell.execute'"
     )
 
 
-def _runs(rows: str = "") -> str:
+def _runs(rows: str, events: str) -> str:
     # An aborted cell never ran: it is no run, and no cell attempted.
     return (
         f"SELECT user, notebook, cell_id, time, {ERROR_NAME_SQL} AS failed_as"
-        f" FROM ({_outcomes(rows)}) WHERE outcome <> 'aborted'"
+        f" FROM ({_outcomes(rows, events)}) WHERE outcome <> 'aborted'"
     )
 
 
-def _executions(rows: str = "") -> str:
+def executions_sql(rows: str = "", events: str = "events") -> str:
     return (
         "SELECT user, ifnull(notebook, '') AS notebook, ifnull(cell_id, '') AS cell_id,"
         " count(*) AS runs, count(failed_as) AS failures,"
         " max(CASE WHEN failed_as IS NOT NULL THEN time END) AS last_failure"
-        f" FROM ({_runs(rows)}) GROUP BY 1, 2, 3"
+        f" FROM ({_runs(rows, events)}) GROUP BY 1, 2, 3"
     )
 
 
-def _failures(rows: str = "") -> str:
+def failures_sql(rows: str = "", events: str = "events") -> str:
     return (
         "SELECT user, ifnull(notebook, '') AS notebook, failed_as AS error_name, count(*) AS runs"
-        f" FROM ({_runs(rows)}) WHERE failed_as IS NOT NULL GROUP BY 1, 2, 3"
+        f" FROM ({_runs(rows, events)}) WHERE failed_as IS NOT NULL GROUP BY 1, 2, 3"
     )
 
 
-ACTIVITY_SQL = _activity()
-EXECUTIONS_SQL = _executions()
-FAILURES_SQL = _failures()
+ACTIVITY_SQL = activity_sql()
+EXECUTIONS_SQL = executions_sql()
+FAILURES_SQL = failures_sql()
 
 _TABLES = {
     "activity": (
@@ -134,18 +139,18 @@ _TABLES = {
 
 # Each batch's rows folded into the tables: one grouped upsert per table.
 _UPDATES = {
-    "activity": f"INSERT INTO activity {_activity(NEW_ROWS)}"
+    "activity": f"INSERT INTO activity {activity_sql(NEW_ROWS)}"
     " ON CONFLICT (user, notebook, minute) DO UPDATE SET"
     " events = events + excluded.events,"
     " first_ms = min(first_ms, excluded.first_ms),"
     " last_ms = max(last_ms, excluded.last_ms)",
-    "executions": f"INSERT INTO executions {_executions(NEW_ROWS)}"
+    "executions": f"INSERT INTO executions {executions_sql(NEW_ROWS)}"
     " ON CONFLICT (user, notebook, cell_id) DO UPDATE SET"
     " runs = runs + excluded.runs,"
     " failures = failures + excluded.failures,"
     " last_failure = coalesce("
     "max(last_failure, excluded.last_failure), last_failure, excluded.last_failure)",
-    "failures": f"INSERT INTO failures {_failures(NEW_ROWS)}"
+    "failures": f"INSERT INTO failures {failures_sql(NEW_ROWS)}"
     " ON CONFLICT (user, notebook, error_name) DO UPDATE SET runs = runs + excluded.runs",
 }
 

@@ -18,6 +18,7 @@ from jelai.analytics import Options, find_stuck, summarise
 from jelai.analytics_rules import iso
 from jelai.classdata import Source, class_sources, own_source
 from jelai.events import utc_time
+from jelai.renames import Lineage, Rename
 from jelai.store import EventStore
 
 EventFactory = Callable[..., dict[str, Any]]
@@ -45,8 +46,11 @@ def build_log(make_event: EventFactory) -> Callable[..., dict[str, Any]]:
         notebook: str = "lab1.ipynb",
         fail: str | None = None,
         outcome: str | None = None,
+        renamed_from: str | None = None,
     ) -> dict[str, Any]:
         data: dict[str, Any] = {}
+        if type == "notebook.rename":
+            data = {"from": renamed_from}
         if type == "cell.execute":
             data = {"success": fail is None}
             if fail is not None:
@@ -257,6 +261,75 @@ def test_a_store_counted_with_the_old_rule_summarises_by_outcome(tmp_path: Path,
     conn.close()
 
 
+def test_a_renamed_notebook_is_one_notebook(tmp_path: Path, log) -> None:
+    """`lab1.ipynb` renamed to `lab1 final.ipynb` while open: one notebook,
+    its time, runs, failures and questions together; the stuck rule sees the
+    failures before and after the rename. A new `lab1.ipynb` made later is
+    another notebook."""
+    old, new = "lab1.ipynb", "lab1 final.ipynb"
+    events = [
+        log(0, notebook=old),
+        log(100, "cell.execute", cell="c7", notebook=old, fail="KeyError"),
+        log(160, "cell.execute", cell="c7", notebook=old, fail="KeyError"),
+        log(170, "cell.execute", cell="c1", notebook=old),
+        log(200, "notebook.rename", cell=None, notebook=new, renamed_from=old),
+        log(230, "cell.execute", cell="c7", notebook=new, fail="KeyError"),
+        log(260, notebook=new),
+        log(900, notebook=old),  # a new notebook took the old name
+    ]
+    summary = summary_of(tmp_path, events)
+    (ana,) = summary["students"]
+    books = {n["notebook"]: n for n in ana["notebooks"]}
+    assert sorted(books) == [new, old]
+    assert (books[new]["events"], books[old]["events"]) == (7, 1)
+    assert books[new]["active_seconds"] == 260
+    assert (books[new]["executions"], books[new]["failures"]) == (4, 3)
+    assert books[new]["cells_attempted"] == 2
+    assert books[new]["stuck"] == {"cell_id": "c7", "since": at(100), "failures": 3}
+    assert summary["series"]["errors_by_cell"] == [
+        {"notebook": new, "cell_id": c, "executions": n, "failures": f, "students": s}
+        for c, n, f, s in [("c1", 1, 0, 0), ("c7", 3, 3, 1)]
+    ]
+    # The dashboard's notebook filter names the notebook as it is now.
+    only = summarise(
+        [own_source(tmp_path / "class" / "ana" / "events.sqlite3", "ana")], notebook=new
+    )
+    assert only["students"][0]["events"] == 7
+
+
+@pytest.mark.parametrize(
+    "renames, expected",
+    [
+        pytest.param([("a", "b"), ("b", "c")], ["c"], id="a chain"),
+        pytest.param([("a", "b"), ("b", "a")], ["a"], id="renamed back"),
+        pytest.param([("a", "b"), ("b", "a"), ("a", "b")], ["b"], id="back and forth"),
+    ],
+)
+def test_renames_are_followed_to_the_notebook_now(
+    tmp_path: Path, log, renames: list[tuple[str, str]], expected: list[str]
+) -> None:
+    events = [log(0, notebook="a")]
+    for i, (old, new) in enumerate(renames, start=1):
+        events += [log(i * 10, "notebook.rename", cell=None, notebook=new, renamed_from=old)]
+        events += [log(i * 10 + 5, notebook=new)]
+    (ana,) = summary_of(tmp_path, events)["students"]
+    assert [n["notebook"] for n in ana["notebooks"]] == expected
+    assert ana["notebooks"][0]["events"] == len(events)
+
+
+def test_renames_are_followed_at_most_ten_times(tmp_path: Path, log) -> None:
+    """The tutor follows a notebook back through ten renames; so does analytics:
+    the first notebook's event, eleven renames back, stays under its name."""
+    names = [f"n{i}.ipynb" for i in range(12)]
+    events = [log(0, notebook=names[0])]
+    for i in range(1, 12):
+        kind = "notebook.rename"
+        events.append(log(i * 10, kind, cell=None, notebook=names[i], renamed_from=names[i - 1]))
+    (ana,) = summary_of(tmp_path, events)["students"]
+    counts = {n["notebook"]: n["events"] for n in ana["notebooks"]}
+    assert counts == {names[0]: 1, names[11]: 11}
+
+
 def test_questions_and_hints_are_counted_per_notebook(tmp_path: Path, log) -> None:
     events = [
         log(0, "chat.exchange"),
@@ -438,7 +511,7 @@ def test_active_time_and_buckets_match_the_definition(
     plan=st.lists(
         st.tuples(
             st.integers(0, 7_200),  # seconds into the session
-            st.sampled_from(["cell.edit", "cell.execute", "chat.exchange"]),
+            st.sampled_from(["cell.edit", "cell.execute", "chat.exchange", "notebook.rename"]),
             st.sampled_from(["a", "b"]),
             st.sampled_from([None, "KeyError", "NameError", "KeyboardInterrupt", "aborted"]),
         ),
@@ -460,7 +533,7 @@ def test_summaries_kept_batch_by_batch_match_the_events(
     """However the events arrive (in batches, retried, across restarts), the
     kept tables give what computing from the events gives."""
     log = build_log(make_event)
-    events = [log(t, kind, cell=cell, fail=fail) for t, kind, cell, fail in plan]
+    events = [renaming_log(log, t, kind, cell, fail) for t, kind, cell, fail in plan]
     for event in events:
         if event["data"].get("error", {}).get("name") == "aborted":
             event["data"]["error"] = None  # how clients without `outcome` sent an aborted cell
@@ -483,6 +556,53 @@ def test_summaries_kept_batch_by_batch_match_the_events(
     bare = summarise([own_source(bare_path, "ana")])
     assert kept["students"] == bare["students"]
     assert kept["series"] == bare["series"]
+
+
+def renaming_log(log, t: int, kind: str, cell: str, fail: str | None) -> dict[str, Any]:
+    """An event of a plan where notebooks `a` and `b` are renamed into each other."""
+    other = "b" if cell == "a" else "a"
+    if kind == "notebook.rename":
+        return log(t, kind, cell=None, notebook=f"{cell}.ipynb", renamed_from=f"{other}.ipynb")
+    return log(t, kind, cell=cell, notebook=f"{cell}.ipynb", fail=fail)
+
+
+@given(
+    plan=st.lists(
+        st.tuples(
+            st.integers(0, 7_200),
+            st.sampled_from(["cell.edit", "cell.execute", "chat.exchange", "notebook.rename"]),
+            st.sampled_from(["a", "b"]),
+            st.sampled_from([None, "KeyError"]),
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_renamed_notebooks_summarise_as_if_recorded_under_their_names_now(
+    tmp_path_factory: pytest.TempPathFactory,
+    make_event: EventFactory,
+    plan: list[tuple[int, str, str, str | None]],
+) -> None:
+    """Whatever the renames, a summary is the one of the same events recorded
+    under the notebook each belongs to now (found as the tutor finds it)."""
+    log = build_log(make_event)
+    events = [renaming_log(log, *step) for step in plan]
+    lineage = Lineage(
+        Rename("ana", utc_time(e["time"]), e["data"]["from"], e["notebook"])
+        for e in events
+        if e["type"] == "notebook.rename"
+    )
+    relabelled = []
+    for event in events:
+        now = lineage.current("ana", event["notebook"], utc_time(event["time"]))
+        data = {"from": None} if event["type"] == "notebook.rename" else event["data"]
+        relabelled.append({**event, "notebook": now, "data": data})
+    folder = tmp_path_factory.mktemp("renamed")
+    renamed = summarise([own_source(store_of(folder / "r", "ana", events), "ana")])
+    expected = summarise([own_source(store_of(folder / "e", "ana", relabelled), "ana")])
+    assert renamed["students"] == expected["students"]
+    assert renamed["series"] == expected["series"]
 
 
 def test_a_store_from_a_build_with_summary_triggers_counts_each_event_once(
