@@ -29,15 +29,18 @@ from typing import Any
 from .classdata import Source, open_readonly
 from .datadict import load_schema
 from .events import parse_time, utc_time
+from .renames import read_lineage
 
 ENVELOPE_COLUMNS = (
     "schema_version",
     "id",
     "time",
     "received",
+    "client_time",
     "user",
     "session",
     "notebook",
+    "notebook_current",
     "kernel_id",
     "kernel_name",
     "type",
@@ -86,20 +89,48 @@ def iter_events(
 
     One store is open at a time, so a class of any size exports with a few
     file handles. Events of a class folder are attributed to its owner.
+    Each event gains `notebook_current`: the path of the notebook it belongs
+    to now, renames followed (see `renames.py`); `notebook` stays as
+    recorded. A notebook filter keeps the events recorded under that path
+    and those of the notebook now at that path.
     """
     for source in sources:
         if not source.path.exists():
             continue
-        query, params = _query(source, filters)
         conn = open_readonly(source.path)
         try:
+            lineage = read_lineage(conn)
+            paths = None
+            if filters.notebook is not None:
+                paths = sorted(lineage.paths_of(filters.notebook))
+            query, params = _query(source, filters, paths)
             for (text,) in conn.execute(query, params):
                 event = json.loads(text)
+                notebook = event.get("notebook")
+                current = notebook
+                if lineage:
+                    # The stored spelling of the time, as the renames' times are.
+                    moment = utc_time(event["time"])
+                    current = lineage.current(str(event.get("user")), notebook, moment)
+                if filters.notebook not in (None, notebook, current):
+                    continue  # a path that was this notebook's, at another time
+                event = _with_current(event, current)
                 if source.owner is not None:
                     event["user"] = source.owner
                 yield event
         finally:
             conn.close()
+
+
+def _with_current(event: dict[str, Any], current: str | None) -> dict[str, Any]:
+    """The event with `notebook_current` right after `notebook`."""
+    out: dict[str, Any] = {}
+    for key, value in event.items():
+        out[key] = value
+        if key == "notebook":
+            out["notebook_current"] = current
+    out.setdefault("notebook_current", current)
+    return out
 
 
 def export_users(sources: Iterable[Source]) -> list[str]:
@@ -118,17 +149,20 @@ def export_users(sources: Iterable[Source]) -> list[str]:
     return sorted(users)
 
 
-def _query(source: Source, filters: Filters) -> tuple[str, list[Any]]:
-    terms, params = [], []
+def _query(source: Source, filters: Filters, paths: list[str] | None) -> tuple[str, list[Any]]:
+    terms: list[str] = []
+    params: list[Any] = []
     for term, value in (
         ("user = ?", source.user),
-        ("notebook = ?", filters.notebook),
         ("time >= ?", filters.since),
         ("time < ?", filters.until),
     ):
         if value is not None:
             terms.append(term)
             params.append(value)
+    if paths is not None:
+        terms.append(f"notebook IN ({', '.join('?' * len(paths))})")
+        params.extend(paths)
     where = (" WHERE " + " AND ".join(terms)) if terms else ""
     # rowid keeps events of the same millisecond in the order they arrived.
     return f"SELECT event FROM events{where} ORDER BY user, time, rowid", params

@@ -154,6 +154,43 @@ def test_pseudonyms_are_keyed_stable_and_replace_home_folders(
     assert lines(tmp_path / "three" / "events.jsonl")[0]["user"] != ana
 
 
+def test_exports_keep_the_recorded_notebook_and_add_the_one_it_is_now(
+    tmp_path: Path, make_event: EventFactory
+) -> None:
+    old, new = "lab1.ipynb", "lab1 final.ipynb"
+    events = [
+        make_event(time="2024-03-01T10:00:00.000Z", notebook=old),
+        make_event(
+            "notebook.rename",
+            time="2024-03-01T10:05:00.000Z",
+            notebook=new,
+            cell=None,
+            data={"from": old},
+        ),
+        make_event(time="2024-03-01T10:06:00.000Z", notebook=new),
+        make_event(time="2024-03-01T11:00:00.000Z", notebook=old),  # a new lab1.ipynb
+        make_event(time="2024-03-01T11:01:00.000Z", notebook=None, cell=None),
+    ]
+    store = EventStore(tmp_path / "data" / "events.sqlite3")
+    store.add("ana", events)
+    store.close()
+    assert export("--data-dir", tmp_path / "data", "--out", tmp_path / "all") == 0
+    pairs = [(old, new), (new, new), (new, new), (old, old), (None, None)]
+    exported = lines(tmp_path / "all" / "events.jsonl")
+    assert [(e["notebook"], e["notebook_current"]) for e in exported] == pairs
+    with (tmp_path / "all" / "events.csv").open(encoding="utf-8", newline="") as file:
+        rows = list(csv.DictReader(file))
+    assert [(r["notebook"], r["notebook_current"]) for r in rows] == [
+        (a or "", b or "") for a, b in pairs
+    ]
+    # A notebook filter: what was recorded under the path, and what is that notebook now.
+    for path, expected in ((new, [0, 1, 2]), (old, [0, 3])):
+        out = tmp_path / path.replace(" ", "_")
+        assert export("--data-dir", tmp_path / "data", "--out", out, "--notebook", path) == 0
+        got = [e["id"] for e in lines(out / "events.jsonl")]
+        assert got == [events[i]["id"] for i in expected]
+
+
 def test_no_csv_cell_is_read_as_a_formula(tmp_path: Path, make_event: EventFactory) -> None:
     store = EventStore(tmp_path / "data" / "events.sqlite3")
     store.add("ana", formula_events(make_event))
