@@ -482,7 +482,10 @@ EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
     idle_minutes=st.integers(1, 60),
 )
 @example(times=[0, 60_000, 180_001], idle_minutes=1)  # a gap of exactly the threshold counts
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# No deadline: a busy machine is slow, and speed lives in bench/.
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 def test_active_time_and_buckets_match_the_definition(
     tmp_path_factory: pytest.TempPathFactory,
     make_event: EventFactory,
@@ -522,7 +525,10 @@ def test_active_time_and_buckets_match_the_definition(
     resend=st.lists(st.integers(0, 29), max_size=5),
 )
 # make_event only numbers fresh events: sharing it between examples is harmless.
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# No deadline: a busy machine is slow, and speed lives in bench/.
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 def test_summaries_kept_batch_by_batch_match_the_events(
     tmp_path_factory: pytest.TempPathFactory,
     make_event: EventFactory,
@@ -578,7 +584,10 @@ def renaming_log(log, t: int, kind: str, cell: str, fail: str | None) -> dict[st
         max_size=30,
     )
 )
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# No deadline: a busy machine is slow, and speed lives in bench/.
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 def test_renamed_notebooks_summarise_as_if_recorded_under_their_names_now(
     tmp_path_factory: pytest.TempPathFactory,
     make_event: EventFactory,
