@@ -1,6 +1,8 @@
 """Reads one event store into the metrics of `analytics_rules`.
 
-Nearly everything comes from the small tables `analytics_schema` keeps:
+Each event counts under the notebook it belongs to now, renames followed
+(`analytics_lineage`). Nearly everything comes from the small tables
+`analytics_schema` keeps:
 active time, event counts and activity buckets from `activity`, runs and
 failures by cell from `executions`, error names from `failures`; help
 requests and the stuck rule's recent runs from the `events_type` index. No
@@ -16,6 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from .analytics_lineage import Tables, follow_renames
 from .analytics_rules import (
     HELP_TYPES,
     Options,
@@ -28,11 +31,11 @@ from .analytics_rules import (
 )
 from .analytics_schema import (
     ACTIVITY_SQL,
-    ERROR_NAME_SQL,
     EXECUTIONS_SQL,
     FAILURES_SQL,
     MS_SQL,
-    has_table,
+    OUTCOME_SQL,
+    current_table,
 )
 from .classdata import Source, open_readonly
 
@@ -70,13 +73,19 @@ def read_store(source: Source, notebook: str | None, options: Options) -> Partia
         return partial  # a student who has not done anything yet
     conn = open_readonly(source.path)
     try:
-        _read_activity(
-            conn, source, notebook, _table(conn, "activity", ACTIVITY_SQL), options, partial
+        tables = follow_renames(
+            conn,
+            Tables(
+                events="events",
+                activity=current_table(conn, "activity", ACTIVITY_SQL),
+                executions=current_table(conn, "executions", EXECUTIONS_SQL),
+                failures=current_table(conn, "failures", FAILURES_SQL),
+            ),
         )
-        _read_help(conn, source, notebook, partial)
-        runs = _table(conn, "executions", EXECUTIONS_SQL)
-        _read_executions(conn, source, notebook, runs, options, partial)
-        _read_failures(conn, source, notebook, _table(conn, "failures", FAILURES_SQL), partial)
+        _read_activity(conn, source, notebook, tables.activity, options, partial)
+        _read_help(conn, source, notebook, tables.events, partial)
+        _read_executions(conn, source, notebook, tables.executions, options, partial)
+        _read_failures(conn, source, notebook, tables.failures, partial)
         recent_ms = round(options.stuck_recent_seconds * 1000)
         for key, last_failures in partial.failing.items():
             stats = partial.stats[key]
@@ -84,15 +93,10 @@ def read_store(source: Source, notebook: str | None, options: Options) -> Partia
             if stats.last_ms is None or max(last_failures) < iso(stats.last_ms - recent_ms):
                 continue
             users = partial.row_users.get(key, set())
-            stats.stuck = _stuck(conn, users, key[1], stats.last_ms, options)
+            stats.stuck = _stuck(conn, tables.events, users, key[1], stats.last_ms, options)
     finally:
         conn.close()
     return partial
-
-
-def _table(conn: sqlite3.Connection, name: str, fallback: str) -> str:
-    """The kept table, or the query computing it from the events on an older store."""
-    return name if has_table(conn, name) else f"({fallback})"
 
 
 def _where(source: Source, notebook: str | None, *terms: str) -> tuple[str, list[Any]]:
@@ -146,10 +150,10 @@ def _read_activity(
 
 
 def _read_help(
-    conn: sqlite3.Connection, source: Source, notebook: str | None, partial: Partial
+    conn: sqlite3.Connection, source: Source, notebook: str | None, events: str, partial: Partial
 ) -> None:
     where, params = _where(source, notebook, _HELP_IN)
-    query = f"SELECT user, notebook, type, count(*) FROM events{where} GROUP BY 1, 2, 3"
+    query = f"SELECT user, notebook, type, count(*) FROM {events}{where} GROUP BY 1, 2, 3"
     for user, book, kind, count in conn.execute(query, [*HELP_TYPES, *params]):
         stats = partial.pair(source.owner or user, book or None)
         if kind == "chat.exchange":
@@ -197,6 +201,7 @@ def _read_failures(
 
 def _stuck(
     conn: sqlite3.Connection,
+    events: str,
     users: set[str],
     notebook: str | None,
     last_ms: int,
@@ -204,13 +209,13 @@ def _stuck(
 ) -> Stuck | None:
     reach_ms = round((options.stuck_span_seconds + options.stuck_recent_seconds) * 1000)
     since = iso(last_ms - reach_ms)
-    rows: list[tuple[int, str, str | None, bool]] = []
+    rows: list[tuple[int, str, str | None, str | None]] = []
     for user in users:
         rows += conn.execute(
-            f"SELECT {MS_SQL.format('time')}, type, cell_id, {ERROR_NAME_SQL} IS NOT NULL"
-            f" FROM events WHERE type = 'cell.execute' AND user = ? AND notebook IS ?"
-            f" AND time >= ? UNION ALL SELECT {MS_SQL.format('time')}, type, cell_id, 0"
-            f" FROM events WHERE {_HELP_IN} AND user = ? AND notebook IS ? AND time >= ?",
+            f"SELECT {MS_SQL.format('time')}, type, cell_id, {OUTCOME_SQL}"
+            f" FROM {events} WHERE type = 'cell.execute' AND user = ? AND notebook IS ?"
+            f" AND time >= ? UNION ALL SELECT {MS_SQL.format('time')}, type, cell_id, NULL"
+            f" FROM {events} WHERE {_HELP_IN} AND user = ? AND notebook IS ? AND time >= ?",
             (user, notebook, since, *HELP_TYPES, user, notebook, since),
         ).fetchall()
     # Help before a failure at the same millisecond: the rule reads "since".

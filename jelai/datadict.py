@@ -11,6 +11,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from .event_times import MAX_AHEAD, MAX_BEHIND
+
 SCHEMAS = Path(__file__).parent / "schemas"
 
 
@@ -79,6 +81,10 @@ def render_markdown() -> str:
         "| `user` | string | (server) | Who did it: the JupyterHub user, else the account "
         "running the server. Set by the server, never by the browser. |",
         "| `received` | string | (server) | When the server stored it (ISO 8601, UTC). |",
+        "| `client_time` | string | (server) | The browser's `time`, kept only when it lay more "
+        f"than {MAX_AHEAD.seconds // 60} minutes after the server's clock or more than "
+        f"{MAX_BEHIND.days} days before it; `time` is then the server's clock when the batch "
+        "arrived. |",
         "",
         "## Event types",
         "",
@@ -93,7 +99,29 @@ def render_markdown() -> str:
         lines += ["", f"### `{name}`", "", about, ""]
         rows = _rows(spec, defs)
         lines += [*header, *rows] if rows else ["No `data` fields."]
-    return "\n".join(lines) + "\n"
+    return "\n".join([*lines, *_EXPORTS]) + "\n"
+
+
+# What the exports (jelai export, the dashboard's download) add to the events
+# and how they write them; docs/export.md has the whole story.
+_EXPORTS = [
+    "",
+    "## In the exports",
+    "",
+    "- Notebook paths are relative to the server root, as the contents manager names them: "
+    "the `RTC:` prefix of notebooks opened in collaborative mode is taken off when an event "
+    "arrives.",
+    "- `notebook_current` (added by the export, after `notebook`): the path of the notebook "
+    "the event belongs to now, following `notebook.rename` events (at most ten renames); "
+    "`notebook` stays as recorded.",
+    "- CSV: a text cell starting with `=`, `+`, `-`, `@`, a tab, a carriage return or NUL "
+    "(which a spreadsheet would run as a formula) is written with an apostrophe in front; "
+    "numbers stay numbers, and the JSON lines keep the text as recorded.",
+    "- Pseudonymised exports replace `user`, home folders (`/home/<name>/`) and every user "
+    "name of the export as a whole token, ignoring case, in every string; names under three "
+    "characters only in notebook paths. Real names, other spellings and other identifying "
+    "text are not found: see docs/export.md.",
+]
 
 
 if __name__ == "__main__":

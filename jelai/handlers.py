@@ -1,6 +1,8 @@
 """Thin handlers for `/jelai/config` and `/jelai/events`.
 
 They check the request, ask `events.py` and `store.py`, and answer JSON.
+Posted events are stored with plain notebook paths (`paths.py`) and times
+bounded by the server's clock (`event_times.py`).
 Errors answer `{"error": ..., "field": ...}`: 400 for bad input, 413 for too
 much of it, 503 when the store cannot be written (the browser keeps its queue
 and retries; the server dedupes, so a retry never counts twice).
@@ -18,7 +20,8 @@ from tornado.ioloop import IOLoop
 from . import __version__
 from .base import JelaiError, JelaiHandler
 from .config import telemetry_public_config, tutor_public_config
-from .events import BatchTooLarge, EventError, apply_policy, parse_time, validate_batch
+from .events import parse_time
+from .ingest import accept_batch
 from .relay_handler import ask_service
 from .store import StoreError
 
@@ -93,22 +96,15 @@ class EventsHandler(JelaiHandler):
 
     async def _store_batch(self) -> dict[str, int]:
         telemetry = self.jelai.telemetry
-        body = self.json_body(telemetry.max_body_bytes)
-        try:
-            events = validate_batch(body, telemetry.max_batch_events)
-        except BatchTooLarge as error:
-            raise JelaiError(413, error.message, error.field) from None
-        except EventError as error:
-            raise JelaiError(400, error.message, error.field) from None
         # Telemetry switched off still answers 200 with everything dropped, so an
         # open page never retries a batch forever.
-        kept = [e for e in (apply_policy(event, telemetry) for event in events) if e is not None]
+        kept, dropped = accept_batch(self.json_body(telemetry.max_body_bytes), telemetry)
         user, store = self.user_name, self.jelai.store
         stored, duplicates = await self._in_store(lambda: store.add(user, kept))
-        return {"stored": stored, "duplicates": duplicates, "dropped": len(events) - len(kept)}
+        return {"stored": stored, "duplicates": duplicates, "dropped": dropped}
 
     async def _read_events(self) -> list[str]:
-        notebook = self.exact_argument("notebook", "")
+        notebook = self.notebook_argument()
         if not notebook:
             raise JelaiError(400, "The notebook to read events of is required.", "notebook")
         since = self.get_query_argument("since", None)

@@ -29,6 +29,7 @@ from .base import JelaiError, JelaiHandler
 from .events import ENVELOPE_SCHEMA, EventError, new_event
 from .ollama_proxy import ProxyCall, check_endpoint
 from .ollama_upstream import IdleConnections
+from .paths import plain_notebook
 from .store import EventStore, StoreError
 
 if TYPE_CHECKING:
@@ -113,7 +114,7 @@ class ModelProxy(tornado.web.RequestHandler):
     def _conversation(self) -> None:
         """Reads the conversation headers; a 400, before anything is sent on, for a
         notebook path too long to be recorded with the exchange."""
-        notebook = unquote(self.request.headers.get("X-Jelai-Notebook", "")) or None
+        notebook = plain_notebook(unquote(self.request.headers.get("X-Jelai-Notebook", ""))) or None
         if notebook is not None and len(notebook) > MAX_NOTEBOOK:
             raise JelaiError(
                 400, f"The notebook path is longer than {MAX_NOTEBOOK} characters.", "notebook"

@@ -25,7 +25,7 @@ class TutorInstructionsHandler(JelaiHandler):
 
     @tornado.web.authenticated
     async def get(self) -> None:
-        assignment = self._assignment(self.exact_argument("notebook", ""))
+        assignment = self._assignment(self.notebook_argument() or "")
         self.finish(json.dumps({"course": await self._course(), "assignment": assignment}))
 
     async def _course(self) -> dict[str, Any]:

@@ -39,9 +39,11 @@ from ..config import (
     tutor_public_config,
 )
 from ..errors import JelaiError
-from ..events import BatchTooLarge, EventError, apply_policy, parse_time, validate_batch
+from ..events import parse_time
+from ..ingest import accept_batch
 from ..json_body import parse_json_body
 from ..ollama_upstream import IdleConnections
+from ..paths import plain_path
 from ..proxy_handler import ModelProxy
 from ..store import EventStore, StoreError
 from .config import JelaiService
@@ -135,7 +137,7 @@ class ServiceHandler(HubOAuthenticated, web.RequestHandler):
 
     async def summary(self, who: Caller, source: Source, keep: Callable[[str], bool]) -> None:
         options = self.summary_options()
-        notebook = self.get_query_argument("notebook", None) or None
+        notebook = plain_path(self.exact_argument("notebook")) or None
         result = await self.in_store(
             lambda: summarise([source], notebook=notebook, options=options)
         )
@@ -171,27 +173,16 @@ class EventsHandler(ServiceHandler):
         who = self.caller
         telemetry = self.context["telemetry"]
         raw = self.request.body or b""
-        body = parse_json_body(raw, telemetry.max_body_bytes)
-        try:
-            events = validate_batch(body, telemetry.max_batch_events)
-        except BatchTooLarge as error:
-            raise JelaiError(413, error.message, error.field) from None
-        except EventError as error:
-            raise JelaiError(400, error.message, error.field) from None
+        kept, dropped = accept_batch(parse_json_body(raw, telemetry.max_body_bytes), telemetry)
         limits: IngestLimits = self.context["limits"]
-        limits.admit(who.name, len(events), len(raw))
-        kept = [e for e in (apply_policy(event, telemetry) for event in events) if e is not None]
+        limits.admit(who.name, len(kept) + dropped, len(raw))
         stored, duplicates = await self.in_store(lambda: self.store.add(who.name, kept))
-        self.finish(
-            json.dumps(
-                {"stored": stored, "duplicates": duplicates, "dropped": len(events) - len(kept)}
-            )
-        )
+        self.finish(json.dumps({"stored": stored, "duplicates": duplicates, "dropped": dropped}))
 
     @web.authenticated
     async def get(self) -> None:
         who = self.caller
-        notebook = self.exact_argument("notebook")
+        notebook = plain_path(self.exact_argument("notebook"))
         if not notebook:
             raise JelaiError(400, "The notebook to read events of is required.", "notebook")
         since = self.get_query_argument("since", None)
