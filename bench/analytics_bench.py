@@ -16,11 +16,9 @@ Target (issue 5): a class of 200 students with 20,000 events each in under 2 s.
 from __future__ import annotations
 
 import argparse
-import json
 import multiprocessing
 import random
 import shutil
-import sqlite3
 import sys
 import tempfile
 import time
@@ -29,9 +27,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from jelai import analytics  # noqa: E402
-from jelai.analytics_schema import update_summaries  # noqa: E402
-from jelai.classdata import STORE_FILE, class_sources, open_readonly  # noqa: E402
+from jelai.classdata import STORE_FILE, class_sources  # noqa: E402
 from jelai.store import EventStore  # noqa: E402
+from jelai.store.columns import row_of  # noqa: E402
+from jelai.store.readonly import open_sqlite  # noqa: E402
 
 START = 1_709_280_000.0  # 2024-03-01, the first day of the course
 TYPES = (
@@ -83,10 +82,8 @@ def build_student(args: tuple[Path, int, int]) -> None:
     user = f"student{index:03d}"
     rng = random.Random(index)
     path = root / user / STORE_FILE
-    EventStore(path).close()
     store = EventStore(path)
     store.query(user=user, notebook=None, limit=1)  # creates the schema and indexes
-    store.close()
     names = [kind for kind, _ in TYPES]
     weights = [weight for _, weight in TYPES]
     rows = []
@@ -113,22 +110,14 @@ def build_student(args: tuple[Path, int, int]) -> None:
             "type": kind,
             "cell": {"id": cell, "index": 1, "type": "code"},
             "data": data_for(kind, rng, n),
-            "user": user,
-            "received": stamp,
         }
-        text = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
-        rows.append((event["id"], user, event["session"], notebook, kind, stamp, cell, stamp, text))
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA synchronous=OFF")  # a benchmark's data: speed over durability
-    conn.execute("BEGIN")
-    conn.executemany(
-        "INSERT INTO events (id, user, session, notebook, type, time, cell_id, received, event)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        rows,
-    )
-    update_summaries(conn, 0)  # what `EventStore.add` does with each batch
-    conn.execute("COMMIT")
-    conn.close()
+        rows.append(row_of(user, event, stamp))
+    with store.engine.connect() as conn:
+        # A benchmark's data: speed over durability.
+        conn.connection.driver_connection.execute("PRAGMA synchronous=OFF")
+        with conn.begin():
+            store._insert(conn, rows)  # what `EventStore.add` does with each batch
+    store.close()
 
 
 def build(root: Path, students: int, events: int) -> None:
@@ -142,7 +131,7 @@ def build(root: Path, students: int, events: int) -> None:
 def reference(sources: list) -> int:
     total = 0
     for source in sources:
-        conn = open_readonly(source.path)
+        conn = open_sqlite(source.path)
         total += conn.execute("SELECT count(*), max(time) FROM events").fetchone()[0]
         conn.close()
     return total

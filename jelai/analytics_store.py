@@ -1,20 +1,21 @@
 """Reads one event store into the metrics of `analytics_rules`.
 
-Nearly everything comes from the small tables `analytics_schema` keeps:
-active time, event counts and activity buckets from `activity`, runs and
-failures by cell from `executions`, error names from `failures`; help
-requests and the stuck rule's recent runs from the `events_type` index. No
-event's JSON is parsed, except the few recent runs the stuck rule reads and
-on a store too old to have that schema, where the same numbers are computed
-from the events.
+Nearly everything comes from the small tables the store keeps per batch
+(`store.summaries`): active time, event counts and activity buckets from
+`activity`, runs and failures by cell from `executions`, error names from
+`failures`; help requests and the stuck rule's recent runs from the
+`events_type` index. No event's JSON is parsed: the columns the store reads
+out of each event at ingest are enough. Every query is SQLAlchemy Core and
+reads the same on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
+
+import sqlalchemy as sa
 
 from .analytics_rules import (
     HELP_TYPES,
@@ -26,17 +27,8 @@ from .analytics_rules import (
     iso,
     minutes_active_ms,
 )
-from .analytics_schema import (
-    ACTIVITY_SQL,
-    ERROR_NAME_SQL,
-    EXECUTIONS_SQL,
-    FAILURES_SQL,
-    MS_SQL,
-    has_table,
-)
-from .classdata import Source, open_readonly
-
-_HELP_IN = f"type IN ({', '.join('?' * len(HELP_TYPES))})"
+from .classdata import Source, reading
+from .store.tables import activity, events, executions, failures
 
 
 @dataclass
@@ -48,8 +40,8 @@ class Partial:
     # that was not tampered with.
     row_users: dict[tuple[str, str | None], set[str]] = field(default_factory=dict)
     # Pairs with a cell that failed often enough for the stuck rule: the time
-    # of each such cell's last failure.
-    failing: dict[tuple[str, str | None], list[str]] = field(default_factory=dict)
+    # (Unix ms) of each such cell's last failure.
+    failing: dict[tuple[str, str | None], list[int]] = field(default_factory=dict)
     # (notebook, cell) -> [executions, failures, users with a failure]
     cells: dict[tuple[str | None, str | None], list[Any]] = field(default_factory=dict)
     # bucket start (ms) -> events, and -> the users active in it
@@ -66,69 +58,56 @@ class Partial:
 def read_store(source: Source, notebook: str | None, options: Options) -> Partial:
     """The metrics of one store's rows (all of them, or `source.user`'s)."""
     partial = Partial()
-    if not source.path.exists():
-        return partial  # a student who has not done anything yet
-    conn = open_readonly(source.path)
-    try:
-        _read_activity(
-            conn, source, notebook, _table(conn, "activity", ACTIVITY_SQL), options, partial
-        )
+    with reading(source) as conn:
+        if conn is None:
+            return partial  # a student who has not done anything yet
+        _read_activity(conn, source, notebook, options, partial)
         _read_help(conn, source, notebook, partial)
-        runs = _table(conn, "executions", EXECUTIONS_SQL)
-        _read_executions(conn, source, notebook, runs, options, partial)
-        _read_failures(conn, source, notebook, _table(conn, "failures", FAILURES_SQL), partial)
+        _read_executions(conn, source, notebook, options, partial)
+        _read_failures(conn, source, notebook, partial)
         recent_ms = round(options.stuck_recent_seconds * 1000)
         for key, last_failures in partial.failing.items():
             stats = partial.stats[key]
             # Only a cell that failed in the last minutes can make the student stuck.
-            if stats.last_ms is None or max(last_failures) < iso(stats.last_ms - recent_ms):
+            if stats.last_ms is None or max(last_failures) < stats.last_ms - recent_ms:
                 continue
             users = partial.row_users.get(key, set())
             stats.stuck = _stuck(conn, users, key[1], stats.last_ms, options)
-    finally:
-        conn.close()
     return partial
 
 
-def _table(conn: sqlite3.Connection, name: str, fallback: str) -> str:
-    """The kept table, or the query computing it from the events on an older store."""
-    return name if has_table(conn, name) else f"({fallback})"
-
-
-def _where(source: Source, notebook: str | None, *terms: str) -> tuple[str, list[Any]]:
-    conditions, params = list(terms), []
+def _where(query: sa.Select[Any], table: sa.Table, source: Source, notebook: str | None) -> Any:
     if source.user is not None:
-        conditions.append("user = ?")
-        params.append(source.user)
+        query = query.where(table.c.user == source.user)
     if notebook is not None:
-        conditions.append("notebook = ?")
-        params.append(notebook)
-    return (" WHERE " + " AND ".join(conditions)) if conditions else "", params
+        query = query.where(table.c.notebook == notebook)
+    return query
 
 
 def _ints(text: str) -> list[int]:
     return list(map(int, text.split(",")))
 
 
+def _joined(column: sa.Column[Any]) -> Any:
+    # group_concat (SQLite) or string_agg (PostgreSQL) of the values as text.
+    return sa.func.aggregate_strings(sa.cast(column, sa.Text), ",")
+
+
 def _read_activity(
-    conn: sqlite3.Connection,
-    source: Source,
-    notebook: str | None,
-    activity: str,
-    options: Options,
-    partial: Partial,
+    conn: sa.Connection, source: Source, notebook: str | None, options: Options, partial: Partial
 ) -> None:
-    where, params = _where(source, notebook)
     # Three lists per (user, notebook), one string each: building a Python row
-    # per minute costs more than SQLite's work. The three are fed the same
-    # rows in the same order, so they line up.
-    query = (
-        "SELECT user, notebook, group_concat(first_ms), group_concat(last_ms),"
-        f" group_concat(events) FROM {activity}{where} GROUP BY user, notebook"
-    )
+    # per minute costs more than the database's work. The three are fed the
+    # same rows in the same order, so they line up.
+    a = activity.c
+    query = sa.select(
+        a.user, a.notebook, _joined(a.first_ms), _joined(a.last_ms), _joined(a.events)
+    ).group_by(a.user, a.notebook)
     idle_ms = round(options.idle_seconds * 1000)
     width_ms = options.bucket_seconds * 1000
-    for user, book, firsts_text, lasts_text, counts_text in conn.execute(query, params):
+    for user, book, firsts_text, lasts_text, counts_text in conn.execute(
+        _where(query, activity, source, notebook)
+    ):
         firsts, lasts, counts = _ints(firsts_text), _ints(lasts_text), _ints(counts_text)
         if any(map(int.__gt__, firsts, firsts[1:])):
             firsts, lasts, counts = map(list, zip(*sorted(zip(firsts, lasts, counts))))
@@ -145,12 +124,14 @@ def _read_activity(
             partial.active_users.setdefault(start, set()).add(label)
 
 
-def _read_help(
-    conn: sqlite3.Connection, source: Source, notebook: str | None, partial: Partial
-) -> None:
-    where, params = _where(source, notebook, _HELP_IN)
-    query = f"SELECT user, notebook, type, count(*) FROM events{where} GROUP BY 1, 2, 3"
-    for user, book, kind, count in conn.execute(query, [*HELP_TYPES, *params]):
+def _read_help(conn: sa.Connection, source: Source, notebook: str | None, partial: Partial) -> None:
+    e = events.c
+    query = (
+        sa.select(e.user, e.notebook, e.type, sa.func.count())
+        .where(e.type.in_(HELP_TYPES))
+        .group_by(e.user, e.notebook, e.type)
+    )
+    for user, book, kind, count in conn.execute(_where(query, events, source, notebook)):
         stats = partial.pair(source.owner or user, book or None)
         if kind == "chat.exchange":
             stats.questions += count
@@ -159,17 +140,14 @@ def _read_help(
 
 
 def _read_executions(
-    conn: sqlite3.Connection,
-    source: Source,
-    notebook: str | None,
-    table: str,
-    options: Options,
-    partial: Partial,
+    conn: sa.Connection, source: Source, notebook: str | None, options: Options, partial: Partial
 ) -> None:
-    where, params = _where(source, notebook)
-    query = f"SELECT user, notebook, cell_id, runs, failures, last_failure FROM {table}{where}"
+    x = executions.c
+    query = sa.select(x.user, x.notebook, x.cell_id, x.runs, x.failures, x.last_failure_ms)
     cells = partial.cells
-    for user, book, cell, runs, fails, last_failure in conn.execute(query, params):
+    for user, book, cell, runs, fails, last_failure in conn.execute(
+        _where(query, executions, source, notebook)
+    ):
         label, book, cell = source.owner or user, book or None, cell or None
         stats = partial.pair(label, book)
         stats.executions += runs
@@ -187,32 +165,34 @@ def _read_executions(
 
 
 def _read_failures(
-    conn: sqlite3.Connection, source: Source, notebook: str | None, table: str, partial: Partial
+    conn: sa.Connection, source: Source, notebook: str | None, partial: Partial
 ) -> None:
-    where, params = _where(source, notebook)
-    query = f"SELECT user, notebook, error_name, runs FROM {table}{where}"
-    for user, book, name, runs in conn.execute(query, params):
+    f = failures.c
+    query = sa.select(f.user, f.notebook, f.error_name, f.runs)
+    for user, book, name, runs in conn.execute(_where(query, failures, source, notebook)):
         partial.pair(source.owner or user, book or None).errors[name or "(unnamed)"] += runs
 
 
 def _stuck(
-    conn: sqlite3.Connection,
+    conn: sa.Connection,
     users: set[str],
     notebook: str | None,
     last_ms: int,
     options: Options,
 ) -> Stuck | None:
     reach_ms = round((options.stuck_span_seconds + options.stuck_recent_seconds) * 1000)
-    since = iso(last_ms - reach_ms)
-    rows: list[tuple[int, str, str | None, bool]] = []
-    for user in users:
-        rows += conn.execute(
-            f"SELECT {MS_SQL.format('time')}, type, cell_id, {ERROR_NAME_SQL} IS NOT NULL"
-            f" FROM events WHERE type = 'cell.execute' AND user = ? AND notebook IS ?"
-            f" AND time >= ? UNION ALL SELECT {MS_SQL.format('time')}, type, cell_id, 0"
-            f" FROM events WHERE {_HELP_IN} AND user = ? AND notebook IS ? AND time >= ?",
-            (user, notebook, since, *HELP_TYPES, user, notebook, since),
-        ).fetchall()
+    e = events.c
+    # Runs (an aborted cell never ran) and help requests of the last minutes.
+    query = sa.select(e.time_ms, e.type, e.cell_id, e.outcome).where(
+        e.user.in_(sorted(users)),
+        e.notebook.is_(None) if notebook is None else e.notebook == notebook,
+        e.time >= iso(last_ms - reach_ms),
+        sa.or_(
+            sa.and_(e.type == "cell.execute", e.outcome != "aborted"),
+            e.type.in_(HELP_TYPES),
+        ),
+    )
+    rows = [(ms, kind, cell, outcome == "error") for ms, kind, cell, outcome in conn.execute(query)]
     # Help before a failure at the same millisecond: the rule reads "since".
     rows.sort(key=lambda row: (row[0], row[1] == "cell.execute"))
     return find_stuck(rows, options, last_ms)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from jupyter_server.serverapp import ServerApp
 
@@ -32,8 +31,8 @@ def load_jupyter_server_extension(serverapp: ServerApp) -> None:
         config=config,
         telemetry=JelaiTelemetry(parent=serverapp),
         tutor=JelaiTutor(parent=serverapp),
-        store=EventStore(Path(config.data_dir) / "events.sqlite3"),
+        store=EventStore(config.store_location()),
     )
     serverapp.web_app.settings["jelai"] = context
     setup_routes(serverapp.web_app, context)
-    serverapp.log.info("jelai: storing events in %s", config.data_dir)
+    serverapp.log.info("jelai: storing events in %s", context.store.where)

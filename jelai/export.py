@@ -29,9 +29,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .classdata import Source, open_readonly
+import sqlalchemy as sa
+
+from .classdata import Source, reading
 from .datadict import load_schema
 from .events import parse_time, utc_time
+from .store.tables import events
 
 ENVELOPE_COLUMNS = (
     "schema_version",
@@ -89,34 +92,29 @@ def iter_events(
     file handles. Events of a class folder are attributed to its owner.
     """
     for source in sources:
-        if not source.path.exists():
-            continue
-        query, params = _query(source, filters)
-        conn = open_readonly(source.path)
-        try:
-            for (text,) in conn.execute(query, params):
+        with reading(source) as conn:
+            if conn is None:
+                continue
+            for text in conn.execute(_query(source, filters)).scalars():
                 event = json.loads(text)
                 if source.owner is not None:
                     event["user"] = source.owner
                 yield event
-        finally:
-            conn.close()
 
 
-def _query(source: Source, filters: Filters) -> tuple[str, list[Any]]:
-    terms, params = [], []
-    for term, value in (
-        ("user = ?", source.user),
-        ("notebook = ?", filters.notebook),
-        ("time >= ?", filters.since),
-        ("time < ?", filters.until),
-    ):
-        if value is not None:
-            terms.append(term)
-            params.append(value)
-    where = (" WHERE " + " AND ".join(terms)) if terms else ""
-    # rowid keeps events of the same millisecond in the order they arrived.
-    return f"SELECT event FROM events{where} ORDER BY user, time, rowid", params
+def _query(source: Source, filters: Filters) -> sa.Select[Any]:
+    e = events.c
+    query = sa.select(e.event)
+    if source.user is not None:
+        query = query.where(e.user == source.user)
+    if filters.notebook is not None:
+        query = query.where(e.notebook == filters.notebook)
+    if filters.since is not None:
+        query = query.where(e.time >= filters.since)
+    if filters.until is not None:
+        query = query.where(e.time < filters.until)
+    # seq keeps events of the same millisecond in the order they arrived.
+    return query.order_by(e.user, e.time, e.seq)
 
 
 def load_key(path: Path) -> bytes:

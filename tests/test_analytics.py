@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
@@ -12,12 +13,12 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-import jelai.store
 from jelai.analytics import Options, find_stuck, summarise
 from jelai.analytics_rules import iso
-from jelai.classdata import Source, class_sources, own_source
+from jelai.classdata import class_sources, own_source
 from jelai.events import utc_time
-from jelai.store import EventStore
+from jelai.store import EventStore, summaries
+from tests.conftest import Stores
 
 EventFactory = Callable[..., dict[str, Any]]
 START = datetime(2024, 3, 1, 10, 0, tzinfo=timezone.utc)
@@ -63,6 +64,7 @@ def build_log(make_event: EventFactory) -> Callable[..., dict[str, Any]]:
 
 
 def store_of(tmp_path: Path, user: str, events: list[dict[str, Any]]) -> Path:
+    """A student's store file in a class folder (SQLite only: the class folder mode)."""
     path = tmp_path / "class" / user / "events.sqlite3"
     store = EventStore(path)
     store.add(user, events)
@@ -78,24 +80,25 @@ def notebook(entry: dict[str, Any], name: str) -> dict[str, Any]:
     return next(n for n in entry["notebooks"] if n["notebook"] == name)
 
 
-def summary_of(tmp_path: Path, events: list[dict[str, Any]], **options: Any) -> dict[str, Any]:
-    path = store_of(tmp_path, "ana", events)
-    return summarise([own_source(path, "ana")], options=Options(**options))
+def summary_of(stores: Stores, events: list[dict[str, Any]], **options: Any) -> dict[str, Any]:
+    """ana's summary once she has sent `events` (to a store on the test's backend)."""
+    stores.add("ana", events)
+    return summarise([stores.own("ana")], options=Options(**options))
 
 
-def test_active_time_leaves_out_gaps_longer_than_the_idle_threshold(tmp_path: Path, log) -> None:
+def test_active_time_leaves_out_gaps_longer_than_the_idle_threshold(stores: Stores, log) -> None:
     events = [log(t) for t in (0, 20, 50, 110, 400)]  # 20 + 30 + 60, then 290 s
     events += [log(t) for t in (1400, 1430)]  # away 1000 s, then 30 s
-    assert summary_of(tmp_path, events)["students"][0]["active_seconds"] == 430
-    strict = summary_of(tmp_path / "strict", events, idle_seconds=120)
+    assert summary_of(stores, events)["students"][0]["active_seconds"] == 430
+    strict = summarise([stores.own("ana")], options=Options(idle_seconds=120))
     assert strict["students"][0]["active_seconds"] == 140
-    relaxed = summary_of(tmp_path / "relaxed", events, idle_seconds=1200)
+    relaxed = summarise([stores.own("ana")], options=Options(idle_seconds=1200))
     assert relaxed["students"][0]["active_seconds"] == 1430
 
 
-def test_a_students_total_is_the_sum_of_their_notebooks(tmp_path: Path, log) -> None:
+def test_a_students_total_is_the_sum_of_their_notebooks(stores: Stores, log) -> None:
     events = [log(0), log(100), log(30, notebook="lab2.ipynb"), log(90, notebook="lab2.ipynb")]
-    ana = summary_of(tmp_path, events)["students"][0]
+    ana = summary_of(stores, events)["students"][0]
     assert notebook(ana, "lab1.ipynb")["active_seconds"] == 100
     assert notebook(ana, "lab2.ipynb")["active_seconds"] == 60
     assert ana["active_seconds"] == 160
@@ -104,7 +107,7 @@ def test_a_students_total_is_the_sum_of_their_notebooks(tmp_path: Path, log) -> 
     assert ana["last_activity"] == at(100)
 
 
-def test_executions_errors_and_cells_attempted(tmp_path: Path, log) -> None:
+def test_executions_errors_and_cells_attempted(stores: Stores, log) -> None:
     events = [
         log(0, "cell.execute", cell="a"),
         log(10, "cell.execute", cell="b", fail="KeyError"),
@@ -114,7 +117,7 @@ def test_executions_errors_and_cells_attempted(tmp_path: Path, log) -> None:
         log(50, "cell.execute", cell="c"),
         log(60, "cell.edit", cell="d"),  # edited, never run: not attempted
     ]
-    ana = summary_of(tmp_path, events, top_errors=2)["students"][0]
+    ana = summary_of(stores, events, top_errors=2)["students"][0]
     assert ana["executions"] == 6
     assert ana["failures"] == 4
     assert ana["error_rate"] == round(4 / 6, 4)
@@ -126,14 +129,14 @@ def test_executions_errors_and_cells_attempted(tmp_path: Path, log) -> None:
     assert ana["cells_attempted"] == 3
 
 
-def test_questions_and_hints_are_counted_per_notebook(tmp_path: Path, log) -> None:
+def test_questions_and_hints_are_counted_per_notebook(stores: Stores, log) -> None:
     events = [
         log(0, "chat.exchange"),
         log(10, "chat.exchange"),
         log(20, "tutor.hint"),
         log(30, "chat.exchange", notebook="lab2.ipynb"),
     ]
-    summary = summary_of(tmp_path, events)
+    summary = summary_of(stores, events)
     ana = summary["students"][0]
     assert (ana["questions"], ana["hints"]) == (3, 1)
     assert (notebook(ana, "lab1.ipynb")["questions"], notebook(ana, "lab1.ipynb")["hints"]) == (
@@ -150,9 +153,9 @@ def failures(log, cell: str, times: list[float]) -> list[dict[str, Any]]:
     return [log(t, "cell.execute", cell=cell, fail="KeyError") for t in times]
 
 
-def test_three_failures_of_one_cell_without_asking_is_stuck(tmp_path: Path, log) -> None:
+def test_three_failures_of_one_cell_without_asking_is_stuck(stores: Stores, log) -> None:
     events = [log(0, "chat.exchange"), *failures(log, "c7", [100, 200, 400]), log(700)]
-    ana = summary_of(tmp_path, events)["students"][0]
+    ana = summary_of(stores, events)["students"][0]
     stuck = notebook(ana, "lab1.ipynb")["stuck"]
     assert stuck == {"cell_id": "c7", "since": at(100), "failures": 3}
     assert ana["stuck"] == [{"notebook": "lab1.ipynb", **stuck}]
@@ -167,24 +170,26 @@ def test_three_failures_of_one_cell_without_asking_is_stuck(tmp_path: Path, log)
         pytest.param([("cell.edit", 1400)], id="last failure over 15 minutes before the end"),
     ],
 )
-def test_not_stuck(tmp_path: Path, log, extra: list[tuple[str, float]]) -> None:
+def test_not_stuck(stores: Stores, log, extra: list[tuple[str, float]]) -> None:
     events = failures(log, "c7", [100, 200, 400])
     events += [log(t, kind, cell="c7") for kind, t in extra]
-    ana = summary_of(tmp_path, events)["students"][0]
+    ana = summary_of(stores, events)["students"][0]
     assert ana["failures"] == 3
     assert ana["stuck"] == []
 
 
-def test_failures_spread_over_more_than_ten_minutes_are_not_stuck(tmp_path: Path, log) -> None:
-    spread = summary_of(tmp_path, failures(log, "c7", [0, 300, 601]))
+def test_failures_spread_over_more_than_ten_minutes_are_not_stuck(
+    new_stores: Callable[[], Stores], log
+) -> None:
+    spread = summary_of(new_stores(), failures(log, "c7", [0, 300, 601]))
     assert spread["students"][0]["stuck"] == []
-    close = summary_of(tmp_path / "close", failures(log, "c7", [0, 300, 600]))
+    close = summary_of(new_stores(), failures(log, "c7", [0, 300, 600]))
     assert close["students"][0]["stuck"][0]["cell_id"] == "c7"
 
 
-def test_failures_on_different_cells_are_not_stuck(tmp_path: Path, log) -> None:
+def test_failures_on_different_cells_are_not_stuck(stores: Stores, log) -> None:
     events = [*failures(log, "a", [0, 60]), *failures(log, "b", [120, 180])]
-    assert summary_of(tmp_path, events)["students"][0]["stuck"] == []
+    assert summary_of(stores, events)["students"][0]["stuck"] == []
 
 
 def test_stuck_rule_thresholds_are_options() -> None:
@@ -194,14 +199,12 @@ def test_stuck_rule_thresholds_are_options() -> None:
     assert stuck is not None and (stuck.cell_id, stuck.failures) == ("c", 2)
 
 
-def test_the_plots_series(tmp_path: Path, log) -> None:
+def test_the_plots_series(stores: Stores, log) -> None:
     ana = [log(0), log(3590, "cell.execute", cell="b", fail="KeyError"), log(3700)]
     bob = [log(10, "cell.execute", cell="b"), log(20, "cell.execute", cell="b", fail="KeyError")]
-    sources = [
-        Source(path=store_of(tmp_path, "ana", ana), owner="ana"),
-        Source(path=store_of(tmp_path, "bob", bob), owner="bob"),
-    ]
-    series = summarise(sources)["series"]
+    stores.add("ana", ana)
+    stores.add("bob", bob)
+    series = summarise(stores.everyone())["series"]
     assert series["activity"] == [
         {"start": "2024-03-01T10:00:00.000Z", "events": 4, "students": 2},
         {"start": "2024-03-01T11:00:00.000Z", "events": 1, "students": 1},
@@ -235,32 +238,52 @@ def test_instructors_are_left_out_and_unreadable_stores_named(tmp_path: Path, lo
     assert summary["unreadable"] == ["bob"]
 
 
-def test_own_source_reads_only_the_users_rows(tmp_path: Path, log) -> None:
-    path = store_of(tmp_path, "ana", [log(0)])
-    store = EventStore(path)
+def test_own_source_reads_only_the_users_rows(stores: Stores, log) -> None:
+    stores.add("ana", [log(0)])
+    store = EventStore(stores.location("ana"))
     store.add("bob", [log(5), log(6)])
     store.close()
-    summary = summarise([own_source(path, "ana")])
+    summary = summarise([stores.own("ana")])
     assert [(s["user"], s["events"]) for s in summary["students"]] == [("ana", 1)]
+    assert summarise([stores.own("carl")])["students"] == []
+
+
+def test_a_store_file_not_made_yet_reads_as_no_activity(tmp_path: Path) -> None:
     assert summarise([own_source(tmp_path / "none.sqlite3", "ana")])["students"] == []
+    assert not (tmp_path / "none.sqlite3").exists()
 
 
-def test_a_store_without_the_analytics_schema_gives_the_same_summary(
-    tmp_path: Path, log, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_runs_and_failures_follow_the_execution_outcomes(stores: Stores, log) -> None:
+    """A run is any outcome but "aborted"; a failure is "error" only; events
+    of older clients (no `outcome`) get theirs from `success` and `error`."""
+
+    def run(t: float, cell: str, **data: Any) -> dict[str, Any]:
+        event = log(t, "cell.execute", cell=cell)
+        event["data"] = data
+        return event
+
+    boom = {"name": "KeyError", "value": "'x'"}
     events = [
-        log(0, "cell.execute", cell="a", fail="KeyError"),
-        log(30, "cell.execute", cell="a", fail="KeyError"),
-        log(90, "cell.execute", cell="a", fail="NameError"),
-        log(100, "chat.exchange", notebook="lab2.ipynb"),
-        log(2000, notebook=None),
+        run(0, "a", success=True, outcome="ok"),
+        run(10, "a", success=False, outcome="error", error=boom),
+        run(20, "b", success=False, outcome="interrupted", error={"name": "KeyboardInterrupt"}),
+        run(30, "c", success=False, outcome="aborted"),
+        run(40, "d", success=False, outcome="no_reply"),
+        # From older clients: success, an error, an interrupt, no error at all.
+        run(50, "e", success=True),
+        run(60, "e", success=False, error={"name": "NameError", "value": "y"}),
+        run(70, "f", success=False, error={"name": "KeyboardInterrupt", "value": ""}),
+        run(80, "g", success=False, error=None),
+        run(90, "g", success=False),
     ]
-    full = summary_of(tmp_path / "full", events)
-    monkeypatch.setattr(jelai.store, "add_analytics_schema", lambda conn: None)
-    bare = summary_of(tmp_path / "bare", events)
-    assert bare["students"] == full["students"]
-    assert bare["series"] == full["series"]
-    assert full["students"][0]["stuck"][0]["cell_id"] == "a"
+    ana = summary_of(stores, events)["students"][0]
+    assert ana["executions"] == 7  # all but the three aborted
+    assert ana["failures"] == 2
+    assert ana["top_errors"] == [
+        {"name": "KeyError", "count": 1},
+        {"name": "NameError", "count": 1},
+    ]
+    assert ana["cells_attempted"] == 5  # a, b, d, e, f: c and g never ran
 
 
 def test_options_refuse_thresholds_below_a_minute() -> None:
@@ -271,6 +294,7 @@ def test_options_refuse_thresholds_below_a_minute() -> None:
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+NUMBERS = itertools.count()
 
 
 @given(
@@ -278,9 +302,11 @@ EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
     idle_minutes=st.integers(1, 60),
 )
 @example(times=[0, 60_000, 180_001], idle_minutes=1)  # a gap of exactly the threshold counts
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 def test_active_time_and_buckets_match_the_definition(
-    tmp_path_factory: pytest.TempPathFactory,
+    stores: Stores,
     make_event: EventFactory,
     times: list[int],
     idle_minutes: int,
@@ -293,8 +319,9 @@ def test_active_time_and_buckets_match_the_definition(
         make_event("cell.edit", time=utc_time(EPOCH + timedelta(milliseconds=t))) for t in times
     ]
     idle_ms = idle_minutes * 60_000
-    path = store_of(tmp_path_factory.mktemp("active"), "ana", events)
-    summary = summarise([own_source(path, "ana")], options=Options(idle_seconds=idle_ms / 1000))
+    user = f"student{next(NUMBERS)}"  # one per example: the stores are the test's
+    stores.add(user, events)
+    summary = summarise([stores.own(user)], options=Options(idle_seconds=idle_ms / 1000))
     (entry,) = summary["students"]
     gaps = [b - a for a, b in zip(times, times[1:])]
     assert entry["active_seconds"] == sum(g for g in gaps if g <= idle_ms) / 1000
@@ -318,55 +345,34 @@ def test_active_time_and_buckets_match_the_definition(
     resend=st.lists(st.integers(0, 29), max_size=5),
 )
 # make_event only numbers fresh events: sharing it between examples is harmless.
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 def test_summaries_kept_batch_by_batch_match_the_events(
-    tmp_path_factory: pytest.TempPathFactory,
+    stores: Stores,
     make_event: EventFactory,
     plan: list[tuple[int, str, str, str | None]],
     cuts: list[int],
     resend: list[int],
 ) -> None:
     """However the events arrive (in batches, retried, across restarts), the
-    kept tables give what computing from the events gives."""
+    kept tables give what counting them again from the events gives."""
     log = build_log(make_event)
     events = [log(t, kind, cell=cell, fail=fail) for t, kind, cell, fail in plan]
-    folder = tmp_path_factory.mktemp("kept")
-    path = folder / "events.sqlite3"
+    user = f"student{next(NUMBERS)}"
     bounds = sorted({0, len(events), *(c for c in cuts if c <= len(events))})
     for start, end in zip(bounds, bounds[1:]):
-        store = EventStore(path)  # a restart between batches
-        store.add("ana", events[start:end])
-        store.add("ana", [events[i] for i in resend if i < end])  # retried events
+        store = EventStore(stores.location(user))  # a restart between batches
+        store.add(user, events[start:end])
+        store.add(user, [events[i] for i in resend if i < end])  # retried events
         store.close()
-    kept = summarise([own_source(path, "ana")])
-    bare_path = folder / "bare.sqlite3"
-    store = EventStore(bare_path)
-    store._connection().executescript(
-        "DROP TABLE activity; DROP TABLE executions; DROP TABLE failures;"
-    )
-    store.add("ana", events)
+    kept = summarise([stores.own(user)])
+    store = EventStore(stores.location(user))
+    with store.engine.begin() as conn:
+        summaries.rebuild(conn)
     store.close()
-    bare = summarise([own_source(bare_path, "ana")])
-    assert kept["students"] == bare["students"]
-    assert kept["series"] == bare["series"]
-
-
-def test_a_store_from_a_build_with_summary_triggers_counts_each_event_once(
-    tmp_path: Path, log
-) -> None:
-    path = tmp_path / "events.sqlite3"
-    store = EventStore(path)
-    store.add("ana", [log(0, "cell.execute", fail="KeyError")])
-    # Development builds kept the tables with per-event triggers.
-    store._connection().executescript(
-        "CREATE TRIGGER events_activity AFTER INSERT ON events BEGIN"
-        " UPDATE activity SET events = events + 1; END;"
-        "CREATE TRIGGER events_count_runs AFTER INSERT ON events BEGIN"
-        " UPDATE executions SET runs = runs + 1; END;"
-    )
-    store.close()
-    store = EventStore(path)
-    store.add("ana", [log(10, "cell.execute", fail="KeyError"), log(20)])
-    store.close()
-    (entry,) = summarise([own_source(path, "ana")])["students"]
-    assert (entry["events"], entry["executions"], entry["failures"]) == (3, 2, 2)
+    counted = summarise([stores.own(user)])
+    assert kept["students"] == counted["students"]
+    assert kept["series"] == counted["series"]
+    expected_runs = sum(1 for _, kind, _, _ in plan if kind == "cell.execute")
+    assert kept["students"][0]["executions"] == expected_runs

@@ -387,6 +387,7 @@ async def test_a_full_disk_answers_503_stores_nothing_of_the_batch_and_the_retry
 ) -> None:
     context: JelaiContext = jp_serverapp.web_app.settings["jelai"]
     store_file = context.store.path
+    assert store_file is not None
     first = [make_event(notebook=NOTEBOOK) for _ in range(3)]
     await post(jp_fetch, first)
     # A batch of 50 events with some source in each: the first rows fit in the
@@ -399,8 +400,8 @@ async def test_a_full_disk_answers_503_stores_nothing_of_the_batch_and_the_retry
     def fill_the_disk() -> None:
         # SQLite's own limit on the file's size: it fails with SQLITE_FULL, the
         # error a full disk gives, on the connection the server writes with.
-        db = context.store._connection()
-        db.execute("PRAGMA max_page_count = 1")  # i.e. the pages in use now
+        with context.store.engine.connect() as db:
+            db.exec_driver_sql("PRAGMA max_page_count = 1")  # i.e. the pages in use now
 
     for _ in range(2):  # while the disk stays full, every retry is refused the same way
         fill_the_disk()

@@ -1,0 +1,78 @@
+"""What the store reads out of an event into columns of its own, at ingest.
+
+Analytics reads these columns rather than the JSON, so its queries are the
+same plain SQL on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Any
+
+from ..events import parse_time, utc_time
+
+# The execution outcomes a `cell.execute` event may record (see docs/events.md).
+OUTCOMES = frozenset({"ok", "error", "interrupted", "aborted", "no_reply"})
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def outcome_of(data: Any) -> str:
+    """The outcome of a `cell.execute` event's `data`: the recorded one, or
+    for events of older clients (no `outcome`) the one `success` and `error`
+    give: success -> "ok", no error -> "aborted", a `KeyboardInterrupt` ->
+    "interrupted", any other error -> "error"."""
+    data = data if isinstance(data, dict) else {}
+    recorded = data.get("outcome")
+    if recorded in OUTCOMES:
+        return str(recorded)
+    if data.get("success") is True:
+        return "ok"
+    error = data.get("error")
+    if error is None:
+        return "aborted"
+    if isinstance(error, dict) and error.get("name") == "KeyboardInterrupt":
+        return "interrupted"
+    return "error"
+
+
+def error_name_of(data: Any) -> str:
+    """The error's name of a failed run, '' when it has none."""
+    error = data.get("error") if isinstance(data, dict) else None
+    name = error.get("name") if isinstance(error, dict) else None
+    return name if isinstance(name, str) else ""
+
+
+def time_ms(stored_time: str) -> int:
+    """Unix milliseconds of a time in the store's spelling (any year 1 to 9999)."""
+    return (parse_time(stored_time) - _EPOCH) // _MS
+
+
+_MS = datetime.resolution * 1000
+
+
+def row_of(user: str, event: dict[str, Any], received: str) -> dict[str, Any]:
+    """The `events` row of a validated event of `user`, received at `received`."""
+    stored = {**event, "user": user, "received": received}
+    cell = event.get("cell") or {}
+    moment = utc_time(event["time"])
+    outcome = error_name = None
+    if event["type"] == "cell.execute":
+        data = event.get("data")
+        outcome = outcome_of(data)
+        if outcome == "error":
+            error_name = error_name_of(data)
+    return {
+        "id": event["id"],
+        "user": user,
+        "session": event["session"],
+        "notebook": event.get("notebook"),
+        "type": event["type"],
+        "time": moment,
+        "time_ms": time_ms(moment),
+        "cell_id": cell.get("id"),
+        "outcome": outcome,
+        "error_name": error_name,
+        "received": received,
+        "event": json.dumps(stored, ensure_ascii=False, separators=(",", ":")),
+    }
