@@ -7,14 +7,13 @@ same plain SQL on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
-from ..events import parse_time, utc_time
+from ..events import utc_time
 
 # The execution outcomes a `cell.execute` event may record (see docs/events.md).
 OUTCOMES = frozenset({"ok", "error", "interrupted", "aborted", "no_reply"})
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 def outcome_of(data: Any) -> str:
@@ -44,11 +43,13 @@ def error_name_of(data: Any) -> str:
 
 
 def time_ms(stored_time: str) -> int:
-    """Unix milliseconds of a time in the store's spelling (any year 1 to 9999)."""
-    return (parse_time(stored_time) - _EPOCH) // _MS
+    """Unix milliseconds of a time in the store's spelling (`utc_time`: any
+    year 1 to 9999, always UTC, `YYYY-MM-DDTHH:MM:SS.mmmZ`)."""
+    return (datetime.fromisoformat(stored_time[:-1]) - _EPOCH) // _MS
 
 
-_MS = datetime.resolution * 1000
+_EPOCH = datetime(1970, 1, 1)
+_MS = timedelta(milliseconds=1)
 
 
 def row_of(user: str, event: dict[str, Any], received: str) -> dict[str, Any]:

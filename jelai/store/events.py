@@ -15,6 +15,7 @@ tornado; connections come from a pool, so threads may share one store.
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 from collections.abc import Sequence
@@ -99,10 +100,7 @@ class EventStore:
     @staticmethod
     def _insert(conn: sa.Connection, rows: list[dict[str, Any]]) -> Sequence[int]:
         """Inserts the rows whose id is new and counts them in the summaries: their seqs."""
-        insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-        statement = insert(events).on_conflict_do_nothing(index_elements=["id"])
-        # RETURNING names only the rows inserted (SQLite 3.35 on, PostgreSQL).
-        seqs = conn.execute(statement.returning(events.c.seq), rows).scalars().all()
+        seqs = conn.execute(_insert_new(conn.dialect.name), rows).scalars().all()
         summaries.fold(conn, seqs)
         return seqs
 
@@ -164,6 +162,15 @@ class EventStore:
     def close(self) -> None:
         """Closes the pooled connections; the store opens again on next use."""
         self.engine.dispose()
+
+
+@functools.cache
+def _insert_new(dialect: str) -> Any:
+    """INSERT of the rows whose id is not stored yet, RETURNING the seq of each
+    row inserted (SQLite 3.35 on, PostgreSQL): a duplicate returns nothing."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(events).on_conflict_do_nothing(index_elements=["id"])
+    return statement.returning(events.c.seq)
 
 
 def _reason(err: BaseException) -> str:

@@ -16,6 +16,7 @@ The statements are SQLAlchemy Core with each dialect's upsert
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -28,8 +29,6 @@ from .tables import activity, events, executions, failures
 # expressions of the SELECT list (PostgreSQL compares them as text).
 _NONE = sa.literal_column("''")
 _MINUTE_MS = sa.literal_column("60000")
-# Rows per statement when folding: well under SQLite's limit on parameters.
-_CHUNK = 5000
 
 
 def _minute(ms: sa.ColumnElement[int]) -> sa.ColumnElement[int]:
@@ -107,12 +106,31 @@ def _upsert(dialect: str, table: sa.Table, rows: sa.ColumnElement[bool]) -> Any:
     return statement.on_conflict_do_update(index_elements=keys, set_=changes)
 
 
+@functools.cache
+def _folds(dialect: str) -> tuple[Any, ...]:
+    """The three upserts for a dialect, built once (SQLAlchemy caches their SQL).
+
+    The batch's rows are named by their seqs: on PostgreSQL as one array
+    parameter (other transactions may take seqs in between), on SQLite as
+    the range from the first to the last, which holds them all and nothing
+    else: the transaction holds the write lock, so its rows get the rowids
+    after the largest before it, one after the other.
+    """
+    if dialect == "postgresql":
+        seqs = sa.bindparam("seqs", type_=postgresql.ARRAY(sa.BigInteger))
+        rows = events.c.seq == sa.any_(seqs)
+    else:
+        rows = events.c.seq.between(sa.bindparam("first"), sa.bindparam("last"))
+    return tuple(_upsert(dialect, table, rows) for table in (activity, executions, failures))
+
+
 def fold(conn: sa.Connection, seqs: Sequence[int]) -> None:
     """Adds the events numbered `seqs` (just inserted, same transaction) to the tables."""
-    for start in range(0, len(seqs), _CHUNK):
-        rows = events.c.seq.in_(seqs[start : start + _CHUNK])
-        for table in (activity, executions, failures):
-            conn.execute(_upsert(conn.dialect.name, table, rows))
+    if not seqs:
+        return
+    params = {"seqs": list(seqs), "first": min(seqs), "last": max(seqs)}
+    for statement in _folds(conn.dialect.name):
+        conn.execute(statement, params)
 
 
 def rebuild(conn: sa.Connection) -> None:
