@@ -6,11 +6,19 @@ Active time
     was away; at least one minute). A student's total is the sum over their
     notebooks.
 
+Runs and failures (the execution outcomes of docs/events.md)
+    Each `cell.execute` has an outcome: "ok", "error", "interrupted",
+    "aborted" or "no_reply" (`outcome_of` derives it for events recorded
+    without one). A run is any outcome but "aborted" (the cell never ran
+    because an earlier one failed); a failure is an outcome "error" only.
+
 Error rate
-    Failed executions (`cell.execute` with `success: false`) over executions.
+    Failures over runs.
 
 Stuck (per student and notebook), with the defaults of `Options`
-    Take the failures of each cell since that cell last ran successfully.
+    Take the failures of each cell since that cell last ran successfully
+    (outcome "ok"; interrupted, unanswered and aborted executions neither
+    add to the failures nor end them).
     The student is stuck on the cell when the last 3 of those failures
     happened within 10 minutes, the last of them lies within the last 15
     minutes of the student's activity in the notebook, and the student asked
@@ -32,6 +40,38 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 HELP_TYPES = ("chat.exchange", "tutor.hint")
+OUTCOMES = ("ok", "error", "interrupted", "aborted", "no_reply")
+
+
+def outcome_of(data: dict[str, Any]) -> str:
+    """The outcome of a `cell.execute` event's `data`, one of `OUTCOMES`.
+
+    The recorded `outcome`, or for events of clients that recorded none:
+    success true -> ok; error named KeyboardInterrupt -> interrupted; no
+    error (null or missing) -> aborted; any other error -> error. The same
+    store keeps it in a column of its own (`store.columns`).
+    """
+    outcome = data.get("outcome")
+    if outcome in OUTCOMES:
+        return str(outcome)
+    if data.get("success") is True:
+        return "ok"
+    error = data.get("error")
+    if error is None:
+        return "aborted"
+    if isinstance(error, dict) and error.get("name") == "KeyboardInterrupt":
+        return "interrupted"
+    return "error"
+
+
+def is_run(outcome: str) -> bool:
+    """Whether an execution of this outcome counts as a run (all but aborted)."""
+    return outcome != "aborted"
+
+
+def is_failure(outcome: str) -> bool:
+    """Whether an execution of this outcome counts as a failure ("error" only)."""
+    return outcome == "error"
 
 
 @dataclass(frozen=True)
@@ -157,27 +197,27 @@ def buckets(firsts: Sequence[int], counts: Sequence[int], width_ms: int) -> dict
 
 
 def find_stuck(
-    rows: Sequence[tuple[int, str, str | None, bool]],
+    rows: Sequence[tuple[int, str, str | None, str | None]],
     options: Options,
     last_ms: int | None = None,
 ) -> Stuck | None:
     """The stuck rule (see the module docstring) over one student's notebook.
 
-    `rows` are (time in ms, type, cell id, failed) in time order: executions
+    `rows` are (time in ms, type, cell id, outcome) in time order: executions
     and help requests reaching back at least `stuck_span_seconds +
     stuck_recent_seconds` before the student's last activity in the notebook,
-    `last_ms` (by default the last row).
+    `last_ms` (by default the last row). A help request's outcome is None.
     """
     if not rows or options.stuck_failures < 1:
         return None
     last = rows[-1][0] if last_ms is None else last_ms
     streaks: dict[str | None, list[int]] = defaultdict(list)
     helped: list[int] = []
-    for moment, kind, cell, failed in rows:
+    for moment, kind, cell, outcome in rows:
         if kind == "cell.execute":
-            if failed:
+            if outcome == "error":
                 streaks[cell].append(moment)
-            else:
+            elif outcome == "ok":
                 streaks[cell].clear()
         elif kind in HELP_TYPES:
             helped.append(moment)

@@ -1,12 +1,13 @@
 """Reads one event store into the metrics of `analytics_rules`.
 
-Nearly everything comes from the small tables the store keeps per batch
-(`store.summaries`): active time, event counts and activity buckets from
-`activity`, runs and failures by cell from `executions`, error names from
-`failures`; help requests and the stuck rule's recent runs from the
-`events_type` index. No event's JSON is parsed: the columns the store reads
-out of each event at ingest are enough. Every query is SQLAlchemy Core and
-reads the same on SQLite and PostgreSQL.
+Each event counts under the notebook it belongs to now, renames followed
+(`analytics_lineage`). Nearly everything comes from the small tables the
+store keeps per batch (`store.summaries`): active time, event counts and
+activity buckets from `activity`, runs and failures by cell from
+`executions`, error names from `failures`; help requests and the stuck
+rule's recent runs from the `events_type` index. No event's JSON is parsed:
+the columns the store reads out of each event at ingest are enough. Every
+query is SQLAlchemy Core and reads the same on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from .analytics_lineage import Moved, moved_events
 from .analytics_rules import (
     HELP_TYPES,
     Options,
@@ -24,11 +26,15 @@ from .analytics_rules import (
     Stuck,
     buckets,
     find_stuck,
+    is_failure,
+    is_run,
     iso,
     minutes_active_ms,
 )
 from .classdata import Source, reading
 from .store.tables import activity, events, executions, failures
+
+_MINUTE_MS = 60_000
 
 
 @dataclass
@@ -61,10 +67,11 @@ def read_store(source: Source, notebook: str | None, options: Options) -> Partia
     with reading(source) as conn:
         if conn is None:
             return partial  # a student who has not done anything yet
-        _read_activity(conn, source, notebook, options, partial)
-        _read_help(conn, source, notebook, partial)
-        _read_executions(conn, source, notebook, options, partial)
-        _read_failures(conn, source, notebook, partial)
+        moved = moved_events(conn, source.user)
+        _read_activity(conn, source, notebook, moved, options, partial)
+        _read_help(conn, source, notebook, moved, partial)
+        _read_executions(conn, source, notebook, moved, options, partial)
+        _read_failures(conn, source, notebook, moved, partial)
         recent_ms = round(options.stuck_recent_seconds * 1000)
         for key, last_failures in partial.failing.items():
             stats = partial.stats[key]
@@ -72,16 +79,18 @@ def read_store(source: Source, notebook: str | None, options: Options) -> Partia
             if stats.last_ms is None or max(last_failures) < stats.last_ms - recent_ms:
                 continue
             users = partial.row_users.get(key, set())
-            stats.stuck = _stuck(conn, users, key[1], stats.last_ms, options)
+            stats.stuck = _stuck(conn, moved, users, key[1], stats.last_ms, options)
     return partial
 
 
-def _where(query: sa.Select[Any], table: sa.Table, source: Source, notebook: str | None) -> Any:
+def _where(
+    query: sa.Select[Any], table: sa.Table, source: Source, notebook: str | None, moved: Moved
+) -> Any:
     if source.user is not None:
         query = query.where(table.c.user == source.user)
     if notebook is not None:
         query = query.where(table.c.notebook == notebook)
-    return query
+    return query.where(moved.keep(table))
 
 
 def _ints(text: str) -> list[int]:
@@ -94,7 +103,12 @@ def _joined(column: sa.Column[Any]) -> Any:
 
 
 def _read_activity(
-    conn: sa.Connection, source: Source, notebook: str | None, options: Options, partial: Partial
+    conn: sa.Connection,
+    source: Source,
+    notebook: str | None,
+    moved: Moved,
+    options: Options,
+    partial: Partial,
 ) -> None:
     # Three lists per (user, notebook), one string each: building a Python row
     # per minute costs more than the database's work. The three are fed the
@@ -103,12 +117,17 @@ def _read_activity(
     query = sa.select(
         a.user, a.notebook, _joined(a.first_ms), _joined(a.last_ms), _joined(a.events)
     ).group_by(a.user, a.notebook)
+    rows = [
+        (user, book, _ints(firsts), _ints(lasts), _ints(counts))
+        for user, book, firsts, lasts, counts in conn.execute(
+            _where(query, activity, source, notebook, moved)
+        )
+    ]
+    if moved:
+        rows = _with_moved_minutes(rows, moved.of(notebook))
     idle_ms = round(options.idle_seconds * 1000)
     width_ms = options.bucket_seconds * 1000
-    for user, book, firsts_text, lasts_text, counts_text in conn.execute(
-        _where(query, activity, source, notebook)
-    ):
-        firsts, lasts, counts = _ints(firsts_text), _ints(lasts_text), _ints(counts_text)
+    for user, book, firsts, lasts, counts in rows:
         if any(map(int.__gt__, firsts, firsts[1:])):
             firsts, lasts, counts = map(list, zip(*sorted(zip(firsts, lasts, counts))))
         label = source.owner or user
@@ -124,14 +143,44 @@ def _read_activity(
             partial.active_users.setdefault(start, set()).add(label)
 
 
-def _read_help(conn: sa.Connection, source: Source, notebook: str | None, partial: Partial) -> None:
+def _with_moved_minutes(rows: list[Any], moved: list[Any]) -> list[Any]:
+    """The kept minutes per (user, notebook) with the moved events' added: a
+    minute seen under two names counts once (events summed, first and last
+    the earliest and latest)."""
+    minutes: dict[tuple[str, str], dict[int, list[int]]] = {}
+    for user, book, firsts, lasts, counts in rows:
+        mine = minutes.setdefault((user, book), {})
+        for first, last, count in zip(firsts, lasts, counts):
+            mine[first // _MINUTE_MS] = [count, first, last]
+    for row in moved:
+        mine = minutes.setdefault((row.user, row.notebook or ""), {})
+        entry = mine.get(row.time_ms // _MINUTE_MS)
+        if entry is None:
+            mine[row.time_ms // _MINUTE_MS] = [1, row.time_ms, row.time_ms]
+        else:
+            entry[0] += 1
+            entry[1] = min(entry[1], row.time_ms)
+            entry[2] = max(entry[2], row.time_ms)
+    out = []
+    for (user, book), mine in minutes.items():
+        entries = [mine[minute] for minute in sorted(mine)]
+        counts = [entry[0] for entry in entries]
+        out.append((user, book, [e[1] for e in entries], [e[2] for e in entries], counts))
+    return out
+
+
+def _read_help(
+    conn: sa.Connection, source: Source, notebook: str | None, moved: Moved, partial: Partial
+) -> None:
     e = events.c
     query = (
         sa.select(e.user, e.notebook, e.type, sa.func.count())
         .where(e.type.in_(HELP_TYPES))
         .group_by(e.user, e.notebook, e.type)
     )
-    for user, book, kind, count in conn.execute(_where(query, events, source, notebook)):
+    rows = list(conn.execute(_where(query, events, source, notebook, moved)))
+    rows += [(r.user, r.notebook, r.type, 1) for r in moved.of(notebook) if r.type in HELP_TYPES]
+    for user, book, kind, count in rows:
         stats = partial.pair(source.owner or user, book or None)
         if kind == "chat.exchange":
             stats.questions += count
@@ -140,14 +189,30 @@ def _read_help(conn: sa.Connection, source: Source, notebook: str | None, partia
 
 
 def _read_executions(
-    conn: sa.Connection, source: Source, notebook: str | None, options: Options, partial: Partial
+    conn: sa.Connection,
+    source: Source,
+    notebook: str | None,
+    moved: Moved,
+    options: Options,
+    partial: Partial,
 ) -> None:
     x = executions.c
     query = sa.select(x.user, x.notebook, x.cell_id, x.runs, x.failures, x.last_failure_ms)
+    kept = conn.execute(_where(query, executions, source, notebook, moved))
+    # (user, notebook, cell) -> [runs, failures, last failure (ms)]
+    counted: dict[tuple[str, str, str], list[Any]] = {
+        (user, book, cell): [runs, fails, last] for user, book, cell, runs, fails, last in kept
+    }
+    for row in moved.of(notebook):
+        if row.type != "cell.execute" or row.outcome is None or not is_run(row.outcome):
+            continue
+        entry = counted.setdefault((row.user, row.notebook or "", row.cell_id or ""), [0, 0, None])
+        entry[0] += 1
+        if is_failure(row.outcome):
+            entry[1] += 1
+            entry[2] = row.time_ms if entry[2] is None else max(entry[2], row.time_ms)
     cells = partial.cells
-    for user, book, cell, runs, fails, last_failure in conn.execute(
-        _where(query, executions, source, notebook)
-    ):
+    for (user, book, cell), (runs, fails, last_failure) in counted.items():
         label, book, cell = source.owner or user, book or None, cell or None
         stats = partial.pair(label, book)
         stats.executions += runs
@@ -165,16 +230,23 @@ def _read_executions(
 
 
 def _read_failures(
-    conn: sa.Connection, source: Source, notebook: str | None, partial: Partial
+    conn: sa.Connection, source: Source, notebook: str | None, moved: Moved, partial: Partial
 ) -> None:
     f = failures.c
     query = sa.select(f.user, f.notebook, f.error_name, f.runs)
-    for user, book, name, runs in conn.execute(_where(query, failures, source, notebook)):
+    rows = list(conn.execute(_where(query, failures, source, notebook, moved)))
+    rows += [
+        (r.user, r.notebook, r.error_name, 1)
+        for r in moved.of(notebook)
+        if r.type == "cell.execute" and r.outcome is not None and is_failure(r.outcome)
+    ]
+    for user, book, name, runs in rows:
         partial.pair(source.owner or user, book or None).errors[name or "(unnamed)"] += runs
 
 
 def _stuck(
     conn: sa.Connection,
+    moved: Moved,
     users: set[str],
     notebook: str | None,
     last_ms: int,
@@ -182,17 +254,21 @@ def _stuck(
 ) -> Stuck | None:
     reach_ms = round((options.stuck_span_seconds + options.stuck_recent_seconds) * 1000)
     e = events.c
-    # Runs (an aborted cell never ran) and help requests of the last minutes.
-    query = sa.select(e.time_ms, e.type, e.cell_id, e.outcome).where(
+    # The notebook's paths: itself, and those of its events before renames.
+    paths = {notebook}
+    if moved.lineage is not None and notebook is not None:
+        paths = set(moved.lineage.paths_of(notebook))
+    query = sa.select(e.user, e.notebook, e.time, e.time_ms, e.type, e.cell_id, e.outcome).where(
         e.user.in_(sorted(users)),
-        e.notebook.is_(None) if notebook is None else e.notebook == notebook,
+        e.notebook.is_(None) if notebook is None else e.notebook.in_(sorted(paths)),
         e.time >= iso(last_ms - reach_ms),
-        sa.or_(
-            sa.and_(e.type == "cell.execute", e.outcome != "aborted"),
-            e.type.in_(HELP_TYPES),
-        ),
+        e.type.in_(("cell.execute", *HELP_TYPES)),
     )
-    rows = [(ms, kind, cell, outcome == "error") for ms, kind, cell, outcome in conn.execute(query)]
+    rows = []
+    for user, book, time, ms, kind, cell, outcome in conn.execute(query):
+        if moved.lineage is not None and moved.lineage.current(user, book, time) != notebook:
+            continue  # a path that was this notebook's, at another time
+        rows.append((ms, kind, cell, outcome))
     # Help before a failure at the same millisecond: the rule reads "since".
     rows.sort(key=lambda row: (row[0], row[1] == "cell.execute"))
     return find_stuck(rows, options, last_ms)

@@ -12,6 +12,7 @@ from jupyter_server.base.handlers import APIHandler
 
 from .classdata import server_user
 from .errors import JelaiError
+from .paths import plain_path
 
 if TYPE_CHECKING:
     from .app import JelaiContext
@@ -50,6 +51,11 @@ class JelaiHandler(APIHandler):
         control characters into spaces, but a notebook path may hold either."""
         values = self.request.query_arguments.get(name)
         return self.decode_argument(values[-1], name=name) if values else default
+
+    def notebook_argument(self, name: str = "notebook") -> str | None:
+        """A notebook path given as a query argument, as sent but plain (see
+        `paths.py`), or None when absent or empty."""
+        return plain_path(self.exact_argument(name, "")) or None
 
     def json_body(self, max_bytes: int) -> Any:
         """The request body parsed as JSON, or a 400/413 JelaiError."""

@@ -30,14 +30,15 @@ from .datadict import render_markdown
 from .events import utc_time
 from .export import (
     Filters,
-    Pseudonymiser,
     csv_columns,
     csv_values,
+    export_users,
     iter_events,
     jsonl_line,
-    load_key,
     parse_bound,
 )
+from .paths import plain_notebook
+from .pseudonyms import Pseudonymiser, load_key
 from .store import StoreError, store_url
 
 FORMATS = ("jsonl", "csv")
@@ -147,7 +148,8 @@ def _check(args: argparse.Namespace) -> tuple[list[Source], list[str], Filters]:
             raise UsageError("the key file must not be inside the export")
         if not key.parent.is_dir():
             raise UsageError(f"the folder {key.parent} does not exist")
-    return sources, formats, Filters(notebook=args.notebook, since=since, until=until)
+    notebook = plain_notebook(args.notebook)
+    return sources, formats, Filters(notebook=notebook, since=since, until=until)
 
 
 def export(args: argparse.Namespace) -> int:
@@ -156,7 +158,7 @@ def export(args: argparse.Namespace) -> int:
     pseudonymiser = None
     if args.key_file is not None:
         try:
-            pseudonymiser = Pseudonymiser(load_key(args.key_file))
+            pseudonymiser = Pseudonymiser(load_key(args.key_file), export_users(sources))
         except (OSError, ValueError) as error:
             raise UsageError(str(error)) from None
     out = args.out.absolute()

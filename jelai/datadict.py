@@ -75,6 +75,9 @@ def render_markdown() -> str:
         "| `user` | string | (server) | Who did it: the JupyterHub user, else the account "
         "running the server. Set by the server, never by the browser. |",
         "| `received` | string | (server) | When the server stored it (ISO 8601, UTC). |",
+        "| `client_time` | string | (server) | The browser's `time`, kept only when it lay more "
+        "than 10 minutes after the server's clock or more than 365 days before it; `time` is "
+        "then the server's clock when the batch arrived. |",
         "",
         "## Event types",
         "",
@@ -89,7 +92,29 @@ def render_markdown() -> str:
         lines += ["", f"### `{name}`", "", about, ""]
         rows = _rows(spec, defs)
         lines += [*header, *rows] if rows else ["No `data` fields."]
-    return "\n".join(lines) + "\n"
+    return "\n".join([*lines, *_EXPORTS]) + "\n"
+
+
+# What the exports (jelai export, the dashboard's download) add to the events
+# and how they write them; docs/export.md has the whole story.
+_EXPORTS = [
+    "",
+    "## In the exports",
+    "",
+    "- Notebook paths are relative to the server root, as the contents manager names them: "
+    "the `RTC:` prefix of notebooks opened in collaborative mode is taken off when an event "
+    "arrives.",
+    "- `notebook_current` (added by the export, after `notebook`): the path of the notebook "
+    "the event belongs to now, following `notebook.rename` events (at most ten renames); "
+    "`notebook` stays as recorded.",
+    "- CSV: a text cell starting with `=`, `+`, `-`, `@`, a tab, a carriage return or NUL "
+    "(which a spreadsheet would run as a formula) is written with an apostrophe in front; "
+    "numbers stay numbers, and the JSON lines keep the text as recorded.",
+    "- Pseudonymised exports replace `user`, home folders (`/home/<name>/`) and every user "
+    "name of the export as a whole token, ignoring case, in every string; names under three "
+    "characters only in notebook paths. Real names, other spellings and other identifying "
+    "text are not found: see docs/export.md.",
+]
 
 
 if __name__ == "__main__":

@@ -208,7 +208,7 @@ def _explain(error: ValidationError, prefix: list[str | int]) -> EventError:
         if extra:
             path.append(extra[0])
             message = "is not a field the schema allows"
-            if extra[0] in ("user", "received"):
+            if extra[0] in ("user", "received", "client_time"):
                 message = "is set by the server and must not be sent"
     elif error.validator == "format":
         message = f"{error.instance!r} is not an ISO 8601 date-time such as 2024-01-31T12:00:00Z"

@@ -2,12 +2,14 @@
 
 Rows are read from the stores read-only, student after student and each
 one's oldest first, filtered by notebook and time, and optionally
-pseudonymised with a keyed HMAC (see `Pseudonymiser`). The CSV has one row per event: the envelope's
-fields, then one `data.<field>` column per field the schemas define (see
+pseudonymised (see `pseudonyms.py`). The CSV has one row per event: the
+envelope's fields, then one `data.<field>` column per field the schemas define (see
 `csv_columns`), then `data.other` with any other fields as a JSON object.
-Text and numbers are written as they are, true/false as `true`/`false`,
-null as an empty cell, and objects and arrays (an error, outputs, chat
-messages) as JSON. docs/export.md says the same for researchers.
+Text and numbers are written as they are, except that text a spreadsheet
+would run as a formula is neutralised (`spreadsheet_safe`), true/false as
+`true`/`false`, null as an empty cell, and objects and arrays (an error,
+outputs, chat messages) as JSON. docs/export.md says the same for
+researchers.
 
 Nothing here knows about tornado; `cli.py` and `insight_handlers.py` call it.
 """
@@ -15,18 +17,13 @@ Nothing here knows about tornado; `cli.py` and `insight_handlers.py` call it.
 from __future__ import annotations
 
 import csv
-import hashlib
-import hmac
 import io
 import json
-import os
 import re
-import secrets
 from collections.abc import Generator, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -34,6 +31,7 @@ import sqlalchemy as sa
 from .classdata import Source, reading
 from .datadict import load_schema
 from .events import parse_time, utc_time
+from .renames import read_lineage
 from .store.tables import events
 
 ENVELOPE_COLUMNS = (
@@ -41,9 +39,11 @@ ENVELOPE_COLUMNS = (
     "id",
     "time",
     "received",
+    "client_time",
     "user",
     "session",
     "notebook",
+    "notebook_current",
     "kernel_id",
     "kernel_name",
     "type",
@@ -51,9 +51,11 @@ ENVELOPE_COLUMNS = (
     "cell_index",
     "cell_type",
 )
+# What starts a formula in a spreadsheet that opens a CSV file: OWASP's CSV
+# Injection page (owasp.org/www-community/attacks/CSV_Injection) lists =, +,
+# -, @, tab and carriage return; OWASP ASVS 5.0 requirement 1.2.10 adds NUL.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-# A user's folder in a path: /home/<user>/, /Users/<user>/, C:\Users\<user>\.
-_HOME_RE = re.compile(r"(?<![^/\\])(home|Users)([/\\]+)([^/\\\s\"'<>|:]+)")
 
 
 @dataclass(frozen=True)
@@ -90,98 +92,74 @@ def iter_events(
 
     One store is open at a time, so a class of any size exports with a few
     file handles. Events of a class folder are attributed to its owner.
+    Each event gains `notebook_current`: the path of the notebook it belongs
+    to now, renames followed (see `renames.py`); `notebook` stays as
+    recorded. A notebook filter keeps the events recorded under that path
+    and those of the notebook now at that path.
     """
     for source in sources:
         with reading(source) as conn:
             if conn is None:
                 continue
-            for text in conn.execute(_query(source, filters)).scalars():
+            lineage = read_lineage(conn)
+            paths = None
+            if filters.notebook is not None:
+                paths = sorted(lineage.paths_of(filters.notebook))
+            for text in conn.execute(_query(source, filters, paths)).scalars():
                 event = json.loads(text)
+                notebook = event.get("notebook")
+                current = notebook
+                if lineage:
+                    # The stored spelling of the time, as the renames' times are.
+                    moment = utc_time(event["time"])
+                    current = lineage.current(str(event.get("user")), notebook, moment)
+                if filters.notebook not in (None, notebook, current):
+                    continue  # a path that was this notebook's, at another time
+                event = _with_current(event, current)
                 if source.owner is not None:
                     event["user"] = source.owner
                 yield event
 
 
-def _query(source: Source, filters: Filters) -> sa.Select[Any]:
+def _with_current(event: dict[str, Any], current: str | None) -> dict[str, Any]:
+    """The event with `notebook_current` right after `notebook`."""
+    out: dict[str, Any] = {}
+    for key, value in event.items():
+        out[key] = value
+        if key == "notebook":
+            out["notebook_current"] = current
+    out.setdefault("notebook_current", current)
+    return out
+
+
+def export_users(sources: Iterable[Source]) -> list[str]:
+    """The users whose events the sources hold: the names a pseudonymised
+    export replaces wherever they appear (see `pseudonyms.py`)."""
+    users: set[str] = set()
+    for source in sources:
+        if source.owner is not None:
+            users.add(source.owner)
+            continue
+        with reading(source) as conn:
+            if conn is not None:
+                users.update(conn.execute(sa.select(events.c.user).distinct()).scalars())
+    return sorted(users)
+
+
+def _query(source: Source, filters: Filters, paths: list[str] | None) -> sa.Select[Any]:
+    """The events of `source` within the filters' times, under `paths` (any if None)."""
     e = events.c
     query = sa.select(e.event)
     if source.user is not None:
         query = query.where(e.user == source.user)
-    if filters.notebook is not None:
-        query = query.where(e.notebook == filters.notebook)
+    if paths is not None:
+        query = query.where(e.notebook.in_(paths))
     if filters.since is not None:
         query = query.where(e.time >= filters.since)
     if filters.until is not None:
         query = query.where(e.time < filters.until)
     # seq keeps events of the same millisecond in the order they arrived.
     return query.order_by(e.user, e.time, e.seq)
-
-
-def load_key(path: Path) -> bytes:
-    """The pseudonymisation key in `path`, made (32 random bytes, mode 0600) if missing."""
-    path = Path(path)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        text = path.read_text(encoding="ascii").strip()
-        try:
-            key = bytes.fromhex(text)
-        except ValueError:
-            raise ValueError(f"{path} does not hold a jelai key (hexadecimal)") from None
-        if len(key) < 16:
-            raise ValueError(f"{path} holds a key shorter than 16 bytes") from None
-        return key
-    key = secrets.token_bytes(32)
-    with os.fdopen(fd, "w", encoding="ascii") as file:
-        file.write(key.hex() + "\n")
-    return key
-
-
-class Pseudonymiser:
-    """Replaces user names with `p-` and 16 hex digits of HMAC-SHA256(key, name).
-
-    The same key gives the same pseudonym in every export, so exports can be
-    joined; without the key the names cannot be recovered or confirmed. Names
-    are replaced in `user`, in folders of home paths (`/home/<name>/`,
-    `/Users/<name>/`) anywhere in the event, and wherever the user's name is a
-    folder of the notebook path. Names typed as free text (in a cell, in a
-    chat question) are not found: pseudonymised is not anonymous.
-    """
-
-    def __init__(self, key: bytes) -> None:
-        self._key = key
-        self._names: dict[str, str] = {}
-
-    @property
-    def key_id(self) -> str:
-        """Names the key without revealing it, so two exports can be matched."""
-        return hmac.new(self._key, b"jelai key id", hashlib.sha256).hexdigest()[:12]
-
-    def name(self, user: str) -> str:
-        if user not in self._names:
-            digest = hmac.new(self._key, user.encode("utf-8"), hashlib.sha256).hexdigest()
-            self._names[user] = f"p-{digest[:16]}"
-        return self._names[user]
-
-    def event(self, event: dict[str, Any]) -> dict[str, Any]:
-        user = str(event.get("user", ""))
-        result = self._strings(event)
-        if user:
-            result["user"] = self.name(user)
-            notebook = result.get("notebook")
-            if isinstance(notebook, str):
-                parts = re.split(r"([/\\])", notebook)
-                result["notebook"] = "".join(self.name(p) if p == user else p for p in parts)
-        return result
-
-    def _strings(self, value: Any) -> Any:
-        if isinstance(value, str):
-            return _HOME_RE.sub(lambda m: m[1] + m[2] + self.name(m[3]), value)
-        if isinstance(value, list):
-            return [self._strings(item) for item in value]
-        if isinstance(value, dict):
-            return {key: self._strings(item) for key, item in value.items()}
-        return value
 
 
 @cache
@@ -202,14 +180,33 @@ def csv_columns() -> list[str]:
     return [*ENVELOPE_COLUMNS, *(f"data.{name}" for name in data_fields()), "data.other"]
 
 
-def _cell(value: Any) -> str:
+def spreadsheet_safe(text: str) -> str:
+    """Text as a spreadsheet shows it without running it as a formula.
+
+    A value starting with one of `FORMULA_STARTS` gets an apostrophe in
+    front, as OWASP advises: `=HYPERLINK(...)` is written `'=HYPERLINK(...)`.
+    Other text is unchanged.
+    """
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def csv_cell(value: Any) -> str:
+    """One value as a CSV cell: the only way jelai writes a CSV cell.
+
+    Text goes through `spreadsheet_safe`; numbers are written as they are
+    (a spreadsheet reads `-3` as the number, not a formula), booleans as
+    true/false, None as empty, objects and arrays as JSON (which starts with
+    `{` or `[`).
+    """
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return str(value)
+    return spreadsheet_safe(str(value))
 
 
 def csv_values(event: dict[str, Any]) -> list[str]:
@@ -227,14 +224,14 @@ def csv_values(event: dict[str, Any]) -> list[str]:
     }
     known = data_fields()
     other = {key: value for key, value in data.items() if key not in known}
-    values = [_cell(flat[name]) for name in ENVELOPE_COLUMNS]
-    values += [_cell(data.get(name)) for name in known]
-    values.append(_cell(other) if other else "")
+    values = [csv_cell(flat[name]) for name in ENVELOPE_COLUMNS]
+    values += [csv_cell(data.get(name)) for name in known]
+    values.append(csv_cell(other) if other else "")
     return values
 
 
 def csv_text(rows: Iterable[list[str]]) -> str:
-    """CSV lines (RFC 4180, CRLF) for the rows."""
+    """CSV lines (RFC 4180, CRLF) for rows of `csv_cell` values (or the header)."""
     buffer = io.StringIO()
     csv.writer(buffer).writerows(rows)
     return buffer.getvalue()

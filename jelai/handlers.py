@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import datetime, timezone
 from typing import Any, TypeVar
 
 import tornado.web
@@ -18,7 +19,9 @@ from tornado.ioloop import IOLoop
 from . import __version__
 from .base import JelaiError, JelaiHandler
 from .config import JelaiTelemetry, JelaiTutor
+from .event_times import bound_time
 from .events import BatchTooLarge, EventError, apply_policy, parse_time, validate_batch
+from .paths import plain_event
 from .store import StoreError
 
 MAX_QUERY_LIMIT = 10_000
@@ -104,13 +107,15 @@ class EventsHandler(JelaiHandler):
             raise JelaiError(400, error.message, error.field) from None
         # Telemetry switched off still answers 200 with everything dropped, so an
         # open page never retries a batch forever.
-        kept = [e for e in (apply_policy(event, telemetry) for event in events) if e is not None]
+        allowed = (apply_policy(event, telemetry) for event in events)
+        now = datetime.now(timezone.utc)
+        kept = [bound_time(plain_event(event), now) for event in allowed if event is not None]
         user, store = self.user_name, self.jelai.store
         stored, duplicates = await self._in_store(lambda: store.add(user, kept))
         return {"stored": stored, "duplicates": duplicates, "dropped": len(events) - len(kept)}
 
     async def _read_events(self) -> list[str]:
-        notebook = self.exact_argument("notebook", "")
+        notebook = self.notebook_argument()
         if not notebook:
             raise JelaiError(400, "The notebook to read events of is required.", "notebook")
         since = self.get_query_argument("since", None)

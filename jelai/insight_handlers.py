@@ -29,15 +29,15 @@ from .classdata import Source, class_sources, hub_groups, is_instructor, own_sou
 from .events import utc_time
 from .export import (
     Filters,
-    Pseudonymiser,
     csv_columns,
     csv_text,
     csv_values,
+    export_users,
     iter_events,
     jsonl_line,
-    load_key,
     parse_bound,
 )
+from .pseudonyms import Pseudonymiser, load_key
 
 T = TypeVar("T")
 EXPORT_CHUNK = 1000
@@ -100,7 +100,7 @@ class InsightHandler(JelaiHandler):
 
     async def summary(self, sources: list[Source]) -> None:
         options = self.analytics_options()
-        notebook = self.get_query_argument("notebook", None) or None
+        notebook = self.notebook_argument()
         result = await self.off_loop(lambda: summarise(sources, notebook=notebook, options=options))
         self.finish(
             json.dumps({"user": self.user_name, "instructor": self.is_instructor, **result})
@@ -182,7 +182,7 @@ class ExportHandler(InsightHandler):
                 bounds[name] = None if raw is None else parse_bound(raw, end=name == "until")
             except ValueError as error:
                 raise JelaiError(400, str(error), name) from None
-        filters = Filters(notebook=self.get_query_argument("notebook", None) or None, **bounds)
+        filters = Filters(notebook=self.notebook_argument(), **bounds)
         user = self.get_query_argument("user", None)
         if user is None and self.is_instructor and self.jelai.config.class_data_dir:
             sources = self.class_stores()
@@ -193,10 +193,20 @@ class ExportHandler(InsightHandler):
             key_file = Path(self.jelai.config.data_dir) / "export.key"
             try:
                 key_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-                pseudonymiser = Pseudonymiser(load_key(key_file))
+                pseudonymiser = Pseudonymiser(load_key(key_file), self._names(sources))
             except (OSError, ValueError) as error:
                 raise JelaiError(503, f"The pseudonymisation key cannot be read: {error}") from None
         return kind, filters, sources, pseudonymiser
+
+    def _names(self, sources: list[Source]) -> list[str]:
+        """The names a pseudonymised download replaces: its users, the asker,
+        the instructors, and for an instructor every student of the class
+        (a student's chat may name a classmate)."""
+        config = self.jelai.config
+        names = {*export_users(sources), self.user_name, *config.instructors}
+        if self.is_instructor and config.class_data_dir:
+            names.update(export_users(self.class_stores()))
+        return sorted(names)
 
 
 def _chunk(

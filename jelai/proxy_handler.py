@@ -23,6 +23,7 @@ from tornado.iostream import StreamClosedError
 from .base import JelaiError, JelaiHandler
 from .events import ENVELOPE_SCHEMA, EventError, new_event
 from .ollama_proxy import ProxyCall, check_endpoint
+from .paths import plain_notebook
 from .store import StoreError
 
 NDJSON = "application/x-ndjson"
@@ -97,7 +98,7 @@ class OllamaProxyHandler(JelaiHandler):
     def _conversation(self) -> None:
         """Reads the conversation headers; a 400, before anything is sent on, for a
         notebook path too long to be recorded with the exchange."""
-        notebook = unquote(self.request.headers.get("X-Jelai-Notebook", "")) or None
+        notebook = plain_notebook(unquote(self.request.headers.get("X-Jelai-Notebook", ""))) or None
         if notebook is not None and len(notebook) > MAX_NOTEBOOK:
             raise JelaiError(
                 400, f"The notebook path is longer than {MAX_NOTEBOOK} characters.", "notebook"

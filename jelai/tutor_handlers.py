@@ -37,7 +37,7 @@ class TutorInstructionsHandler(JelaiHandler):
     @tornado.web.authenticated
     def get(self) -> None:
         try:
-            assignment = self._assignment(self.exact_argument("notebook", ""))
+            assignment = self._assignment(self.notebook_argument() or "")
         except JelaiError as error:
             self.fail(error)
             return

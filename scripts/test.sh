@@ -38,3 +38,5 @@ fi
 cd ui-tests
 jlpm install >/dev/null
 jlpm playwright test
+# Collaborative mode (jupyter-collaboration on) needs a server of its own.
+jlpm playwright test -c playwright-collaborative.config.js

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
@@ -17,6 +18,7 @@ from jelai.analytics import Options, find_stuck, summarise
 from jelai.analytics_rules import iso
 from jelai.classdata import class_sources, own_source
 from jelai.events import utc_time
+from jelai.renames import Lineage, Rename
 from jelai.store import EventStore, summaries
 from tests.conftest import Stores
 
@@ -44,12 +46,18 @@ def build_log(make_event: EventFactory) -> Callable[..., dict[str, Any]]:
         cell: str = "c1",
         notebook: str = "lab1.ipynb",
         fail: str | None = None,
+        outcome: str | None = None,
+        renamed_from: str | None = None,
     ) -> dict[str, Any]:
         data: dict[str, Any] = {}
+        if type == "notebook.rename":
+            data = {"from": renamed_from}
         if type == "cell.execute":
             data = {"success": fail is None}
             if fail is not None:
                 data["error"] = {"name": fail, "value": "boom"}
+            if outcome is not None:
+                data = {"success": outcome == "ok", "outcome": outcome, "error": data.get("error")}
         elif type == "chat.exchange":
             data = {"model": "m", "messages": [], "reply": "Think.", "status": "finished"}
         return make_event(
@@ -129,6 +137,160 @@ def test_executions_errors_and_cells_attempted(stores: Stores, log) -> None:
     assert ana["cells_attempted"] == 3
 
 
+# What a client records for each outcome: with `outcome`, and as clients
+# without it did (an aborted cell: success false and no error).
+RECORDED = {
+    "ok": {"success": True, "outcome": "ok", "error": None},
+    "error": {
+        "success": False,
+        "outcome": "error",
+        "error": {"name": "ZeroDivisionError", "value": "division by zero"},
+    },
+    "aborted": {"success": False, "outcome": "aborted", "error": None},
+    "interrupted": {
+        "success": False,
+        "outcome": "interrupted",
+        "error": {"name": "KeyboardInterrupt", "value": ""},
+    },
+    "no_reply": {"success": False, "outcome": "no_reply", "error": None},
+}
+OLD_CLIENT = {
+    "ok": {"success": True},
+    "error": {"success": False, "error": RECORDED["error"]["error"]},
+    "aborted": {"success": False, "error": None},
+    "interrupted": {"success": False, "error": {"name": "KeyboardInterrupt", "value": ""}},
+}
+
+
+def executions(log, plan: list[tuple[float, str, str]], shapes: dict[str, Any]) -> list[Any]:
+    """`cell.execute` events of (seconds, cell, outcome), in the shape `shapes` gives."""
+    events = []
+    for t, cell, outcome in plan:
+        event = log(t, "cell.execute", cell=cell)
+        event["data"] = {"source": cell, **shapes[outcome]}
+        events.append(event)
+    return events
+
+
+def run_all_three_times() -> list[tuple[float, str, str]]:
+    """Cells `x = 1`, `1/0`, `print(x)`, `y = x + 1`, Run All three times:
+    the kernel runs the first two and aborts the rest (stop_on_error)."""
+    plan = []
+    for t in (0, 60, 120):
+        plan += [(t, "x1", "ok"), (t + 1, "div0", "error")]
+        plan += [(t + 2, "printx", "aborted"), (t + 3, "y", "aborted")]
+    return plan
+
+
+@pytest.mark.parametrize("shapes", [RECORDED, OLD_CLIENT], ids=["recorded", "old client"])
+def test_run_all_three_times_counts_three_failures_of_six_runs(
+    stores: Stores, log, shapes: dict[str, Any]
+) -> None:
+    summary = summary_of(stores, executions(log, run_all_three_times(), shapes))
+    ana = summary["students"][0]
+    assert (ana["executions"], ana["failures"], ana["error_rate"]) == (6, 3, 0.5)
+    assert ana["top_errors"] == [{"name": "ZeroDivisionError", "count": 3}]
+    # The aborted cells never ran: not attempted, and not where anyone is stuck.
+    assert ana["cells_attempted"] == 2
+    assert [s["cell_id"] for s in ana["stuck"]] == ["div0"]
+    assert summary["series"]["errors_by_cell"] == [
+        {"notebook": "lab1.ipynb", "cell_id": c, "executions": 3, "failures": f, "students": n}
+        for c, f, n in [("div0", 3, 1), ("x1", 0, 0)]
+    ]
+
+
+@pytest.mark.parametrize("shapes", [RECORDED, OLD_CLIENT], ids=["recorded", "old client"])
+def test_an_interrupted_run_is_a_run_and_no_failure(
+    stores: Stores, log, shapes: dict[str, Any]
+) -> None:
+    plan = [(0, "loop", "interrupted"), (10, "loop", "interrupted"), (20, "loop", "interrupted")]
+    ana = summary_of(stores, executions(log, plan, shapes))["students"][0]
+    assert (ana["executions"], ana["failures"], ana["top_errors"]) == (3, 0, [])
+    assert ana["stuck"] == []
+
+
+def test_a_run_the_kernel_never_answered_is_a_run_and_no_failure(stores: Stores, log) -> None:
+    plan = [(0, "a", "no_reply"), (10, "a", "no_reply"), (20, "a", "no_reply")]
+    ana = summary_of(stores, executions(log, plan, RECORDED))["students"][0]
+    assert (ana["executions"], ana["failures"], ana["stuck"]) == (3, 0, [])
+
+
+@pytest.mark.parametrize("between", ["aborted", "interrupted", "no_reply"])
+def test_only_a_successful_run_ends_a_streak_of_failures(stores: Stores, log, between: str) -> None:
+    plan = [(0, "a", "error"), (60, "a", "error"), (90, "a", between), (120, "a", "error")]
+    ana = summary_of(stores, executions(log, plan, RECORDED))["students"][0]
+    assert ana["stuck"] == [
+        {"notebook": "lab1.ipynb", "cell_id": "a", "since": at(0), "failures": 3}
+    ]
+
+
+def test_a_renamed_notebook_is_one_notebook(stores: Stores, log) -> None:
+    """`lab1.ipynb` renamed to `lab1 final.ipynb` while open: one notebook,
+    its time, runs, failures and questions together; the stuck rule sees the
+    failures before and after the rename. A new `lab1.ipynb` made later is
+    another notebook."""
+    old, new = "lab1.ipynb", "lab1 final.ipynb"
+    events = [
+        log(0, notebook=old),
+        log(100, "cell.execute", cell="c7", notebook=old, fail="KeyError"),
+        log(160, "cell.execute", cell="c7", notebook=old, fail="KeyError"),
+        log(170, "cell.execute", cell="c1", notebook=old),
+        log(200, "notebook.rename", cell=None, notebook=new, renamed_from=old),
+        log(230, "cell.execute", cell="c7", notebook=new, fail="KeyError"),
+        log(260, notebook=new),
+        log(900, notebook=old),  # a new notebook took the old name
+    ]
+    summary = summary_of(stores, events)
+    (ana,) = summary["students"]
+    books = {n["notebook"]: n for n in ana["notebooks"]}
+    assert sorted(books) == [new, old]
+    assert (books[new]["events"], books[old]["events"]) == (7, 1)
+    assert books[new]["active_seconds"] == 260
+    assert (books[new]["executions"], books[new]["failures"]) == (4, 3)
+    assert books[new]["cells_attempted"] == 2
+    assert books[new]["stuck"] == {"cell_id": "c7", "since": at(100), "failures": 3}
+    assert summary["series"]["errors_by_cell"] == [
+        {"notebook": new, "cell_id": c, "executions": n, "failures": f, "students": s}
+        for c, n, f, s in [("c1", 1, 0, 0), ("c7", 3, 3, 1)]
+    ]
+    # The dashboard's notebook filter names the notebook as it is now.
+    only = summarise([stores.own("ana")], notebook=new)
+    assert only["students"][0]["events"] == 7
+
+
+@pytest.mark.parametrize(
+    "renames, expected",
+    [
+        pytest.param([("a", "b"), ("b", "c")], ["c"], id="a chain"),
+        pytest.param([("a", "b"), ("b", "a")], ["a"], id="renamed back"),
+        pytest.param([("a", "b"), ("b", "a"), ("a", "b")], ["b"], id="back and forth"),
+    ],
+)
+def test_renames_are_followed_to_the_notebook_now(
+    stores: Stores, log, renames: list[tuple[str, str]], expected: list[str]
+) -> None:
+    events = [log(0, notebook="a")]
+    for i, (old, new) in enumerate(renames, start=1):
+        events += [log(i * 10, "notebook.rename", cell=None, notebook=new, renamed_from=old)]
+        events += [log(i * 10 + 5, notebook=new)]
+    (ana,) = summary_of(stores, events)["students"]
+    assert [n["notebook"] for n in ana["notebooks"]] == expected
+    assert ana["notebooks"][0]["events"] == len(events)
+
+
+def test_renames_are_followed_at_most_ten_times(stores: Stores, log) -> None:
+    """The tutor follows a notebook back through ten renames; so does analytics:
+    the first notebook's event, eleven renames back, stays under its name."""
+    names = [f"n{i}.ipynb" for i in range(12)]
+    events = [log(0, notebook=names[0])]
+    for i in range(1, 12):
+        kind = "notebook.rename"
+        events.append(log(i * 10, kind, cell=None, notebook=names[i], renamed_from=names[i - 1]))
+    (ana,) = summary_of(stores, events)["students"]
+    counts = {n["notebook"]: n["events"] for n in ana["notebooks"]}
+    assert counts == {names[0]: 1, names[11]: 11}
+
+
 def test_questions_and_hints_are_counted_per_notebook(stores: Stores, log) -> None:
     events = [
         log(0, "chat.exchange"),
@@ -193,7 +355,7 @@ def test_failures_on_different_cells_are_not_stuck(stores: Stores, log) -> None:
 
 
 def test_stuck_rule_thresholds_are_options() -> None:
-    rows = [(0, "cell.execute", "c", True), (60_000, "cell.execute", "c", True)]
+    rows = [(0, "cell.execute", "c", "error"), (60_000, "cell.execute", "c", "error")]
     assert find_stuck(rows, Options()) is None
     stuck = find_stuck(rows, Options(stuck_failures=2))
     assert stuck is not None and (stuck.cell_id, stuck.failures) == ("c", 2)
@@ -334,9 +496,9 @@ def test_active_time_and_buckets_match_the_definition(
     plan=st.lists(
         st.tuples(
             st.integers(0, 7_200),  # seconds into the session
-            st.sampled_from(["cell.edit", "cell.execute", "chat.exchange"]),
+            st.sampled_from(["cell.edit", "cell.execute", "chat.exchange", "notebook.rename"]),
             st.sampled_from(["a", "b"]),
-            st.sampled_from([None, "KeyError", "NameError"]),
+            st.sampled_from([None, "KeyError", "NameError", "KeyboardInterrupt", "aborted"]),
         ),
         min_size=1,
         max_size=30,
@@ -358,7 +520,10 @@ def test_summaries_kept_batch_by_batch_match_the_events(
     """However the events arrive (in batches, retried, across restarts), the
     kept tables give what counting them again from the events gives."""
     log = build_log(make_event)
-    events = [log(t, kind, cell=cell, fail=fail) for t, kind, cell, fail in plan]
+    events = [renaming_log(log, t, kind, cell, fail) for t, kind, cell, fail in plan]
+    for event in events:
+        if event["data"].get("error", {}).get("name") == "aborted":
+            event["data"]["error"] = None  # how clients without `outcome` sent an aborted cell
     user = f"student{next(NUMBERS)}"
     bounds = sorted({0, len(events), *(c for c in cuts if c <= len(events))})
     for start, end in zip(bounds, bounds[1:]):
@@ -374,5 +539,66 @@ def test_summaries_kept_batch_by_batch_match_the_events(
     counted = summarise([stores.own(user)])
     assert kept["students"] == counted["students"]
     assert kept["series"] == counted["series"]
-    expected_runs = sum(1 for _, kind, _, _ in plan if kind == "cell.execute")
+    expected_runs = sum(
+        1 for _, kind, _, fail in plan if kind == "cell.execute" and fail != "aborted"
+    )
     assert kept["students"][0]["executions"] == expected_runs
+
+
+def renaming_log(log, t: int, kind: str, cell: str, fail: str | None) -> dict[str, Any]:
+    """An event of a plan where notebooks `a` and `b` are renamed into each other."""
+    other = "b" if cell == "a" else "a"
+    if kind == "notebook.rename":
+        return log(t, kind, cell=None, notebook=f"{cell}.ipynb", renamed_from=f"{other}.ipynb")
+    return log(t, kind, cell=cell, notebook=f"{cell}.ipynb", fail=fail)
+
+
+@given(
+    plan=st.lists(
+        st.tuples(
+            st.integers(0, 7_200),
+            st.sampled_from(["cell.edit", "cell.execute", "chat.exchange", "notebook.rename"]),
+            st.sampled_from(["a", "b"]),
+            st.sampled_from([None, "KeyError"]),
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_renamed_notebooks_summarise_as_if_recorded_under_their_names_now(
+    stores: Stores,
+    make_event: EventFactory,
+    plan: list[tuple[int, str, str, str | None]],
+) -> None:
+    """Whatever the renames, a summary is the one of the same events recorded
+    under the notebook each belongs to now (found as the tutor finds it)."""
+    log = build_log(make_event)
+    events = [renaming_log(log, *step) for step in plan]
+    user = f"student{next(NUMBERS)}"
+    lineage = Lineage(
+        Rename(user, utc_time(e["time"]), e["data"]["from"], e["notebook"])
+        for e in events
+        if e["type"] == "notebook.rename"
+    )
+    relabelled = []
+    for event in events:
+        now = lineage.current(user, event["notebook"], utc_time(event["time"]))
+        data = {"from": None} if event["type"] == "notebook.rename" else event["data"]
+        # The same events again, under new ids, recorded by another student.
+        relabelled.append({**event, "id": f"again-{event['id']}", "notebook": now, "data": data})
+    stores.add(user, events)
+    stores.add(f"{user}-again", relabelled)
+    renamed = as_user(summarise([stores.own(user)]), "ana")
+    expected = as_user(summarise([stores.own(f"{user}-again")]), "ana")
+    assert renamed["students"] == expected["students"]
+    assert renamed["series"] == expected["series"]
+
+
+def as_user(summary: dict[str, Any], name: str) -> dict[str, Any]:
+    """The summary of one student with their name replaced by `name`."""
+    (student,) = summary["students"]
+    text = json.dumps(summary).replace(json.dumps(student["user"]), json.dumps(name))
+    return json.loads(text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import stat
 from collections.abc import Callable
 from pathlib import Path
@@ -14,7 +15,9 @@ import pytest
 from jelai.cli import main
 from jelai.datadict import render_markdown
 from jelai.export import Filters, csv_columns, iter_events, parse_bound
+from jelai.store import EventStore
 from tests.conftest import Stores
+from tests.spreadsheet import FORMULA_NOTEBOOK, assert_no_formulas, formula_events
 
 EventFactory = Callable[..., dict[str, Any]]
 
@@ -166,6 +169,119 @@ def test_pseudonyms_are_keyed_stable_and_replace_home_folders(
     args = ("--pseudonymise", "--key-file", other)
     assert export(*the_class, "--out", tmp_path / "three", *args) == 0
     assert lines(tmp_path / "three" / "events.jsonl")[0]["user"] != ana
+
+
+def test_exports_keep_the_recorded_notebook_and_add_the_one_it_is_now(
+    tmp_path: Path, make_event: EventFactory
+) -> None:
+    old, new = "lab1.ipynb", "lab1 final.ipynb"
+    events = [
+        make_event(time="2024-03-01T10:00:00.000Z", notebook=old),
+        make_event(
+            "notebook.rename",
+            time="2024-03-01T10:05:00.000Z",
+            notebook=new,
+            cell=None,
+            data={"from": old},
+        ),
+        make_event(time="2024-03-01T10:06:00.000Z", notebook=new),
+        make_event(time="2024-03-01T11:00:00.000Z", notebook=old),  # a new lab1.ipynb
+        make_event(time="2024-03-01T11:01:00.000Z", notebook=None, cell=None),
+    ]
+    store = EventStore(tmp_path / "data" / "events.sqlite3")
+    store.add("ana", events)
+    store.close()
+    assert export("--data-dir", tmp_path / "data", "--out", tmp_path / "all") == 0
+    pairs = [(old, new), (new, new), (new, new), (old, old), (None, None)]
+    exported = lines(tmp_path / "all" / "events.jsonl")
+    assert [(e["notebook"], e["notebook_current"]) for e in exported] == pairs
+    with (tmp_path / "all" / "events.csv").open(encoding="utf-8", newline="") as file:
+        rows = list(csv.DictReader(file))
+    assert [(r["notebook"], r["notebook_current"]) for r in rows] == [
+        (a or "", b or "") for a, b in pairs
+    ]
+    # A notebook filter: what was recorded under the path, and what is that notebook now.
+    for path, expected in ((new, [0, 1, 2]), (old, [0, 3])):
+        out = tmp_path / path.replace(" ", "_")
+        assert export("--data-dir", tmp_path / "data", "--out", out, "--notebook", path) == 0
+        got = [e["id"] for e in lines(out / "events.jsonl")]
+        assert got == [events[i]["id"] for i in expected]
+
+
+def test_no_csv_cell_is_read_as_a_formula(tmp_path: Path, make_event: EventFactory) -> None:
+    store = EventStore(tmp_path / "data" / "events.sqlite3")
+    store.add("ana", formula_events(make_event))
+    store.close()
+    assert export("--data-dir", tmp_path / "data", "--out", tmp_path / "out") == 0
+    with (tmp_path / "out" / "events.csv").open(encoding="utf-8", newline="") as file:
+        assert_no_formulas(list(csv.reader(file)))
+    # The JSON lines keep the text as recorded.
+    assert lines(tmp_path / "out" / "events.jsonl")[0]["notebook"] == FORMULA_NOTEBOOK
+
+
+def test_pseudonymised_exports_carry_no_users_name(
+    tmp_path: Path, make_event: EventFactory
+) -> None:
+    """Every known user's name, as a whole token in any string: notebook
+    paths, sources, outputs, tracebacks, chat text; short names in paths only."""
+    execute = {
+        "source": "# alice's attempt\nopen('/srv/data/alice.csv')",
+        "success": False,
+        "outputs": [{"output_type": "stream", "text": "saved to /home/alice/out.txt\n"}],
+        "error": {
+            "name": "FileNotFoundError",
+            "value": "No such file: 'ALICE.csv'",
+            "traceback": ['File "/srv/course/alice_utils.py", line 3'],
+        },
+    }
+    chat = {
+        "model": "m",
+        "messages": [{"role": "user", "content": "Bob and Alice say: ed, al dente."}],
+        "reply": "Alice, check the path; malice and alice2 are other words.",
+        "status": "finished",
+    }
+    stores = {
+        "alice": [
+            make_event(notebook="week1/lab1_alice.ipynb", data=execute),
+            make_event("chat.exchange", notebook="week1/lab1_alice.ipynb", cell=None, data=chat),
+            make_event(
+                "notebook.rename",
+                notebook="week1/lab1_alice final.ipynb",
+                cell=None,
+                data={"from": "week1/lab1_alice.ipynb"},
+            ),
+        ],
+        "bob": [make_event(notebook="bob/lab1.ipynb")],
+        "ed": [make_event(notebook="week1/lab1-ed.ipynb")],
+    }
+    for user, events in stores.items():
+        store = EventStore(tmp_path / "class" / user / "events.sqlite3")
+        store.add(user, events)
+        store.close()
+    key = tmp_path / "study.key"
+    out = tmp_path / "out"
+    args = ("--pseudonymise", "--key-file", key)
+    assert export("--class-dir", tmp_path / "class", "--out", out, *args) == 0
+    events = lines(out / "events.jsonl")
+    alice, bob, ed = (events[0]["user"], events[3]["user"], events[4]["user"])
+    assert events[0]["notebook"] == f"week1/lab1_{alice}.ipynb"
+    assert events[0]["data"]["source"] == f"# {alice}'s attempt\nopen('/srv/data/{alice}.csv')"
+    assert events[0]["data"]["outputs"][0]["text"] == f"saved to /home/{alice}/out.txt\n"
+    assert events[0]["data"]["error"]["value"] == f"No such file: '{alice}.csv'"
+    assert events[0]["data"]["error"]["traceback"] == [
+        f'File "/srv/course/{alice}_utils.py", line 3'
+    ]
+    assert events[1]["data"]["messages"][0]["content"] == f"{bob} and {alice} say: ed, al dente."
+    assert events[1]["data"]["reply"] == (
+        f"{alice}, check the path; malice and alice2 are other words."
+    )
+    assert events[2]["data"]["from"] == f"week1/lab1_{alice}.ipynb"
+    assert events[3]["notebook"] == f"{bob}/lab1.ipynb"
+    # A name of two letters is replaced in paths, not in free text.
+    assert events[4]["notebook"] == f"week1/lab1-{ed}.ipynb"
+    for name in ("data-dictionary.md", "manifest.json", "events.csv", "events.jsonl"):
+        text = (out / name).read_text("utf-8")
+        assert not re.search(r"(?<![^\W_])(alice|bob)(?![^\W_])", text, re.IGNORECASE), name
 
 
 @pytest.mark.parametrize(

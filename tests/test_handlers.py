@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,7 @@ from tornado.httpclient import HTTPClientError, HTTPResponse
 from traitlets.config import Config
 
 from jelai.app import JelaiContext
+from jelai.events import parse_time, utc_time
 
 EventFactory = Callable[..., dict[str, Any]]
 Fetch = Callable[..., Any]
@@ -25,6 +28,20 @@ def jp_server_config(jp_server_config: Config) -> Config:
     jp_server_config.JelaiTutor.headers = {"Authorization": "Bearer s3cret-key"}
     jp_server_config.JelaiTutor.models = ["llama3.1:8b", "qwen2.5:7b"]
     return jp_server_config
+
+
+@pytest.fixture
+def make_event(make_event: EventFactory) -> EventFactory:
+    """Events as a browser sends them now: the shared factory's, an hour ago
+    and a second apart (the server moves times far from its clock)."""
+    start = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(hours=1)
+    count = itertools.count()
+
+    def build(type: str = "cell.execute", **fields: Any) -> dict[str, Any]:
+        fields.setdefault("time", utc_time(start + timedelta(seconds=next(count))))
+        return make_event(type, **fields)
+
+    return build
 
 
 @pytest.fixture
@@ -202,3 +219,55 @@ async def test_an_unwritable_data_dir_answers_503_and_the_retry_succeeds(
     response = await post(jp_fetch, batch)
     assert json.loads(response.body) == {"stored": 2, "duplicates": 0, "dropped": 0}
     assert len(await stored(jp_fetch)) == 2
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        "9999-12-31T23:59:59.999Z",
+        "0001-01-01T00:00:00.000Z",
+        "1970-01-01T00:00:00.000Z",
+        "+1 hours",
+        "-400 days",
+    ],
+)
+async def test_a_time_far_from_the_servers_clock_is_kept_beside_the_receipt_time(
+    jp_fetch: Fetch, make_event: EventFactory, sent: str
+) -> None:
+    now = datetime.now(timezone.utc)
+    if sent[0] in "+-":
+        amount, unit = sent[1:].split()
+        shift = timedelta(**{unit: int(amount)})
+        sent = utc_time(now + shift if sent[0] == "+" else now - shift)
+    good, odd = make_event(), make_event("cell.edit", data={}, time=sent)
+    # The whole batch is stored: a browser drops a refused batch, good events too.
+    response = await post(jp_fetch, {"events": [good, odd]})
+    assert json.loads(response.body)["stored"] == 2
+    first, second = await stored(jp_fetch)
+    assert (first["time"], "client_time" in first) == (good["time"], False)
+    assert second["client_time"] == sent
+    assert now <= parse_time(second["time"]) <= parse_time(second["received"])
+    # The class activity chart spans the hour of the good event and now, not years.
+    analytics = json.loads((await jp_fetch("jelai", "analytics")).body)
+    starts = [parse_time(b["start"]) for b in analytics["series"]["activity"]]
+    assert max(starts) - min(starts) <= timedelta(hours=2)
+
+
+async def test_times_inside_the_window_are_kept_as_sent(
+    jp_fetch: Fetch, make_event: EventFactory
+) -> None:
+    now = datetime.now(timezone.utc)
+    times = [now - timedelta(days=364), now + timedelta(minutes=9)]
+    events = [make_event("cell.edit", data={}, time=utc_time(t)) for t in times]
+    await post(jp_fetch, {"events": events})
+    found = await stored(jp_fetch)
+    assert [(e["time"], "client_time" in e) for e in found] == [(utc_time(t), False) for t in times]
+
+
+async def test_a_browser_cannot_send_the_servers_client_time(
+    jp_fetch: Fetch, make_event: EventFactory
+) -> None:
+    event = {**make_event(), "client_time": "2024-03-01T10:00:00.000Z"}
+    code, body = await refused(post(jp_fetch, {"events": [event]}))
+    assert (code, body["field"]) == (400, "events[0].client_time")
+    assert "set by the server" in body["error"]

@@ -6,6 +6,7 @@ import csv
 import getpass
 import io
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from jelai.classdata import dir_user_name, hub_groups, is_instructor
 from jelai.config import Jelai
 from jelai.insight_handlers import AnalyticsHandler, ClassAnalyticsHandler, ExportHandler
 from jelai.store import EventStore
+from tests.spreadsheet import assert_no_formulas, formula_events
 
 EventFactory = Callable[..., dict[str, Any]]
 Fetch = Callable[..., Any]
@@ -135,6 +137,59 @@ async def test_a_students_export_holds_only_their_events(jp_fetch: Fetch) -> Non
     assert {row["user"] for row in rows} != {ME} and rows[0]["user"].startswith("p-")
     code, body = await refused(jp_fetch, "export", since="last week")
     assert (code, body["field"]) == (400, "since")
+
+
+@pytest.mark.usefixtures("routed")
+async def test_the_csv_download_runs_no_formulas(
+    jp_fetch: Fetch, jp_serverapp: Any, make_event: EventFactory
+) -> None:
+    jp_serverapp.web_app.settings["jelai"].store.add(ME, formula_events(make_event))
+    for pseudonymise in ("0", "1"):
+        params = {"format": "csv", "pseudonymise": pseudonymise}
+        response = await jp_fetch("jelai", "export", params=params)
+        assert_no_formulas(list(csv.reader(io.StringIO(response.body.decode()))))
+
+
+def names_in(text: str, *names: str) -> list[str]:
+    """The names found in the text as whole tokens, ignoring case."""
+    found = []
+    for name in names:
+        if re.search(rf"(?<![^\W_]){re.escape(name)}(?![^\W_])", text, re.IGNORECASE):
+            found.append(name)
+    return found
+
+
+@pytest.mark.usefixtures("routed")
+async def test_a_pseudonymised_download_carries_no_name(
+    jp_fetch: Fetch, jp_serverapp: Any, make_event: EventFactory
+) -> None:
+    data = {
+        "success": True,
+        "source": f"print('{ME.upper()}')",
+        "outputs": [{"output_type": "stream", "text": f"/home/{ME}/lab1_{ME}.ipynb\n"}],
+    }
+    jp_serverapp.web_app.settings["jelai"].store.add(
+        ME, [make_event(notebook=f"week1/lab1_{ME}.ipynb", data=data)]
+    )
+    for kind in ("jsonl", "csv"):
+        params = {"format": kind, "pseudonymise": "1"}
+        body = (await jp_fetch("jelai", "export", params=params)).body.decode()
+        assert ME not in body
+        assert names_in(body, ME) == []
+
+
+@pytest.mark.parametrize("instructor", [True])
+@pytest.mark.usefixtures("routed")
+async def test_a_pseudonymised_class_download_replaces_classmates_names(
+    jp_fetch: Fetch, class_dir: Path, make_event: EventFactory
+) -> None:
+    store = EventStore(class_dir / "ana" / "events.sqlite3")
+    chat = {"model": "m", "messages": [], "reply": f"Ask Bob, not {ME}.", "status": "finished"}
+    store.add("ana", [make_event("chat.exchange", cell=None, data=chat)])
+    store.close()
+    params = {"format": "jsonl", "pseudonymise": "1", "user": "ana"}
+    body = (await jp_fetch("jelai", "export", params=params)).body.decode()
+    assert names_in(body, "ana", "bob", ME) == []
 
 
 @pytest.mark.parametrize("instructor", [True])

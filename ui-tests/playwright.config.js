@@ -15,6 +15,8 @@ module.exports = {
   workers: 1,
   retries: 0,
   reporter: [[process.env.CI ? 'line' : 'list']],
+  // Collaborative mode has its own server: playwright-collaborative.config.js.
+  testIgnore: '**/*.collaborative.spec.ts',
   use: {
     ...baseConfig.use,
     baseURL: `http://localhost:${labPort}`,

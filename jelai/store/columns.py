@@ -10,29 +10,8 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
+from ..analytics_rules import outcome_of
 from ..events import utc_time
-
-# The execution outcomes a `cell.execute` event may record (see docs/events.md).
-OUTCOMES = frozenset({"ok", "error", "interrupted", "aborted", "no_reply"})
-
-
-def outcome_of(data: Any) -> str:
-    """The outcome of a `cell.execute` event's `data`: the recorded one, or
-    for events of older clients (no `outcome`) the one `success` and `error`
-    give: success -> "ok", no error -> "aborted", a `KeyboardInterrupt` ->
-    "interrupted", any other error -> "error"."""
-    data = data if isinstance(data, dict) else {}
-    recorded = data.get("outcome")
-    if recorded in OUTCOMES:
-        return str(recorded)
-    if data.get("success") is True:
-        return "ok"
-    error = data.get("error")
-    if error is None:
-        return "aborted"
-    if isinstance(error, dict) and error.get("name") == "KeyboardInterrupt":
-        return "interrupted"
-    return "error"
 
 
 def error_name_of(data: Any) -> str:
@@ -59,7 +38,7 @@ def row_of(user: str, event: dict[str, Any], received: str) -> dict[str, Any]:
     moment = utc_time(event["time"])
     outcome = error_name = None
     if event["type"] == "cell.execute":
-        data = event.get("data")
+        data = event.get("data") or {}
         outcome = outcome_of(data)
         if outcome == "error":
             error_name = error_name_of(data)

@@ -54,7 +54,9 @@ def create(url: URL) -> Engine:
         engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT})
         _sqlite_transactions(engine, pragmas=True)
         return engine
-    return sa.create_engine(url, pool_pre_ping=True)
+    # No ping before each use: a connection that fails fails its request (the
+    # browser retries a batch answered 503) and the store starts a new pool.
+    return sa.create_engine(url)
 
 
 def sqlite_engine(connect: Any, pool: type[sa.pool.Pool] = sa.pool.NullPool) -> Engine:

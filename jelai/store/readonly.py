@@ -87,14 +87,18 @@ def _migrated_copy(path: Path) -> Iterator[sa.Connection]:
 def database(url: str) -> Iterator[sa.Connection]:
     """A connection to the store at `url`, which its writers keep migrated."""
     engine = _engine(url)
-    with engine.connect() as conn:
-        found = migrate.revision(conn)
-        if found != migrate.head():
-            raise StoreError(
-                f"the store at {engine.url!r} is at schema revision {found},"
-                f" this jelai reads {migrate.head()}"
-            )
-        yield conn
+    try:
+        with engine.connect() as conn:
+            found = migrate.revision(conn)
+            if found != migrate.head():
+                raise StoreError(
+                    f"the store at {engine.url!r} is at schema revision {found},"
+                    f" this jelai reads {migrate.head()}"
+                )
+            yield conn
+    except sa.exc.SQLAlchemyError:
+        engine.dispose()  # the next read connects afresh (the server may have restarted)
+        raise
 
 
 @functools.cache

@@ -20,6 +20,7 @@ import json
 import sqlalchemy as sa
 from alembic import op
 
+from jelai.analytics_rules import outcome_of
 from jelai.store import columns, summaries
 
 revision = "0001"
@@ -155,8 +156,8 @@ _NEW_COLUMNS = (
 def _new_row(row: sa.Row) -> dict:
     outcome = error_name = None
     if row.type == "cell.execute":
-        data = json.loads(row.event).get("data")
-        outcome = columns.outcome_of(data)
+        data = json.loads(row.event).get("data") or {}
+        outcome = outcome_of(data)
         if outcome == "error":
             error_name = columns.error_name_of(data)
     return {
