@@ -37,6 +37,55 @@ from .store.tables import activity, events, executions, failures
 _MINUTE_MS = 60_000
 
 
+def _joined(column: sa.Column[Any]) -> Any:
+    # group_concat (SQLite) or string_agg (PostgreSQL) of the values as text.
+    return sa.func.aggregate_strings(sa.cast(column, sa.Text), ",")
+
+
+# The queries, built once; `_where` adds the user, notebook and renamed paths.
+# Three lists per (user, notebook), one string each: building a Python row
+# per minute costs more than the database's work. The three are fed the same
+# rows in the same order, so they line up.
+_ACTIVITY = sa.select(
+    activity.c.user,
+    activity.c.notebook,
+    _joined(activity.c.first_ms),
+    _joined(activity.c.last_ms),
+    _joined(activity.c.events),
+).group_by(activity.c.user, activity.c.notebook)
+_HELP = (
+    sa.select(events.c.user, events.c.notebook, events.c.type, sa.func.count())
+    .where(events.c.type.in_(HELP_TYPES))
+    .group_by(events.c.user, events.c.notebook, events.c.type)
+)
+_EXECUTIONS = sa.select(
+    executions.c.user,
+    executions.c.notebook,
+    executions.c.cell_id,
+    executions.c.runs,
+    executions.c.failures,
+    executions.c.last_failure_ms,
+)
+_FAILURES = sa.select(failures.c.user, failures.c.notebook, failures.c.error_name, failures.c.runs)
+# The stuck rule's rows: runs and help requests of some users since a time,
+# in some notebooks (`_RECENT`) or in none (`_RECENT_UNNAMED`).
+_RECENT_ROWS = sa.select(
+    events.c.user,
+    events.c.notebook,
+    events.c.time,
+    events.c.time_ms,
+    events.c.type,
+    events.c.cell_id,
+    events.c.outcome,
+).where(
+    events.c.user.in_(sa.bindparam("users", expanding=True)),
+    events.c.time >= sa.bindparam("since"),
+    events.c.type.in_(("cell.execute", *HELP_TYPES)),
+)
+_RECENT = _RECENT_ROWS.where(events.c.notebook.in_(sa.bindparam("paths", expanding=True)))
+_RECENT_UNNAMED = _RECENT_ROWS.where(events.c.notebook.is_(None))
+
+
 @dataclass
 class Partial:
     """What one store contributes to a summary."""
@@ -85,21 +134,37 @@ def read_store(source: Source, notebook: str | None, options: Options) -> Partia
 
 def _where(
     query: sa.Select[Any], table: sa.Table, source: Source, notebook: str | None, moved: Moved
-) -> Any:
-    if source.user is not None:
-        query = query.where(table.c.user == source.user)
-    if notebook is not None:
-        query = query.where(table.c.notebook == notebook)
-    return query.where(moved.keep(table))
+) -> tuple[Any, dict[str, Any]]:
+    """The query for the source's user and the notebook, without the moved
+    paths, and its parameters. Built once per shape (SQLAlchemy caches the
+    SQL of a statement it has seen, but building one costs as much)."""
+    params: dict[str, Any] = {"user": source.user, "notebook": notebook}
+    if moved:
+        params["moved"] = moved.paths
+    return _shaped(query, table, source.user is not None, notebook is not None, bool(moved)), params
+
+
+_SHAPES: dict[tuple[Any, ...], Any] = {}
+
+
+def _shaped(query: sa.Select[Any], table: sa.Table, user: bool, notebook: bool, moved: bool) -> Any:
+    key = (id(query), user, notebook, moved)
+    shaped = _SHAPES.get(key)
+    if shaped is None:
+        shaped = query
+        if user:
+            shaped = shaped.where(table.c.user == sa.bindparam("user"))
+        if notebook:
+            shaped = shaped.where(table.c.notebook == sa.bindparam("notebook"))
+        if moved:
+            paths = sa.bindparam("moved", expanding=True)
+            shaped = shaped.where(sa.tuple_(table.c.user, table.c.notebook).not_in(paths))
+        _SHAPES[key] = shaped
+    return shaped
 
 
 def _ints(text: str) -> list[int]:
     return list(map(int, text.split(",")))
-
-
-def _joined(column: sa.Column[Any]) -> Any:
-    # group_concat (SQLite) or string_agg (PostgreSQL) of the values as text.
-    return sa.func.aggregate_strings(sa.cast(column, sa.Text), ",")
 
 
 def _read_activity(
@@ -110,18 +175,11 @@ def _read_activity(
     options: Options,
     partial: Partial,
 ) -> None:
-    # Three lists per (user, notebook), one string each: building a Python row
-    # per minute costs more than the database's work. The three are fed the
-    # same rows in the same order, so they line up.
-    a = activity.c
-    query = sa.select(
-        a.user, a.notebook, _joined(a.first_ms), _joined(a.last_ms), _joined(a.events)
-    ).group_by(a.user, a.notebook)
     rows = [
         (user, book, _ints(firsts), _ints(lasts), _ints(counts))
         for user, book, firsts, lasts, counts in conn.execute(
-            _where(query, activity, source, notebook, moved)
-        )
+            *_where(_ACTIVITY, activity, source, notebook, moved)
+        ).all()
     ]
     if moved:
         rows = _with_moved_minutes(rows, moved.of(notebook))
@@ -172,13 +230,7 @@ def _with_moved_minutes(rows: list[Any], moved: list[Any]) -> list[Any]:
 def _read_help(
     conn: sa.Connection, source: Source, notebook: str | None, moved: Moved, partial: Partial
 ) -> None:
-    e = events.c
-    query = (
-        sa.select(e.user, e.notebook, e.type, sa.func.count())
-        .where(e.type.in_(HELP_TYPES))
-        .group_by(e.user, e.notebook, e.type)
-    )
-    rows = list(conn.execute(_where(query, events, source, notebook, moved)))
+    rows = list(conn.execute(*_where(_HELP, events, source, notebook, moved)).all())
     rows += [(r.user, r.notebook, r.type, 1) for r in moved.of(notebook) if r.type in HELP_TYPES]
     for user, book, kind, count in rows:
         stats = partial.pair(source.owner or user, book or None)
@@ -196,9 +248,7 @@ def _read_executions(
     options: Options,
     partial: Partial,
 ) -> None:
-    x = executions.c
-    query = sa.select(x.user, x.notebook, x.cell_id, x.runs, x.failures, x.last_failure_ms)
-    kept = conn.execute(_where(query, executions, source, notebook, moved))
+    kept = conn.execute(*_where(_EXECUTIONS, executions, source, notebook, moved)).all()
     # (user, notebook, cell) -> [runs, failures, last failure (ms)]
     counted: dict[tuple[str, str, str], list[Any]] = {
         (user, book, cell): [runs, fails, last] for user, book, cell, runs, fails, last in kept
@@ -232,9 +282,7 @@ def _read_executions(
 def _read_failures(
     conn: sa.Connection, source: Source, notebook: str | None, moved: Moved, partial: Partial
 ) -> None:
-    f = failures.c
-    query = sa.select(f.user, f.notebook, f.error_name, f.runs)
-    rows = list(conn.execute(_where(query, failures, source, notebook, moved)))
+    rows = list(conn.execute(*_where(_FAILURES, failures, source, notebook, moved)).all())
     rows += [
         (r.user, r.notebook, r.error_name, 1)
         for r in moved.of(notebook)
@@ -253,19 +301,14 @@ def _stuck(
     options: Options,
 ) -> Stuck | None:
     reach_ms = round((options.stuck_span_seconds + options.stuck_recent_seconds) * 1000)
-    e = events.c
     # The notebook's paths: itself, and those of its events before renames.
     paths = {notebook}
     if moved.lineage is not None and notebook is not None:
         paths = set(moved.lineage.paths_of(notebook))
-    query = sa.select(e.user, e.notebook, e.time, e.time_ms, e.type, e.cell_id, e.outcome).where(
-        e.user.in_(sorted(users)),
-        e.notebook.is_(None) if notebook is None else e.notebook.in_(sorted(paths)),
-        e.time >= iso(last_ms - reach_ms),
-        e.type.in_(("cell.execute", *HELP_TYPES)),
-    )
+    params = {"users": sorted(users), "paths": sorted(paths), "since": iso(last_ms - reach_ms)}
+    query = _RECENT_UNNAMED if notebook is None else _RECENT
     rows = []
-    for user, book, time, ms, kind, cell, outcome in conn.execute(query):
+    for user, book, time, ms, kind, cell, outcome in conn.execute(query, params).all():
         if moved.lineage is not None and moved.lineage.current(user, book, time) != notebook:
             continue  # a path that was this notebook's, at another time
         rows.append((ms, kind, cell, outcome))

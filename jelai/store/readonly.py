@@ -18,6 +18,7 @@ import functools
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -50,19 +51,40 @@ def open_sqlite(path: Path) -> sqlite3.Connection:
     return conn
 
 
+# Every file is read through one engine, whose connections open the file
+# named here: one engine compiles each query once for all of them.
+_PATH: ContextVar[Path] = ContextVar("jelai_readonly_path")
+_FILES = engines.sqlite_engine(lambda: open_sqlite(_PATH.get()))
+_VERSION = sa.table("alembic_version", sa.column("version_num", sa.Text))
+
+
 @contextmanager
 def sqlite_file(path: Path) -> Iterator[sa.Connection]:
     """A read-only connection to the store file at `path`, at the current schema."""
-    engine = engines.sqlite_engine(functools.partial(open_sqlite, path))
+    token = _PATH.set(Path(path))
     try:
-        with engine.connect() as conn:
-            if migrate.revision(conn) == migrate.head():
+        with _FILES.connect() as conn:
+            if _file_revision(conn) == migrate.head():
                 yield conn
                 return
-        with _migrated_copy(path) as conn:
-            yield conn
     finally:
-        engine.dispose()
+        _PATH.reset(token)
+    with _migrated_copy(path) as conn:
+        yield conn
+
+
+def _file_revision(conn: sa.Connection) -> str | None:
+    """The revision of an SQLite store; None before migrations (no version table).
+
+    A failed SELECT leaves an SQLite transaction as it was, so the table's
+    absence is found by trying (cheaper than Alembic's inspection per file).
+    """
+    try:
+        return conn.execute(sa.select(_VERSION.c.version_num)).scalar()
+    except sa.exc.OperationalError as error:
+        if "no such table" not in str(error):
+            raise
+        return None
 
 
 @contextmanager
