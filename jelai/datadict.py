@@ -11,6 +11,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from .event_times import MAX_AHEAD, MAX_BEHIND
+
 SCHEMAS = Path(__file__).parent / "schemas"
 
 
@@ -76,8 +78,9 @@ def render_markdown() -> str:
         "running the server. Set by the server, never by the browser. |",
         "| `received` | string | (server) | When the server stored it (ISO 8601, UTC). |",
         "| `client_time` | string | (server) | The browser's `time`, kept only when it lay more "
-        "than 10 minutes after the server's clock or more than 365 days before it; `time` is "
-        "then the server's clock when the batch arrived. |",
+        f"than {MAX_AHEAD.seconds // 60} minutes after the server's clock or more than "
+        f"{MAX_BEHIND.days} days before it; `time` is then the server's clock when the batch "
+        "arrived. |",
         "",
         "## Event types",
         "",

@@ -2,8 +2,9 @@
 
 Rows are read from the stores read-only, student after student and each
 one's oldest first, filtered by notebook and time, and optionally
-pseudonymised (see `pseudonyms.py`). The CSV has one row per event: the
-envelope's fields, then one `data.<field>` column per field the schemas define (see
+pseudonymised (see `pseudonyms.py`). Each event gains `notebook_current`
+(see `iter_events`). The CSV has one row per event: the envelope's fields,
+then one `data.<field>` column per field the schemas define (see
 `csv_columns`), then `data.other` with any other fields as a JSON object.
 Text and numbers are written as they are, except that text a spreadsheet
 would run as a formula is neutralised (`spreadsheet_safe`), true/false as

@@ -464,6 +464,7 @@ NUMBERS = itertools.count()
     idle_minutes=st.integers(1, 60),
 )
 @example(times=[0, 60_000, 180_001], idle_minutes=1)  # a gap of exactly the threshold counts
+# No deadline: a busy machine is slow, and speed lives in bench/.
 @settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -507,6 +508,7 @@ def test_active_time_and_buckets_match_the_definition(
     resend=st.lists(st.integers(0, 29), max_size=5),
 )
 # make_event only numbers fresh events: sharing it between examples is harmless.
+# No deadline: a busy machine is slow, and speed lives in bench/.
 @settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -565,6 +567,7 @@ def renaming_log(log, t: int, kind: str, cell: str, fail: str | None) -> dict[st
         max_size=30,
     )
 )
+# No deadline: a busy machine is slow, and speed lives in bench/.
 @settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

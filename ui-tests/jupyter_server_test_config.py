@@ -11,6 +11,7 @@ configure_jupyter_server(c)  # noqa: F821
 
 data_dir = Path(__file__).parent / ".jupyter-data"
 shutil.rmtree(data_dir, ignore_errors=True)
+data_dir.mkdir()
 
 c.ServerApp.allow_root = True  # noqa: F821
 # jupyter-collaboration is installed for one test (playwright-collaborative.config.js

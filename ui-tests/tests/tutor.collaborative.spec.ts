@@ -66,5 +66,13 @@ test.describe('in collaborative mode (jupyter-collaboration)', () => {
           .sort()
       )
       .toEqual([`cell.execute ${path}`, `chat.exchange ${path}`]);
+
+    // A client that names the notebook as jupyter-collaboration before 4.0
+    // did (`RTC:<path>`) reaches the same instructions and the same events.
+    const query = new URLSearchParams({ notebook: `RTC:${path}` });
+    const answer = await page.request.get(`/jelai/tutor/instructions?${query}`);
+    expect((await answer.json()).assignment.path).toBe(`${tmpPath}/TUTOR.md`);
+    const viaPrefix = await storedEvents(page, `RTC:${path}`, ['cell.execute']);
+    expect(viaPrefix.map(event => event.notebook)).toEqual([path]);
   });
 });
