@@ -15,6 +15,7 @@ import pytest
 from jelai.analytics import summarise
 from jelai.classdata import own_source
 from jelai.store import EventStore, StoreError
+from tests import postgres
 from tests.conftest import Stores
 from tests.postgres import free_port
 
@@ -218,3 +219,12 @@ def test_an_unreachable_database_server_fails_clearly(make_event: EventFactory) 
     with pytest.raises(StoreError, match="cannot"):
         store.query(user="ana", notebook=None)
     store.close()
+
+
+def test_a_machine_without_postgresql_fails_the_tests_saying_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The PostgreSQL tests fail (never skip) where PostgreSQL is missing."""
+    monkeypatch.setattr(postgres.glob, "glob", lambda pattern: [])
+    with pytest.raises(postgres.Missing, match="apt-get install postgresql"):
+        postgres.PostgresServer()
