@@ -59,8 +59,9 @@ class EventStore:
             return str(self.path.parent)
         return self.url.render_as_string(hide_password=True)
 
-    def _open(self) -> None:
-        """Creates the data folder and migrates the schema, once per process."""
+    def open(self) -> None:
+        """Creates the data folder and migrates the schema, once per process
+        (every other method calls it); StoreError if that fails."""
         if self._ready:
             return
         with self._lock:
@@ -86,7 +87,7 @@ class EventStore:
         received = utc_time()
         rows = [row_of(user, event, received) for event in events_]
         with self._turns:
-            self._open()
+            self.open()
             try:
                 with self._writer.begin() as conn:
                     seqs = self._insert(conn, rows)
@@ -131,7 +132,7 @@ class EventStore:
         else:
             query = query.order_by(events.c.time, events.c.seq)
         with self._turns:
-            self._open()
+            self.open()
             try:
                 with self.engine.connect() as conn:
                     rows = list(conn.execute(query).scalars())
