@@ -6,7 +6,9 @@ with development builds' summary triggers) is adopted instead: its events
 are copied, in their arrival order (rowid), into the new table with the new
 columns read from each event, and the summaries are counted again from them.
 No event is left behind: the copy and the removal of the old table are one
-transaction.
+transaction. The new columns and the summaries are computed by the code of
+the release that runs this revision (`columns`, `summaries`); a later
+revision that changes how they are computed counts them again itself.
 
 Revision ID: 0001
 Revises:
