@@ -163,18 +163,33 @@ test.describe('telemetry', () => {
 });
 
 test.describe('data notice', () => {
-  test.use({ mockSettings: galata.DEFAULT_SETTINGS, autoGoto: false });
+  test.use({
+    mockSettings: galata.DEFAULT_SETTINGS,
+    autoGoto: false,
+    // Galata's own readiness check waits at most 15 s for the Launcher to be
+    // the active tab, which it is not while the notice holds the focus: the
+    // page is ready here once the splash screen is gone.
+    waitForApplication: async ({}, use) => {
+      await use(async page => {
+        await page
+          .locator('#jupyterlab-splash')
+          .waitFor({ state: 'detached', timeout: 100 * 1000 });
+      });
+    }
+  });
 
   test('tells a new student what is recorded, once, and from the Help menu', async ({
     page
   }) => {
-    // The page is ready only once the student has read the notice.
-    const loading = page.goto();
+    await page.goto();
+    // The notice comes once the application has restored its layout and read
+    // the server's configuration, however long that takes.
     const dialog = page.locator('.jp-Dialog');
-    await expect(dialog).toContainText('records your work');
+    await expect(dialog).toContainText('records your work', {
+      timeout: 100 * 1000
+    });
     await expect(dialog).toContainText('ui-tests/.jupyter-data/jelai');
     await dialog.locator('.jp-mod-accept').click();
-    await loading;
     await expect(dialog).toHaveCount(0);
 
     await page.menu.clickMenuItem('Help>What jelai Records');
