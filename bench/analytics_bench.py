@@ -9,6 +9,7 @@ over every store, a plain scan of one of each store's indexes.
     python bench/analytics_bench.py                      # 200 students x 20,000 events
     python bench/analytics_bench.py --students 20 --events 5000
     python bench/analytics_bench.py --dir /tmp/class --keep   # build once, reuse
+    python bench/analytics_bench.py --store-url postgresql://jelai@127.0.0.1:5432/bench
 
 Target (issue 5): a class of 200 students with 20,000 events each in under 2 s.
 """
@@ -16,11 +17,9 @@ Target (issue 5): a class of 200 students with 20,000 events each in under 2 s.
 from __future__ import annotations
 
 import argparse
-import json
 import multiprocessing
 import random
 import shutil
-import sqlite3
 import sys
 import tempfile
 import time
@@ -28,10 +27,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import sqlalchemy as sa  # noqa: E402
+
 from jelai import analytics  # noqa: E402
-from jelai.analytics_schema import update_summaries  # noqa: E402
-from jelai.classdata import STORE_FILE, class_sources, open_readonly  # noqa: E402
+from jelai.classdata import STORE_FILE, Source, class_sources  # noqa: E402
 from jelai.store import EventStore  # noqa: E402
+from jelai.store.columns import row_of  # noqa: E402
+from jelai.store.readonly import open_sqlite  # noqa: E402
+from jelai.store.tables import events as events_table  # noqa: E402
 
 START = 1_709_280_000.0  # 2024-03-01, the first day of the course
 TYPES = (
@@ -77,16 +80,14 @@ def data_for(kind: str, rng: random.Random, count: int) -> dict:
     return {}
 
 
-def build_student(args: tuple[Path, int, int]) -> None:
-    """One student's store: `events` events over ten weeks of sessions."""
-    root, index, events = args
+def build_student(args: tuple[Path, int, int, str | None]) -> None:
+    """One student's events over ten weeks of sessions: `events` events in a
+    store of their own in the class folder `root`, or in the database at `url`."""
+    root, index, events, url = args
     user = f"student{index:03d}"
     rng = random.Random(index)
-    path = root / user / STORE_FILE
-    EventStore(path).close()
-    store = EventStore(path)
+    store = EventStore(url or root / user / STORE_FILE)
     store.query(user=user, notebook=None, limit=1)  # creates the schema and indexes
-    store.close()
     names = [kind for kind, _ in TYPES]
     weights = [weight for _, weight in TYPES]
     rows = []
@@ -113,26 +114,21 @@ def build_student(args: tuple[Path, int, int]) -> None:
             "type": kind,
             "cell": {"id": cell, "index": 1, "type": "code"},
             "data": data_for(kind, rng, n),
-            "user": user,
-            "received": stamp,
         }
-        text = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
-        rows.append((event["id"], user, event["session"], notebook, kind, stamp, cell, stamp, text))
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA synchronous=OFF")  # a benchmark's data: speed over durability
-    conn.execute("BEGIN")
-    conn.executemany(
-        "INSERT INTO events (id, user, session, notebook, type, time, cell_id, received, event)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        rows,
-    )
-    update_summaries(conn, 0)  # what `EventStore.add` does with each batch
-    conn.execute("COMMIT")
-    conn.close()
+        rows.append(row_of(user, event, stamp))
+    with store.engine.connect() as conn:
+        if store.path is not None:
+            # A benchmark's data: speed over durability.
+            conn.connection.driver_connection.execute("PRAGMA synchronous=OFF")
+        with conn.begin():
+            store._insert(conn, rows)  # what `EventStore.add` does with each batch
+    store.close()
 
 
-def build(root: Path, students: int, events: int) -> None:
-    jobs = [(root, index, events) for index in range(students)]
+def build(root: Path, students: int, events: int, url: str | None) -> None:
+    if url is not None:
+        EventStore(url).open()  # the schema, once, before the students' processes
+    jobs = [(root, index, events, url) for index in range(students)]
     with multiprocessing.Pool() as pool:
         for done, _ in enumerate(pool.imap_unordered(build_student, jobs), 1):
             print(f"\rbuilding: {done}/{students} students", end="", flush=True)
@@ -142,10 +138,23 @@ def build(root: Path, students: int, events: int) -> None:
 def reference(sources: list) -> int:
     total = 0
     for source in sources:
-        conn = open_readonly(source.path)
+        if source.url is not None:
+            with EventStore(source.url).engine.connect() as conn:
+                query = sa.select(sa.func.count(), sa.func.max(events_table.c.time))
+                total += conn.execute(query).one()[0]
+            continue
+        conn = open_sqlite(source.path)
         total += conn.execute("SELECT count(*), max(time) FROM events").fetchone()[0]
         conn.close()
     return total
+
+
+def stored(url: str) -> int:
+    with EventStore(url).engine.connect() as conn:
+        try:
+            return conn.execute(sa.select(sa.func.count()).select_from(events_table)).scalar() or 0
+        except sa.exc.ProgrammingError:
+            return 0  # no events table yet
 
 
 def best_of(runs: int, work) -> tuple[float, float, object]:
@@ -167,19 +176,29 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, help="class folder to build in (or reuse)")
     parser.add_argument("--keep", action="store_true", help="keep the class folder")
     parser.add_argument("--runs", type=int, default=3, help="best of this many runs")
+    parser.add_argument(
+        "--store-url", help="one database for the class (e.g. postgresql://...), not a folder"
+    )
     args = parser.parse_args()
     made = args.dir is None
     root = Path(tempfile.mkdtemp(prefix="jelai-bench-")) if made else args.dir
     try:
-        if len(list(root.glob(f"*/{STORE_FILE}"))) != args.students:
-            began = time.perf_counter()
-            build(root, args.students, args.events)
-            print(f"built {args.students} stores in {time.perf_counter() - began:.1f} s")
-        sources = class_sources(root)
+        if args.store_url is not None:
+            if stored(args.store_url) != args.students * args.events:
+                began = time.perf_counter()
+                build(root, args.students, args.events, args.store_url)
+                print(f"built {args.students} students in {time.perf_counter() - began:.1f} s")
+            sources = [Source(path=None, owner=None, url=args.store_url)]
+        else:
+            if len(list(root.glob(f"*/{STORE_FILE}"))) != args.students:
+                began = time.perf_counter()
+                build(root, args.students, args.events, None)
+                print(f"built {args.students} stores in {time.perf_counter() - began:.1f} s")
+            sources = class_sources(root)
         scan, scan_cpu, rows = best_of(args.runs, lambda: reference(sources))
         took, took_cpu, summary = best_of(args.runs, lambda: analytics.summarise(sources))
         stuck = sum(1 for student in summary["students"] if student["stuck"])
-        print(f"{len(sources)} students, {rows:,} events; {stuck} stuck now")
+        print(f"{len(summary['students'])} students, {rows:,} events; {stuck} stuck now")
         # CPU time is printed too: on a shared machine it varies less than wall time.
         print(
             f"reference, count(*) and max(time) of every store: {scan:.3f} s (CPU {scan_cpu:.3f} s)"

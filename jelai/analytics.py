@@ -1,7 +1,7 @@
 """Insight for instructors: per student and notebook, and the series the plots draw.
 
     summary = summarise(class_sources(Path("/srv/jelai-class")))
-    summary = summarise([own_source(store.path, "ana")], options=Options(idle_seconds=600))
+    summary = summarise([own_source(store, "ana")], options=Options(idle_seconds=600))
 
 What each metric means, and the stuck rule, are in `analytics_rules` and
 docs/analytics.md; how a store is read in `analytics_store`. Stores are read
@@ -17,10 +17,13 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from .analytics_rules import Options, Stats, Stuck, find_stuck, iso
 from .analytics_store import Partial, read_store
 from .classdata import Source
 from .events import utc_time
+from .store import StoreError
 
 __all__ = ["Options", "Stuck", "find_stuck", "summarise"]
 
@@ -42,7 +45,7 @@ def summarise(
     for source in sources:
         try:
             partials.append(read_store(source, notebook, options))
-        except sqlite3.Error:
+        except (sqlite3.Error, SQLAlchemyError, StoreError):
             unreadable.append(source.owner or str(source.path))
     return _assemble(partials, options, sorted(unreadable))
 

@@ -49,7 +49,7 @@ def outcome_of(data: dict[str, Any]) -> str:
     The recorded `outcome`, or for events of clients that recorded none:
     success true -> ok; error named KeyboardInterrupt -> interrupted; no
     error (null or missing) -> aborted; any other error -> error. The same
-    rule in SQL is `analytics_schema.OUTCOME_SQL`.
+    store keeps it in a column of its own (`store.columns`).
     """
     outcome = data.get("outcome")
     if outcome in OUTCOMES:

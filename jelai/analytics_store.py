@@ -1,24 +1,24 @@
 """Reads one event store into the metrics of `analytics_rules`.
 
 Each event counts under the notebook it belongs to now, renames followed
-(`analytics_lineage`). Nearly everything comes from the small tables
-`analytics_schema` keeps:
-active time, event counts and activity buckets from `activity`, runs and
-failures by cell from `executions`, error names from `failures`; help
-requests and the stuck rule's recent runs from the `events_type` index. No
-event's JSON is parsed, except the few recent runs the stuck rule reads and
-on a store too old to have that schema, where the same numbers are computed
-from the events.
+(`analytics_lineage`). Nearly everything comes from the small tables the
+store keeps per batch (`store.summaries`): active time, event counts and
+activity buckets from `activity`, runs and failures by cell from
+`executions`, error names from `failures`; help requests and the stuck
+rule's recent runs from the `events_type` index. No event's JSON is parsed:
+the columns the store reads out of each event at ingest are enough. Every
+query is SQLAlchemy Core and reads the same on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from .analytics_lineage import Tables, follow_renames
+import sqlalchemy as sa
+
+from .analytics_lineage import Moved, moved_events
 from .analytics_rules import (
     HELP_TYPES,
     Options,
@@ -26,20 +26,64 @@ from .analytics_rules import (
     Stuck,
     buckets,
     find_stuck,
+    is_failure,
+    is_run,
     iso,
     minutes_active_ms,
 )
-from .analytics_schema import (
-    ACTIVITY_SQL,
-    EXECUTIONS_SQL,
-    FAILURES_SQL,
-    MS_SQL,
-    OUTCOME_SQL,
-    current_table,
-)
-from .classdata import Source, open_readonly
+from .classdata import Source, reading
+from .store.tables import activity, events, executions, failures
 
-_HELP_IN = f"type IN ({', '.join('?' * len(HELP_TYPES))})"
+_MINUTE_MS = 60_000
+
+
+def _joined(column: sa.Column[Any]) -> Any:
+    # group_concat (SQLite) or string_agg (PostgreSQL) of the values as text.
+    return sa.func.aggregate_strings(sa.cast(column, sa.Text), ",")
+
+
+# The queries, built once; `_where` adds the user, notebook and renamed paths.
+# Three lists per (user, notebook), one string each: building a Python row
+# per minute costs more than the database's work. The three are fed the same
+# rows in the same order, so they line up.
+_ACTIVITY = sa.select(
+    activity.c.user,
+    activity.c.notebook,
+    _joined(activity.c.first_ms),
+    _joined(activity.c.last_ms),
+    _joined(activity.c.events),
+).group_by(activity.c.user, activity.c.notebook)
+_HELP = (
+    sa.select(events.c.user, events.c.notebook, events.c.type, sa.func.count())
+    .where(events.c.type.in_(HELP_TYPES))
+    .group_by(events.c.user, events.c.notebook, events.c.type)
+)
+_EXECUTIONS = sa.select(
+    executions.c.user,
+    executions.c.notebook,
+    executions.c.cell_id,
+    executions.c.runs,
+    executions.c.failures,
+    executions.c.last_failure_ms,
+)
+_FAILURES = sa.select(failures.c.user, failures.c.notebook, failures.c.error_name, failures.c.runs)
+# The stuck rule's rows: runs and help requests of some users since a time,
+# in some notebooks (`_RECENT`) or in none (`_RECENT_UNNAMED`).
+_RECENT_ROWS = sa.select(
+    events.c.user,
+    events.c.notebook,
+    events.c.time,
+    events.c.time_ms,
+    events.c.type,
+    events.c.cell_id,
+    events.c.outcome,
+).where(
+    events.c.user.in_(sa.bindparam("users", expanding=True)),
+    events.c.time >= sa.bindparam("since"),
+    events.c.type.in_(("cell.execute", *HELP_TYPES)),
+)
+_RECENT = _RECENT_ROWS.where(events.c.notebook.in_(sa.bindparam("paths", expanding=True)))
+_RECENT_UNNAMED = _RECENT_ROWS.where(events.c.notebook.is_(None))
 
 
 @dataclass
@@ -51,8 +95,8 @@ class Partial:
     # that was not tampered with.
     row_users: dict[tuple[str, str | None], set[str]] = field(default_factory=dict)
     # Pairs with a cell that failed often enough for the stuck rule: the time
-    # of each such cell's last failure.
-    failing: dict[tuple[str, str | None], list[str]] = field(default_factory=dict)
+    # (Unix ms) of each such cell's last failure.
+    failing: dict[tuple[str, str | None], list[int]] = field(default_factory=dict)
     # (notebook, cell) -> [executions, failures, users with a failure]
     cells: dict[tuple[str | None, str | None], list[Any]] = field(default_factory=dict)
     # bucket start (ms) -> events, and -> the users active in it
@@ -69,45 +113,54 @@ class Partial:
 def read_store(source: Source, notebook: str | None, options: Options) -> Partial:
     """The metrics of one store's rows (all of them, or `source.user`'s)."""
     partial = Partial()
-    if not source.path.exists():
-        return partial  # a student who has not done anything yet
-    conn = open_readonly(source.path)
-    try:
-        tables = follow_renames(
-            conn,
-            Tables(
-                events="events",
-                activity=current_table(conn, "activity", ACTIVITY_SQL),
-                executions=current_table(conn, "executions", EXECUTIONS_SQL),
-                failures=current_table(conn, "failures", FAILURES_SQL),
-            ),
-        )
-        _read_activity(conn, source, notebook, tables.activity, options, partial)
-        _read_help(conn, source, notebook, tables.events, partial)
-        _read_executions(conn, source, notebook, tables.executions, options, partial)
-        _read_failures(conn, source, notebook, tables.failures, partial)
+    with reading(source) as conn:
+        if conn is None:
+            return partial  # a student who has not done anything yet
+        moved = moved_events(conn, source.user)
+        _read_activity(conn, source, notebook, moved, options, partial)
+        _read_help(conn, source, notebook, moved, partial)
+        _read_executions(conn, source, notebook, moved, options, partial)
+        _read_failures(conn, source, notebook, moved, partial)
         recent_ms = round(options.stuck_recent_seconds * 1000)
         for key, last_failures in partial.failing.items():
             stats = partial.stats[key]
             # Only a cell that failed in the last minutes can make the student stuck.
-            if stats.last_ms is None or max(last_failures) < iso(stats.last_ms - recent_ms):
+            if stats.last_ms is None or max(last_failures) < stats.last_ms - recent_ms:
                 continue
             users = partial.row_users.get(key, set())
-            stats.stuck = _stuck(conn, tables.events, users, key[1], stats.last_ms, options)
-    finally:
-        conn.close()
+            stats.stuck = _stuck(conn, moved, users, key[1], stats.last_ms, options)
     return partial
 
 
-def _where(source: Source, notebook: str | None, *terms: str) -> tuple[str, list[Any]]:
-    conditions, params = list(terms), []
-    if source.user is not None:
-        conditions.append("user = ?")
-        params.append(source.user)
-    if notebook is not None:
-        conditions.append("notebook = ?")
-        params.append(notebook)
-    return (" WHERE " + " AND ".join(conditions)) if conditions else "", params
+def _where(
+    query: sa.Select[Any], table: sa.Table, source: Source, notebook: str | None, moved: Moved
+) -> tuple[Any, dict[str, Any]]:
+    """The query for the source's user and the notebook, without the moved
+    paths, and its parameters. Built once per shape (SQLAlchemy caches the
+    SQL of a statement it has seen, but building one costs as much)."""
+    params: dict[str, Any] = {"user": source.user, "notebook": notebook}
+    if moved:
+        params["moved"] = moved.paths
+    return _shaped(query, table, source.user is not None, notebook is not None, bool(moved)), params
+
+
+_SHAPES: dict[tuple[Any, ...], Any] = {}
+
+
+def _shaped(query: sa.Select[Any], table: sa.Table, user: bool, notebook: bool, moved: bool) -> Any:
+    key = (id(query), user, notebook, moved)
+    shaped = _SHAPES.get(key)
+    if shaped is None:
+        shaped = query
+        if user:
+            shaped = shaped.where(table.c.user == sa.bindparam("user"))
+        if notebook:
+            shaped = shaped.where(table.c.notebook == sa.bindparam("notebook"))
+        if moved:
+            paths = sa.bindparam("moved", expanding=True)
+            shaped = shaped.where(sa.tuple_(table.c.user, table.c.notebook).not_in(paths))
+        _SHAPES[key] = shaped
+    return shaped
 
 
 def _ints(text: str) -> list[int]:
@@ -115,25 +168,24 @@ def _ints(text: str) -> list[int]:
 
 
 def _read_activity(
-    conn: sqlite3.Connection,
+    conn: sa.Connection,
     source: Source,
     notebook: str | None,
-    activity: str,
+    moved: Moved,
     options: Options,
     partial: Partial,
 ) -> None:
-    where, params = _where(source, notebook)
-    # Three lists per (user, notebook), one string each: building a Python row
-    # per minute costs more than SQLite's work. The three are fed the same
-    # rows in the same order, so they line up.
-    query = (
-        "SELECT user, notebook, group_concat(first_ms), group_concat(last_ms),"
-        f" group_concat(events) FROM {activity}{where} GROUP BY user, notebook"
-    )
+    rows = [
+        (user, book, _ints(firsts), _ints(lasts), _ints(counts))
+        for user, book, firsts, lasts, counts in conn.execute(
+            *_where(_ACTIVITY, activity, source, notebook, moved)
+        ).all()
+    ]
+    if moved:
+        rows = _with_moved_minutes(rows, moved.of(notebook))
     idle_ms = round(options.idle_seconds * 1000)
     width_ms = options.bucket_seconds * 1000
-    for user, book, firsts_text, lasts_text, counts_text in conn.execute(query, params):
-        firsts, lasts, counts = _ints(firsts_text), _ints(lasts_text), _ints(counts_text)
+    for user, book, firsts, lasts, counts in rows:
         if any(map(int.__gt__, firsts, firsts[1:])):
             firsts, lasts, counts = map(list, zip(*sorted(zip(firsts, lasts, counts))))
         label = source.owner or user
@@ -149,12 +201,38 @@ def _read_activity(
             partial.active_users.setdefault(start, set()).add(label)
 
 
+def _with_moved_minutes(rows: list[Any], moved: list[Any]) -> list[Any]:
+    """The kept minutes per (user, notebook) with the moved events' added: a
+    minute seen under two names counts once (events summed, first and last
+    the earliest and latest)."""
+    minutes: dict[tuple[str, str], dict[int, list[int]]] = {}
+    for user, book, firsts, lasts, counts in rows:
+        mine = minutes.setdefault((user, book), {})
+        for first, last, count in zip(firsts, lasts, counts):
+            mine[first // _MINUTE_MS] = [count, first, last]
+    for row in moved:
+        mine = minutes.setdefault((row.user, row.notebook or ""), {})
+        entry = mine.get(row.time_ms // _MINUTE_MS)
+        if entry is None:
+            mine[row.time_ms // _MINUTE_MS] = [1, row.time_ms, row.time_ms]
+        else:
+            entry[0] += 1
+            entry[1] = min(entry[1], row.time_ms)
+            entry[2] = max(entry[2], row.time_ms)
+    out = []
+    for (user, book), mine in minutes.items():
+        entries = [mine[minute] for minute in sorted(mine)]
+        counts = [entry[0] for entry in entries]
+        out.append((user, book, [e[1] for e in entries], [e[2] for e in entries], counts))
+    return out
+
+
 def _read_help(
-    conn: sqlite3.Connection, source: Source, notebook: str | None, events: str, partial: Partial
+    conn: sa.Connection, source: Source, notebook: str | None, moved: Moved, partial: Partial
 ) -> None:
-    where, params = _where(source, notebook, _HELP_IN)
-    query = f"SELECT user, notebook, type, count(*) FROM {events}{where} GROUP BY 1, 2, 3"
-    for user, book, kind, count in conn.execute(query, [*HELP_TYPES, *params]):
+    rows = list(conn.execute(*_where(_HELP, events, source, notebook, moved)).all())
+    rows += [(r.user, r.notebook, r.type, 1) for r in moved.of(notebook) if r.type in HELP_TYPES]
+    for user, book, kind, count in rows:
         stats = partial.pair(source.owner or user, book or None)
         if kind == "chat.exchange":
             stats.questions += count
@@ -163,17 +241,28 @@ def _read_help(
 
 
 def _read_executions(
-    conn: sqlite3.Connection,
+    conn: sa.Connection,
     source: Source,
     notebook: str | None,
-    table: str,
+    moved: Moved,
     options: Options,
     partial: Partial,
 ) -> None:
-    where, params = _where(source, notebook)
-    query = f"SELECT user, notebook, cell_id, runs, failures, last_failure FROM {table}{where}"
+    kept = conn.execute(*_where(_EXECUTIONS, executions, source, notebook, moved)).all()
+    # (user, notebook, cell) -> [runs, failures, last failure (ms)]
+    counted: dict[tuple[str, str, str], list[Any]] = {
+        (user, book, cell): [runs, fails, last] for user, book, cell, runs, fails, last in kept
+    }
+    for row in moved.of(notebook):
+        if row.type != "cell.execute" or row.outcome is None or not is_run(row.outcome):
+            continue
+        entry = counted.setdefault((row.user, row.notebook or "", row.cell_id or ""), [0, 0, None])
+        entry[0] += 1
+        if is_failure(row.outcome):
+            entry[1] += 1
+            entry[2] = row.time_ms if entry[2] is None else max(entry[2], row.time_ms)
     cells = partial.cells
-    for user, book, cell, runs, fails, last_failure in conn.execute(query, params):
+    for (user, book, cell), (runs, fails, last_failure) in counted.items():
         label, book, cell = source.owner or user, book or None, cell or None
         stats = partial.pair(label, book)
         stats.executions += runs
@@ -191,33 +280,38 @@ def _read_executions(
 
 
 def _read_failures(
-    conn: sqlite3.Connection, source: Source, notebook: str | None, table: str, partial: Partial
+    conn: sa.Connection, source: Source, notebook: str | None, moved: Moved, partial: Partial
 ) -> None:
-    where, params = _where(source, notebook)
-    query = f"SELECT user, notebook, error_name, runs FROM {table}{where}"
-    for user, book, name, runs in conn.execute(query, params):
+    rows = list(conn.execute(*_where(_FAILURES, failures, source, notebook, moved)).all())
+    rows += [
+        (r.user, r.notebook, r.error_name, 1)
+        for r in moved.of(notebook)
+        if r.type == "cell.execute" and r.outcome is not None and is_failure(r.outcome)
+    ]
+    for user, book, name, runs in rows:
         partial.pair(source.owner or user, book or None).errors[name or "(unnamed)"] += runs
 
 
 def _stuck(
-    conn: sqlite3.Connection,
-    events: str,
+    conn: sa.Connection,
+    moved: Moved,
     users: set[str],
     notebook: str | None,
     last_ms: int,
     options: Options,
 ) -> Stuck | None:
     reach_ms = round((options.stuck_span_seconds + options.stuck_recent_seconds) * 1000)
-    since = iso(last_ms - reach_ms)
-    rows: list[tuple[int, str, str | None, str | None]] = []
-    for user in users:
-        rows += conn.execute(
-            f"SELECT {MS_SQL.format('time')}, type, cell_id, {OUTCOME_SQL}"
-            f" FROM {events} WHERE type = 'cell.execute' AND user = ? AND notebook IS ?"
-            f" AND time >= ? UNION ALL SELECT {MS_SQL.format('time')}, type, cell_id, NULL"
-            f" FROM {events} WHERE {_HELP_IN} AND user = ? AND notebook IS ? AND time >= ?",
-            (user, notebook, since, *HELP_TYPES, user, notebook, since),
-        ).fetchall()
+    # The notebook's paths: itself, and those of its events before renames.
+    paths = {notebook}
+    if moved.lineage is not None and notebook is not None:
+        paths = set(moved.lineage.paths_of(notebook))
+    params = {"users": sorted(users), "paths": sorted(paths), "since": iso(last_ms - reach_ms)}
+    query = _RECENT_UNNAMED if notebook is None else _RECENT
+    rows = []
+    for user, book, time, ms, kind, cell, outcome in conn.execute(query, params).all():
+        if moved.lineage is not None and moved.lineage.current(user, book, time) != notebook:
+            continue  # a path that was this notebook's, at another time
+        rows.append((ms, kind, cell, outcome))
     # Help before a failure at the same millisecond: the rule reads "since".
     rows.sort(key=lambda row: (row[0], row[1] == "cell.execute"))
     return find_stuck(rows, options, last_ms)

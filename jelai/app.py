@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from jupyter_server.serverapp import ServerApp
 
@@ -33,11 +32,11 @@ def load_jupyter_server_extension(serverapp: ServerApp) -> None:
         config=config,
         telemetry=JelaiTelemetry(parent=serverapp),
         tutor=JelaiTutor(parent=serverapp),
-        store=None if config.service_url else EventStore(Path(config.data_dir) / "events.sqlite3"),
+        store=None if config.service_url else EventStore(config.store_location()),
     )
     serverapp.web_app.settings["jelai"] = context
     setup_routes(serverapp.web_app, context)
-    if config.service_url:
+    if context.store is None:
         serverapp.log.info("jelai: hub mode, relaying to the service at %s", config.service_url)
     else:
-        serverapp.log.info("jelai: storing events in %s", config.data_dir)
+        serverapp.log.info("jelai: storing events in %s", context.store.where)

@@ -16,12 +16,16 @@ from __future__ import annotations
 import functools
 import getpass
 import os
-import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
+
+import sqlalchemy as sa
+
+from .store import EventStore, readonly
 
 STORE_FILE = "events.sqlite3"
 
@@ -30,13 +34,16 @@ STORE_FILE = "events.sqlite3"
 class Source:
     """One store to read: all of its rows (a class folder) or one user's rows."""
 
-    path: Path
+    # The store's SQLite file, read read-only (for a database server: `url`).
+    path: Path | None
     # Who the rows belong to. For a class folder this is the folder's name and
     # every row is counted as theirs, whatever its `user` column says; None
     # keeps each row's own `user` (a researcher's copy of one server's store).
     owner: str | None
     # Read only the rows of this user (the server's own store), or all rows.
     user: str | None = None
+    # A store on a database server (a SQLAlchemy URL), read instead of `path`.
+    url: str | None = None
 
 
 def server_user() -> str:
@@ -62,9 +69,15 @@ def dir_user_name(folder: str) -> str:
     return unquote(folder)
 
 
-def own_source(store_path: Path, user: str) -> Source:
-    """The current user's rows in this server's own store."""
-    return Source(path=Path(store_path), owner=user, user=user)
+def own_source(store: EventStore | Path, user: str | None) -> Source:
+    """`user`'s rows in a store (this server's, the course service's, or a store
+    file); every user's rows, each under its own name, for None."""
+    if not isinstance(store, EventStore):
+        return Source(path=Path(store), owner=user, user=user)
+    if store.path is not None:
+        return Source(path=store.path, owner=user, user=user)
+    url = store.url.render_as_string(hide_password=False)
+    return Source(path=None, owner=user, user=user, url=url)
 
 
 def class_sources(class_dir: Path, exclude: Iterable[str] = ()) -> list[Source]:
@@ -85,27 +98,19 @@ def class_sources(class_dir: Path, exclude: Iterable[str] = ()) -> list[Source]:
     return sorted(sources, key=lambda source: source.owner)
 
 
-def open_readonly(path: Path) -> sqlite3.Connection:
-    """A read-only connection to a store, also on a read-only mount.
-
-    SQLite reads a WAL database read-only only while its `-wal` and `-shm`
-    files exist (the student's server is running) or can be created. On a
-    read-only mount of a stopped server's store neither holds, and
-    `immutable=1` is then safe: with no `-wal` file, every row is in the
-    main file.
-    """
-    path = Path(path).absolute()
-    uri = path.as_uri() + "?mode=ro"
-    try:
-        conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
-        conn.execute("SELECT 1 FROM events LIMIT 1").fetchall()
-        return conn
-    except sqlite3.OperationalError:
-        if not path.is_file() or Path(f"{path}-wal").exists():
-            raise
-    conn = sqlite3.connect(uri + "&immutable=1", uri=True, check_same_thread=False)
-    conn.execute("SELECT 1 FROM events LIMIT 1").fetchall()
-    return conn
+@contextmanager
+def reading(source: Source) -> Iterator[sa.Connection | None]:
+    """A read-only connection to the source's store; None if its file does not
+    exist yet (a student who has done nothing). Errors are SQLAlchemy's,
+    sqlite3's or StoreError."""
+    if source.url is not None:
+        with readonly.database(source.url) as conn:
+            yield conn
+    elif source.path is None or not source.path.exists():
+        yield None
+    else:
+        with readonly.sqlite_file(source.path) as conn:
+            yield conn
 
 
 def hub_groups(current_user: Any) -> set[str]:

@@ -3,6 +3,7 @@ runs the JupyterHub service (see `service/app.py`).
 
     jelai export --class-dir /srv/jelai --out export-2024-03 \\
         --since 2024-03-01 --until 2024-03-31 --pseudonymise --key-file ~/jelai.key
+    jelai export --store-url postgresql://jelai@db/course --out export-2024-03
 
 Writes `events.jsonl` and/or `events.csv` (see `export.py` and
 docs/export.md), `data-dictionary.md` (the event schemas) and
@@ -22,6 +23,8 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
 from . import __version__
 from .classdata import STORE_FILE, Source, class_sources
 from .datadict import render_markdown
@@ -37,6 +40,7 @@ from .export import (
 )
 from .paths import plain_notebook
 from .pseudonyms import Pseudonymiser, load_key
+from .store import StoreError, store_url
 
 FORMATS = ("jsonl", "csv")
 
@@ -58,6 +62,10 @@ def _parser() -> argparse.ArgumentParser:
         "--class-dir",
         type=Path,
         help="a class folder: one data folder per student, named after them",
+    )
+    export.add_argument(
+        "--store-url",
+        help="a store's database URL (e.g. the course's PostgreSQL): every user's events",
     )
     export.add_argument("--out", type=Path, required=True, help="new (or empty) folder to write")
     export.add_argument(
@@ -91,15 +99,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as error:
         print(f"jelai export: error: {error}", file=sys.stderr)
         return 2
-    except sqlite3.Error as error:
+    except (sqlite3.Error, SQLAlchemyError, StoreError) as error:
         print(f"jelai export: a store could not be read: {error}", file=sys.stderr)
         return 1
 
 
 def _sources(args: argparse.Namespace) -> list[Source]:
-    if args.data_dir is None and args.class_dir is None:
-        raise UsageError("give --data-dir, --class-dir or both")
+    if args.data_dir is None and args.class_dir is None and args.store_url is None:
+        raise UsageError("give --data-dir, --class-dir or --store-url")
     sources: list[Source] = []
+    if args.store_url is not None:
+        try:
+            store_url(args.store_url)
+        except ArgumentError as error:
+            raise UsageError(f"--store-url is not a database URL: {error}") from None
+        sources.append(Source(path=None, owner=None, url=args.store_url))
     if args.data_dir is not None:
         store = args.data_dir / STORE_FILE
         if not store.is_file():
@@ -111,7 +125,7 @@ def _sources(args: argparse.Namespace) -> list[Source]:
         except FileNotFoundError as error:
             raise UsageError(str(error)) from None
         # The same store given twice would export its events twice.
-        known = {source.path.resolve() for source in sources}
+        known = {source.path.resolve() for source in sources if source.path is not None}
         sources += [source for source in found if source.path.resolve() not in known]
     return sources
 

@@ -12,11 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_core.paths import jupyter_data_dir
-from traitlets import Bool, Dict, Enum, Float, Int, List, Unicode, default, validate
+from sqlalchemy.exc import ArgumentError
+from traitlets import Bool, Dict, Enum, Float, Int, List, TraitError, Unicode, default, validate
 from traitlets.config import Configurable
 
-from .classdata import server_user, user_dir_name
+from .classdata import STORE_FILE, server_user, user_dir_name
 from .context_window import DEFAULT_CONTEXT_WINDOW, ContextFit, fit_context
+from .store import store_url
 
 
 class Jelai(Configurable):
@@ -42,6 +44,34 @@ class Jelai(Configurable):
         if "{username}" in value:
             value = value.replace("{username}", user_dir_name(server_user()))
         return value
+
+    store_url = Unicode(
+        help=(
+            "Where events are stored, as a SQLAlchemy database URL. Empty (the "
+            "default) means the SQLite file `events.sqlite3` in data_dir; a "
+            "course's service uses PostgreSQL, e.g. "
+            "'postgresql://jelai:secret@db.example.org/jelai' (driver: psycopg 3, "
+            "`pip install jelai[postgresql]`). The schema is created and migrated "
+            "when the store is first used."
+        ),
+    ).tag(config=True)
+
+    @validate("store_url")
+    def _check_store_url(self, proposal: dict) -> str:
+        value = str(proposal["value"]).strip()
+        if not value:
+            return value
+        try:
+            if "://" not in value:
+                raise ArgumentError("a URL such as sqlite:////srv/jelai/events.sqlite3")
+            store_url(value)
+        except ArgumentError as error:
+            raise TraitError(f"c.Jelai.store_url is not a database URL: {error}") from None
+        return value
+
+    def store_location(self) -> str:
+        """The store's URL, or the path of its SQLite file in data_dir."""
+        return self.store_url or str(Path(self.data_dir) / STORE_FILE)
 
     class_data_dir = Unicode(
         help=(

@@ -27,10 +27,13 @@ from datetime import timedelta
 from functools import cache
 from typing import Any
 
-from .classdata import Source, open_readonly
+import sqlalchemy as sa
+
+from .classdata import Source, reading
 from .datadict import load_schema
 from .events import parse_time, utc_time
 from .renames import read_lineage
+from .store.tables import events
 
 ENVELOPE_COLUMNS = (
     "schema_version",
@@ -96,16 +99,14 @@ def iter_events(
     and those of the notebook now at that path.
     """
     for source in sources:
-        if not source.path.exists():
-            continue
-        conn = open_readonly(source.path)
-        try:
+        with reading(source) as conn:
+            if conn is None:
+                continue
             lineage = read_lineage(conn)
             paths = None
             if filters.notebook is not None:
                 paths = sorted(lineage.paths_of(filters.notebook))
-            query, params = _query(source, filters, paths)
-            for (text,) in conn.execute(query, params):
+            for text in conn.execute(_query(source, filters, paths)).scalars():
                 event = json.loads(text)
                 notebook = event.get("notebook")
                 current = notebook
@@ -119,8 +120,6 @@ def iter_events(
                 if source.owner is not None:
                     event["user"] = source.owner
                 yield event
-        finally:
-            conn.close()
 
 
 def _with_current(event: dict[str, Any], current: str | None) -> dict[str, Any]:
@@ -141,32 +140,27 @@ def export_users(sources: Iterable[Source]) -> list[str]:
     for source in sources:
         if source.owner is not None:
             users.add(source.owner)
-        elif source.path.exists():
-            conn = open_readonly(source.path)
-            try:
-                users.update(user for (user,) in conn.execute("SELECT DISTINCT user FROM events"))
-            finally:
-                conn.close()
+            continue
+        with reading(source) as conn:
+            if conn is not None:
+                users.update(conn.execute(sa.select(events.c.user).distinct()).scalars())
     return sorted(users)
 
 
-def _query(source: Source, filters: Filters, paths: list[str] | None) -> tuple[str, list[Any]]:
-    terms: list[str] = []
-    params: list[Any] = []
-    for term, value in (
-        ("user = ?", source.user),
-        ("time >= ?", filters.since),
-        ("time < ?", filters.until),
-    ):
-        if value is not None:
-            terms.append(term)
-            params.append(value)
+def _query(source: Source, filters: Filters, paths: list[str] | None) -> sa.Select[Any]:
+    """The events of `source` within the filters' times, under `paths` (any if None)."""
+    e = events.c
+    query = sa.select(e.event)
+    if source.user is not None:
+        query = query.where(e.user == source.user)
     if paths is not None:
-        terms.append(f"notebook IN ({', '.join('?' * len(paths))})")
-        params.extend(paths)
-    where = (" WHERE " + " AND ".join(terms)) if terms else ""
-    # rowid keeps events of the same millisecond in the order they arrived.
-    return f"SELECT event FROM events{where} ORDER BY user, time, rowid", params
+        query = query.where(e.notebook.in_(paths))
+    if filters.since is not None:
+        query = query.where(e.time >= filters.since)
+    if filters.until is not None:
+        query = query.where(e.time < filters.until)
+    # seq keeps events of the same millisecond in the order they arrived.
+    return query.order_by(e.user, e.time, e.seq)
 
 
 @cache

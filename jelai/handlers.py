@@ -1,6 +1,6 @@
 """Thin handlers for `/jelai/config` and `/jelai/events`.
 
-They check the request, ask `events.py` and `store.py`, and answer JSON.
+They check the request, ask `events.py` and the store (`store/`), and answer JSON.
 Posted events are stored with plain notebook paths (`paths.py`) and times
 bounded by the server's clock (`event_times.py`).
 Errors answer `{"error": ..., "field": ...}`: 400 for bad input, 413 for too

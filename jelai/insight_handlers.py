@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Generator
+from pathlib import Path
 from typing import Any, TypeVar
 
 import tornado.web
@@ -75,7 +76,7 @@ class InsightHandler(JelaiHandler):
     def stores_for(self, user: str | None) -> list[Source]:
         """The current user's own store, or (instructors only) another user's."""
         if user is None or user == self.user_name:
-            return [own_source(self.jelai.store.path, self.user_name)]
+            return [own_source(self.jelai.store, self.user_name)]
         if not self.is_instructor:
             raise JelaiError(403, "You may only see your own data.", "user")
         return self.class_stores(user)
@@ -189,7 +190,7 @@ class ExportHandler(InsightHandler):
             sources = self.stores_for(user)
         pseudonymiser = None
         if self.get_query_argument("pseudonymise", "0") not in ("", "0", "false"):
-            key_file = self.jelai.store.path.parent / "export.key"
+            key_file = Path(self.jelai.config.data_dir) / "export.key"
             try:
                 key_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
                 pseudonymiser = Pseudonymiser(load_key(key_file), self._names(sources))

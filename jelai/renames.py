@@ -13,23 +13,22 @@ Times only grow along the way, so a notebook renamed back and forth (`a` ->
 `b` -> `a`) ends where it is now, and the walk always ends.
 
 Times are the store's spelling (`YYYY-MM-DDTHH:MM:SS.mmmZ`), which sorts as
-time does. Nothing here knows about SQL.
+time does. Only `read_lineage` reads a store.
 """
 
 from __future__ import annotations
 
-import sqlite3
+import json
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import sqlalchemy as sa
+
+from .store.tables import events
+
 MAX_RENAMES = 10
 RENAME_EVENT = "notebook.rename"
-RENAMES_SQL = (
-    "SELECT user, time, json_extract(event, '$.data.from'), notebook FROM events"
-    f" WHERE type = '{RENAME_EVENT}' AND notebook IS NOT NULL"
-    " AND json_type(event, '$.data.from') = 'text'"
-)
 
 
 @dataclass(frozen=True)
@@ -101,9 +100,15 @@ class Lineage:
         return {current} | {s.notebook for s in self.segments() if s.current == current}
 
 
-def read_lineage(conn: sqlite3.Connection) -> Lineage:
+def read_lineage(conn: sa.Connection) -> Lineage:
     """The renames recorded in a store (through the index by type)."""
-    return Lineage(
-        Rename(user=user, time=time, old=old, new=new)
-        for user, time, old, new in conn.execute(RENAMES_SQL)
+    e = events.c
+    query = sa.select(e.user, e.time, e.notebook, e.event).where(
+        e.type == RENAME_EVENT, e.notebook.is_not(None)
     )
+    renames = []
+    for user, time, new, text in conn.execute(query):
+        old = (json.loads(text).get("data") or {}).get("from")
+        if isinstance(old, str):
+            renames.append(Rename(user=user, time=time, old=old, new=new))
+    return Lineage(renames)

@@ -18,6 +18,14 @@ step "jest"
 jlpm test
 
 step "pytest"
+# The store's tests start a PostgreSQL server of their own (tests/postgres.py)
+# from Debian's programs; a cluster service the package may start is not used.
+if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq postgresql >/dev/null
+fi
 python -m pytest -q
 
 step "ui tests (galata in Chromium)"

@@ -12,7 +12,10 @@ from typing import Any
 import pytest
 from traitlets.config import Config
 
+from jelai.classdata import Source, class_sources, own_source, user_dir_name
+from jelai.store import EventStore
 from tests.fake_ollama import DEFAULT_MODELS, FakeOllama
+from tests.postgres import Missing, PostgresServer
 
 pytest_plugins = ("pytest_jupyter.jupyter_server",)
 
@@ -58,6 +61,90 @@ def fake(
     jp_asyncio_loop.run_until_complete(start())
     yield server
     jp_asyncio_loop.run_until_complete(server.stop())
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """The session's PostgreSQL server; a missing PostgreSQL fails the tests that need it."""
+    try:
+        server = PostgresServer()
+    except Missing as error:
+        pytest.fail(str(error), pytrace=False)
+    try:
+        server.start()
+    except Missing as error:
+        server.stop()
+        pytest.fail(f"PostgreSQL did not start: {error}", pytrace=False)
+    yield server
+    server.stop()
+
+
+class Stores:
+    """A class's stores on one backend: a class folder of SQLite files (one per
+    student, as students' servers write them), or one PostgreSQL database
+    holding every student (as the course's service keeps it)."""
+
+    def __init__(self, url: str | None, folder: Path) -> None:
+        self.url = url  # None: SQLite files under `folder`
+        self.folder = folder
+
+    @property
+    def backend(self) -> str:
+        return "sqlite" if self.url is None else "postgresql"
+
+    def location(self, user: str) -> str | Path:
+        """Where `user`'s events are written."""
+        if self.url is None:
+            return self.folder / user_dir_name(user) / "events.sqlite3"
+        return self.url
+
+    def add(self, user: str, events: list[dict[str, Any]]) -> tuple[int, int]:
+        store = EventStore(self.location(user))
+        try:
+            return store.add(user, events)
+        finally:
+            store.close()
+
+    def own(self, user: str) -> Source:
+        """`user`'s own rows, as their server reads them."""
+        store = EventStore(self.location(user))
+        store.close()
+        return own_source(store, user)
+
+    def everyone(self) -> list[Source]:
+        """The whole class, as an instructor reads it."""
+        if self.url is None:
+            return class_sources(self.folder)
+        return [Source(path=None, owner=None, url=self.url)]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def new_stores(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[[], Stores]]:
+    """Makes empty class stores on the test's backend (each call: a new folder or database)."""
+    made: list[str] = []
+    server: PostgresServer | None = None
+    if request.param == "postgresql":
+        server = request.getfixturevalue("postgres")
+
+    def make() -> Stores:
+        folder = tmp_path_factory.mktemp("class")
+        if server is None:
+            return Stores(None, folder)
+        made.append(server.new_database())
+        return Stores(made[-1], folder)
+
+    yield make
+    for url in made:
+        assert server is not None
+        server.drop_database(url)
+
+
+@pytest.fixture
+def stores(new_stores: Callable[[], Stores]) -> Stores:
+    """Empty class stores on each backend."""
+    return new_stores()
 
 
 @pytest.fixture

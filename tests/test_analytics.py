@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import sqlite3
+import itertools
+import json
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
@@ -13,13 +14,13 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-import jelai.store
 from jelai.analytics import Options, find_stuck, summarise
 from jelai.analytics_rules import iso
-from jelai.classdata import Source, class_sources, own_source
+from jelai.classdata import class_sources, own_source
 from jelai.events import utc_time
 from jelai.renames import Lineage, Rename
-from jelai.store import EventStore
+from jelai.store import EventStore, summaries
+from tests.conftest import Stores
 
 EventFactory = Callable[..., dict[str, Any]]
 START = datetime(2024, 3, 1, 10, 0, tzinfo=timezone.utc)
@@ -71,6 +72,7 @@ def build_log(make_event: EventFactory) -> Callable[..., dict[str, Any]]:
 
 
 def store_of(tmp_path: Path, user: str, events: list[dict[str, Any]]) -> Path:
+    """A student's store file in a class folder (SQLite only: the class folder mode)."""
     path = tmp_path / "class" / user / "events.sqlite3"
     store = EventStore(path)
     store.add(user, events)
@@ -86,24 +88,25 @@ def notebook(entry: dict[str, Any], name: str) -> dict[str, Any]:
     return next(n for n in entry["notebooks"] if n["notebook"] == name)
 
 
-def summary_of(tmp_path: Path, events: list[dict[str, Any]], **options: Any) -> dict[str, Any]:
-    path = store_of(tmp_path, "ana", events)
-    return summarise([own_source(path, "ana")], options=Options(**options))
+def summary_of(stores: Stores, events: list[dict[str, Any]], **options: Any) -> dict[str, Any]:
+    """ana's summary once she has sent `events` (to a store on the test's backend)."""
+    stores.add("ana", events)
+    return summarise([stores.own("ana")], options=Options(**options))
 
 
-def test_active_time_leaves_out_gaps_longer_than_the_idle_threshold(tmp_path: Path, log) -> None:
+def test_active_time_leaves_out_gaps_longer_than_the_idle_threshold(stores: Stores, log) -> None:
     events = [log(t) for t in (0, 20, 50, 110, 400)]  # 20 + 30 + 60, then 290 s
     events += [log(t) for t in (1400, 1430)]  # away 1000 s, then 30 s
-    assert summary_of(tmp_path, events)["students"][0]["active_seconds"] == 430
-    strict = summary_of(tmp_path / "strict", events, idle_seconds=120)
+    assert summary_of(stores, events)["students"][0]["active_seconds"] == 430
+    strict = summarise([stores.own("ana")], options=Options(idle_seconds=120))
     assert strict["students"][0]["active_seconds"] == 140
-    relaxed = summary_of(tmp_path / "relaxed", events, idle_seconds=1200)
+    relaxed = summarise([stores.own("ana")], options=Options(idle_seconds=1200))
     assert relaxed["students"][0]["active_seconds"] == 1430
 
 
-def test_a_students_total_is_the_sum_of_their_notebooks(tmp_path: Path, log) -> None:
+def test_a_students_total_is_the_sum_of_their_notebooks(stores: Stores, log) -> None:
     events = [log(0), log(100), log(30, notebook="lab2.ipynb"), log(90, notebook="lab2.ipynb")]
-    ana = summary_of(tmp_path, events)["students"][0]
+    ana = summary_of(stores, events)["students"][0]
     assert notebook(ana, "lab1.ipynb")["active_seconds"] == 100
     assert notebook(ana, "lab2.ipynb")["active_seconds"] == 60
     assert ana["active_seconds"] == 160
@@ -112,7 +115,7 @@ def test_a_students_total_is_the_sum_of_their_notebooks(tmp_path: Path, log) -> 
     assert ana["last_activity"] == at(100)
 
 
-def test_executions_errors_and_cells_attempted(tmp_path: Path, log) -> None:
+def test_executions_errors_and_cells_attempted(stores: Stores, log) -> None:
     events = [
         log(0, "cell.execute", cell="a"),
         log(10, "cell.execute", cell="b", fail="KeyError"),
@@ -122,7 +125,7 @@ def test_executions_errors_and_cells_attempted(tmp_path: Path, log) -> None:
         log(50, "cell.execute", cell="c"),
         log(60, "cell.edit", cell="d"),  # edited, never run: not attempted
     ]
-    ana = summary_of(tmp_path, events, top_errors=2)["students"][0]
+    ana = summary_of(stores, events, top_errors=2)["students"][0]
     assert ana["executions"] == 6
     assert ana["failures"] == 4
     assert ana["error_rate"] == round(4 / 6, 4)
@@ -181,9 +184,9 @@ def run_all_three_times() -> list[tuple[float, str, str]]:
 
 @pytest.mark.parametrize("shapes", [RECORDED, OLD_CLIENT], ids=["recorded", "old client"])
 def test_run_all_three_times_counts_three_failures_of_six_runs(
-    tmp_path: Path, log, shapes: dict[str, Any]
+    stores: Stores, log, shapes: dict[str, Any]
 ) -> None:
-    summary = summary_of(tmp_path, executions(log, run_all_three_times(), shapes))
+    summary = summary_of(stores, executions(log, run_all_three_times(), shapes))
     ana = summary["students"][0]
     assert (ana["executions"], ana["failures"], ana["error_rate"]) == (6, 3, 0.5)
     assert ana["top_errors"] == [{"name": "ZeroDivisionError", "count": 3}]
@@ -198,70 +201,30 @@ def test_run_all_three_times_counts_three_failures_of_six_runs(
 
 @pytest.mark.parametrize("shapes", [RECORDED, OLD_CLIENT], ids=["recorded", "old client"])
 def test_an_interrupted_run_is_a_run_and_no_failure(
-    tmp_path: Path, log, shapes: dict[str, Any]
+    stores: Stores, log, shapes: dict[str, Any]
 ) -> None:
     plan = [(0, "loop", "interrupted"), (10, "loop", "interrupted"), (20, "loop", "interrupted")]
-    ana = summary_of(tmp_path, executions(log, plan, shapes))["students"][0]
+    ana = summary_of(stores, executions(log, plan, shapes))["students"][0]
     assert (ana["executions"], ana["failures"], ana["top_errors"]) == (3, 0, [])
     assert ana["stuck"] == []
 
 
-def test_a_run_the_kernel_never_answered_is_a_run_and_no_failure(tmp_path: Path, log) -> None:
+def test_a_run_the_kernel_never_answered_is_a_run_and_no_failure(stores: Stores, log) -> None:
     plan = [(0, "a", "no_reply"), (10, "a", "no_reply"), (20, "a", "no_reply")]
-    ana = summary_of(tmp_path, executions(log, plan, RECORDED))["students"][0]
+    ana = summary_of(stores, executions(log, plan, RECORDED))["students"][0]
     assert (ana["executions"], ana["failures"], ana["stuck"]) == (3, 0, [])
 
 
 @pytest.mark.parametrize("between", ["aborted", "interrupted", "no_reply"])
-def test_only_a_successful_run_ends_a_streak_of_failures(tmp_path: Path, log, between: str) -> None:
+def test_only_a_successful_run_ends_a_streak_of_failures(stores: Stores, log, between: str) -> None:
     plan = [(0, "a", "error"), (60, "a", "error"), (90, "a", between), (120, "a", "error")]
-    ana = summary_of(tmp_path, executions(log, plan, RECORDED))["students"][0]
+    ana = summary_of(stores, executions(log, plan, RECORDED))["students"][0]
     assert ana["stuck"] == [
         {"notebook": "lab1.ipynb", "cell_id": "a", "since": at(0), "failures": 3}
     ]
 
 
-OLD_RULE_EXECUTIONS = """
-DELETE FROM executions; DELETE FROM failures; DROP TABLE IF EXISTS summary_versions;
-INSERT INTO executions SELECT user, ifnull(notebook, ''), ifnull(cell_id, ''), count(*),
-  count(failed_as), max(CASE WHEN failed_as IS NOT NULL THEN time END)
-  FROM (SELECT user, notebook, cell_id, time, CASE WHEN json_extract(event, '$.data.success') = 0
-        THEN coalesce(json_extract(event, '$.data.error.name'), '') END AS failed_as
-        FROM events WHERE type = 'cell.execute') GROUP BY 1, 2, 3;
-INSERT INTO failures SELECT user, ifnull(notebook, ''), failed_as, count(*)
-  FROM (SELECT user, notebook, CASE WHEN json_extract(event, '$.data.success') = 0
-        THEN coalesce(json_extract(event, '$.data.error.name'), '') END AS failed_as
-        FROM events WHERE type = 'cell.execute') WHERE failed_as IS NOT NULL GROUP BY 1, 2, 3;
-"""
-
-
-def test_a_store_counted_with_the_old_rule_summarises_by_outcome(tmp_path: Path, log) -> None:
-    """Summary tables kept before outcomes counted every unsuccessful run as a
-    failure: they are read from the events until the store is opened for
-    writing, which counts them again once."""
-    path = tmp_path / "events.sqlite3"
-    store = EventStore(path)
-    store.add("ana", executions(log, run_all_three_times(), OLD_CLIENT))
-    store._connection().executescript(OLD_RULE_EXECUTIONS)
-    store.close()
-    expected = (6, 3, 2, ["div0"])
-
-    def read() -> tuple[Any, ...]:
-        (ana,) = summarise([own_source(path, "ana")])["students"]
-        stuck = [s["cell_id"] for s in ana["stuck"]]
-        return (ana["executions"], ana["failures"], ana["cells_attempted"], stuck)
-
-    assert read() == expected  # not yet opened for writing by this version
-    store = EventStore(path)
-    store.add("ana", [log(200)])
-    store.close()
-    assert read() == expected
-    conn = sqlite3.connect(path)
-    assert conn.execute("SELECT sum(runs), sum(failures) FROM executions").fetchone() == (6, 3)
-    conn.close()
-
-
-def test_a_renamed_notebook_is_one_notebook(tmp_path: Path, log) -> None:
+def test_a_renamed_notebook_is_one_notebook(stores: Stores, log) -> None:
     """`lab1.ipynb` renamed to `lab1 final.ipynb` while open: one notebook,
     its time, runs, failures and questions together; the stuck rule sees the
     failures before and after the rename. A new `lab1.ipynb` made later is
@@ -277,7 +240,7 @@ def test_a_renamed_notebook_is_one_notebook(tmp_path: Path, log) -> None:
         log(260, notebook=new),
         log(900, notebook=old),  # a new notebook took the old name
     ]
-    summary = summary_of(tmp_path, events)
+    summary = summary_of(stores, events)
     (ana,) = summary["students"]
     books = {n["notebook"]: n for n in ana["notebooks"]}
     assert sorted(books) == [new, old]
@@ -291,9 +254,7 @@ def test_a_renamed_notebook_is_one_notebook(tmp_path: Path, log) -> None:
         for c, n, f, s in [("c1", 1, 0, 0), ("c7", 3, 3, 1)]
     ]
     # The dashboard's notebook filter names the notebook as it is now.
-    only = summarise(
-        [own_source(tmp_path / "class" / "ana" / "events.sqlite3", "ana")], notebook=new
-    )
+    only = summarise([stores.own("ana")], notebook=new)
     assert only["students"][0]["events"] == 7
 
 
@@ -306,18 +267,18 @@ def test_a_renamed_notebook_is_one_notebook(tmp_path: Path, log) -> None:
     ],
 )
 def test_renames_are_followed_to_the_notebook_now(
-    tmp_path: Path, log, renames: list[tuple[str, str]], expected: list[str]
+    stores: Stores, log, renames: list[tuple[str, str]], expected: list[str]
 ) -> None:
     events = [log(0, notebook="a")]
     for i, (old, new) in enumerate(renames, start=1):
         events += [log(i * 10, "notebook.rename", cell=None, notebook=new, renamed_from=old)]
         events += [log(i * 10 + 5, notebook=new)]
-    (ana,) = summary_of(tmp_path, events)["students"]
+    (ana,) = summary_of(stores, events)["students"]
     assert [n["notebook"] for n in ana["notebooks"]] == expected
     assert ana["notebooks"][0]["events"] == len(events)
 
 
-def test_renames_are_followed_at_most_ten_times(tmp_path: Path, log) -> None:
+def test_renames_are_followed_at_most_ten_times(stores: Stores, log) -> None:
     """The tutor follows a notebook back through ten renames; so does analytics:
     the first notebook's event, eleven renames back, stays under its name."""
     names = [f"n{i}.ipynb" for i in range(12)]
@@ -325,19 +286,19 @@ def test_renames_are_followed_at_most_ten_times(tmp_path: Path, log) -> None:
     for i in range(1, 12):
         kind = "notebook.rename"
         events.append(log(i * 10, kind, cell=None, notebook=names[i], renamed_from=names[i - 1]))
-    (ana,) = summary_of(tmp_path, events)["students"]
+    (ana,) = summary_of(stores, events)["students"]
     counts = {n["notebook"]: n["events"] for n in ana["notebooks"]}
     assert counts == {names[0]: 1, names[11]: 11}
 
 
-def test_questions_and_hints_are_counted_per_notebook(tmp_path: Path, log) -> None:
+def test_questions_and_hints_are_counted_per_notebook(stores: Stores, log) -> None:
     events = [
         log(0, "chat.exchange"),
         log(10, "chat.exchange"),
         log(20, "tutor.hint"),
         log(30, "chat.exchange", notebook="lab2.ipynb"),
     ]
-    summary = summary_of(tmp_path, events)
+    summary = summary_of(stores, events)
     ana = summary["students"][0]
     assert (ana["questions"], ana["hints"]) == (3, 1)
     assert (notebook(ana, "lab1.ipynb")["questions"], notebook(ana, "lab1.ipynb")["hints"]) == (
@@ -354,9 +315,9 @@ def failures(log, cell: str, times: list[float]) -> list[dict[str, Any]]:
     return [log(t, "cell.execute", cell=cell, fail="KeyError") for t in times]
 
 
-def test_three_failures_of_one_cell_without_asking_is_stuck(tmp_path: Path, log) -> None:
+def test_three_failures_of_one_cell_without_asking_is_stuck(stores: Stores, log) -> None:
     events = [log(0, "chat.exchange"), *failures(log, "c7", [100, 200, 400]), log(700)]
-    ana = summary_of(tmp_path, events)["students"][0]
+    ana = summary_of(stores, events)["students"][0]
     stuck = notebook(ana, "lab1.ipynb")["stuck"]
     assert stuck == {"cell_id": "c7", "since": at(100), "failures": 3}
     assert ana["stuck"] == [{"notebook": "lab1.ipynb", **stuck}]
@@ -371,24 +332,26 @@ def test_three_failures_of_one_cell_without_asking_is_stuck(tmp_path: Path, log)
         pytest.param([("cell.edit", 1400)], id="last failure over 15 minutes before the end"),
     ],
 )
-def test_not_stuck(tmp_path: Path, log, extra: list[tuple[str, float]]) -> None:
+def test_not_stuck(stores: Stores, log, extra: list[tuple[str, float]]) -> None:
     events = failures(log, "c7", [100, 200, 400])
     events += [log(t, kind, cell="c7") for kind, t in extra]
-    ana = summary_of(tmp_path, events)["students"][0]
+    ana = summary_of(stores, events)["students"][0]
     assert ana["failures"] == 3
     assert ana["stuck"] == []
 
 
-def test_failures_spread_over_more_than_ten_minutes_are_not_stuck(tmp_path: Path, log) -> None:
-    spread = summary_of(tmp_path, failures(log, "c7", [0, 300, 601]))
+def test_failures_spread_over_more_than_ten_minutes_are_not_stuck(
+    new_stores: Callable[[], Stores], log
+) -> None:
+    spread = summary_of(new_stores(), failures(log, "c7", [0, 300, 601]))
     assert spread["students"][0]["stuck"] == []
-    close = summary_of(tmp_path / "close", failures(log, "c7", [0, 300, 600]))
+    close = summary_of(new_stores(), failures(log, "c7", [0, 300, 600]))
     assert close["students"][0]["stuck"][0]["cell_id"] == "c7"
 
 
-def test_failures_on_different_cells_are_not_stuck(tmp_path: Path, log) -> None:
+def test_failures_on_different_cells_are_not_stuck(stores: Stores, log) -> None:
     events = [*failures(log, "a", [0, 60]), *failures(log, "b", [120, 180])]
-    assert summary_of(tmp_path, events)["students"][0]["stuck"] == []
+    assert summary_of(stores, events)["students"][0]["stuck"] == []
 
 
 def test_stuck_rule_thresholds_are_options() -> None:
@@ -398,14 +361,12 @@ def test_stuck_rule_thresholds_are_options() -> None:
     assert stuck is not None and (stuck.cell_id, stuck.failures) == ("c", 2)
 
 
-def test_the_plots_series(tmp_path: Path, log) -> None:
+def test_the_plots_series(stores: Stores, log) -> None:
     ana = [log(0), log(3590, "cell.execute", cell="b", fail="KeyError"), log(3700)]
     bob = [log(10, "cell.execute", cell="b"), log(20, "cell.execute", cell="b", fail="KeyError")]
-    sources = [
-        Source(path=store_of(tmp_path, "ana", ana), owner="ana"),
-        Source(path=store_of(tmp_path, "bob", bob), owner="bob"),
-    ]
-    series = summarise(sources)["series"]
+    stores.add("ana", ana)
+    stores.add("bob", bob)
+    series = summarise(stores.everyone())["series"]
     assert series["activity"] == [
         {"start": "2024-03-01T10:00:00.000Z", "events": 4, "students": 2},
         {"start": "2024-03-01T11:00:00.000Z", "events": 1, "students": 1},
@@ -439,32 +400,52 @@ def test_instructors_are_left_out_and_unreadable_stores_named(tmp_path: Path, lo
     assert summary["unreadable"] == ["bob"]
 
 
-def test_own_source_reads_only_the_users_rows(tmp_path: Path, log) -> None:
-    path = store_of(tmp_path, "ana", [log(0)])
-    store = EventStore(path)
+def test_own_source_reads_only_the_users_rows(stores: Stores, log) -> None:
+    stores.add("ana", [log(0)])
+    store = EventStore(stores.location("ana"))
     store.add("bob", [log(5), log(6)])
     store.close()
-    summary = summarise([own_source(path, "ana")])
+    summary = summarise([stores.own("ana")])
     assert [(s["user"], s["events"]) for s in summary["students"]] == [("ana", 1)]
+    assert summarise([stores.own("carl")])["students"] == []
+
+
+def test_a_store_file_not_made_yet_reads_as_no_activity(tmp_path: Path) -> None:
     assert summarise([own_source(tmp_path / "none.sqlite3", "ana")])["students"] == []
+    assert not (tmp_path / "none.sqlite3").exists()
 
 
-def test_a_store_without_the_analytics_schema_gives_the_same_summary(
-    tmp_path: Path, log, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_runs_and_failures_follow_the_execution_outcomes(stores: Stores, log) -> None:
+    """A run is any outcome but "aborted"; a failure is "error" only; events
+    of older clients (no `outcome`) get theirs from `success` and `error`."""
+
+    def run(t: float, cell: str, **data: Any) -> dict[str, Any]:
+        event = log(t, "cell.execute", cell=cell)
+        event["data"] = data
+        return event
+
+    boom = {"name": "KeyError", "value": "'x'"}
     events = [
-        log(0, "cell.execute", cell="a", fail="KeyError"),
-        log(30, "cell.execute", cell="a", fail="KeyError"),
-        log(90, "cell.execute", cell="a", fail="NameError"),
-        log(100, "chat.exchange", notebook="lab2.ipynb"),
-        log(2000, notebook=None),
+        run(0, "a", success=True, outcome="ok"),
+        run(10, "a", success=False, outcome="error", error=boom),
+        run(20, "b", success=False, outcome="interrupted", error={"name": "KeyboardInterrupt"}),
+        run(30, "c", success=False, outcome="aborted"),
+        run(40, "d", success=False, outcome="no_reply"),
+        # From older clients: success, an error, an interrupt, no error at all.
+        run(50, "e", success=True),
+        run(60, "e", success=False, error={"name": "NameError", "value": "y"}),
+        run(70, "f", success=False, error={"name": "KeyboardInterrupt", "value": ""}),
+        run(80, "g", success=False, error=None),
+        run(90, "g", success=False),
     ]
-    full = summary_of(tmp_path / "full", events)
-    monkeypatch.setattr(jelai.store, "add_analytics_schema", lambda conn: None)
-    bare = summary_of(tmp_path / "bare", events)
-    assert bare["students"] == full["students"]
-    assert bare["series"] == full["series"]
-    assert full["students"][0]["stuck"][0]["cell_id"] == "a"
+    ana = summary_of(stores, events)["students"][0]
+    assert ana["executions"] == 7  # all but the three aborted
+    assert ana["failures"] == 2
+    assert ana["top_errors"] == [
+        {"name": "KeyError", "count": 1},
+        {"name": "NameError", "count": 1},
+    ]
+    assert ana["cells_attempted"] == 5  # a, b, d, e, f: c and g never ran
 
 
 def test_options_refuse_thresholds_below_a_minute() -> None:
@@ -475,6 +456,7 @@ def test_options_refuse_thresholds_below_a_minute() -> None:
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+NUMBERS = itertools.count()
 
 
 @given(
@@ -487,7 +469,7 @@ EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 def test_active_time_and_buckets_match_the_definition(
-    tmp_path_factory: pytest.TempPathFactory,
+    stores: Stores,
     make_event: EventFactory,
     times: list[int],
     idle_minutes: int,
@@ -500,8 +482,9 @@ def test_active_time_and_buckets_match_the_definition(
         make_event("cell.edit", time=utc_time(EPOCH + timedelta(milliseconds=t))) for t in times
     ]
     idle_ms = idle_minutes * 60_000
-    path = store_of(tmp_path_factory.mktemp("active"), "ana", events)
-    summary = summarise([own_source(path, "ana")], options=Options(idle_seconds=idle_ms / 1000))
+    user = f"student{next(NUMBERS)}"  # one per example: the stores are the test's
+    stores.add(user, events)
+    summary = summarise([stores.own(user)], options=Options(idle_seconds=idle_ms / 1000))
     (entry,) = summary["students"]
     gaps = [b - a for a, b in zip(times, times[1:])]
     assert entry["active_seconds"] == sum(g for g in gaps if g <= idle_ms) / 1000
@@ -530,38 +513,38 @@ def test_active_time_and_buckets_match_the_definition(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 def test_summaries_kept_batch_by_batch_match_the_events(
-    tmp_path_factory: pytest.TempPathFactory,
+    stores: Stores,
     make_event: EventFactory,
     plan: list[tuple[int, str, str, str | None]],
     cuts: list[int],
     resend: list[int],
 ) -> None:
     """However the events arrive (in batches, retried, across restarts), the
-    kept tables give what computing from the events gives."""
+    kept tables give what counting them again from the events gives."""
     log = build_log(make_event)
     events = [renaming_log(log, t, kind, cell, fail) for t, kind, cell, fail in plan]
     for event in events:
         if event["data"].get("error", {}).get("name") == "aborted":
             event["data"]["error"] = None  # how clients without `outcome` sent an aborted cell
-    folder = tmp_path_factory.mktemp("kept")
-    path = folder / "events.sqlite3"
+    user = f"student{next(NUMBERS)}"
     bounds = sorted({0, len(events), *(c for c in cuts if c <= len(events))})
     for start, end in zip(bounds, bounds[1:]):
-        store = EventStore(path)  # a restart between batches
-        store.add("ana", events[start:end])
-        store.add("ana", [events[i] for i in resend if i < end])  # retried events
+        store = EventStore(stores.location(user))  # a restart between batches
+        store.add(user, events[start:end])
+        store.add(user, [events[i] for i in resend if i < end])  # retried events
         store.close()
-    kept = summarise([own_source(path, "ana")])
-    bare_path = folder / "bare.sqlite3"
-    store = EventStore(bare_path)
-    store._connection().executescript(
-        "DROP TABLE activity; DROP TABLE executions; DROP TABLE failures;"
-    )
-    store.add("ana", events)
+    kept = summarise([stores.own(user)])
+    store = EventStore(stores.location(user))
+    with store.engine.begin() as conn:
+        summaries.rebuild(conn)
     store.close()
-    bare = summarise([own_source(bare_path, "ana")])
-    assert kept["students"] == bare["students"]
-    assert kept["series"] == bare["series"]
+    counted = summarise([stores.own(user)])
+    assert kept["students"] == counted["students"]
+    assert kept["series"] == counted["series"]
+    expected_runs = sum(
+        1 for _, kind, _, fail in plan if kind == "cell.execute" and fail != "aborted"
+    )
+    assert kept["students"][0]["executions"] == expected_runs
 
 
 def renaming_log(log, t: int, kind: str, cell: str, fail: str | None) -> dict[str, Any]:
@@ -589,7 +572,7 @@ def renaming_log(log, t: int, kind: str, cell: str, fail: str | None) -> dict[st
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 def test_renamed_notebooks_summarise_as_if_recorded_under_their_names_now(
-    tmp_path_factory: pytest.TempPathFactory,
+    stores: Stores,
     make_event: EventFactory,
     plan: list[tuple[int, str, str, str | None]],
 ) -> None:
@@ -597,39 +580,28 @@ def test_renamed_notebooks_summarise_as_if_recorded_under_their_names_now(
     under the notebook each belongs to now (found as the tutor finds it)."""
     log = build_log(make_event)
     events = [renaming_log(log, *step) for step in plan]
+    user = f"student{next(NUMBERS)}"
     lineage = Lineage(
-        Rename("ana", utc_time(e["time"]), e["data"]["from"], e["notebook"])
+        Rename(user, utc_time(e["time"]), e["data"]["from"], e["notebook"])
         for e in events
         if e["type"] == "notebook.rename"
     )
     relabelled = []
     for event in events:
-        now = lineage.current("ana", event["notebook"], utc_time(event["time"]))
+        now = lineage.current(user, event["notebook"], utc_time(event["time"]))
         data = {"from": None} if event["type"] == "notebook.rename" else event["data"]
-        relabelled.append({**event, "notebook": now, "data": data})
-    folder = tmp_path_factory.mktemp("renamed")
-    renamed = summarise([own_source(store_of(folder / "r", "ana", events), "ana")])
-    expected = summarise([own_source(store_of(folder / "e", "ana", relabelled), "ana")])
+        # The same events again, under new ids, recorded by another student.
+        relabelled.append({**event, "id": f"again-{event['id']}", "notebook": now, "data": data})
+    stores.add(user, events)
+    stores.add(f"{user}-again", relabelled)
+    renamed = as_user(summarise([stores.own(user)]), "ana")
+    expected = as_user(summarise([stores.own(f"{user}-again")]), "ana")
     assert renamed["students"] == expected["students"]
     assert renamed["series"] == expected["series"]
 
 
-def test_a_store_from_a_build_with_summary_triggers_counts_each_event_once(
-    tmp_path: Path, log
-) -> None:
-    path = tmp_path / "events.sqlite3"
-    store = EventStore(path)
-    store.add("ana", [log(0, "cell.execute", fail="KeyError")])
-    # Development builds kept the tables with per-event triggers.
-    store._connection().executescript(
-        "CREATE TRIGGER events_activity AFTER INSERT ON events BEGIN"
-        " UPDATE activity SET events = events + 1; END;"
-        "CREATE TRIGGER events_count_runs AFTER INSERT ON events BEGIN"
-        " UPDATE executions SET runs = runs + 1; END;"
-    )
-    store.close()
-    store = EventStore(path)
-    store.add("ana", [log(10, "cell.execute", fail="KeyError"), log(20)])
-    store.close()
-    (entry,) = summarise([own_source(path, "ana")])["students"]
-    assert (entry["events"], entry["executions"], entry["failures"]) == (3, 2, 2)
+def as_user(summary: dict[str, Any], name: str) -> dict[str, Any]:
+    """The summary of one student with their name replaced by `name`."""
+    (student,) = summary["students"]
+    text = json.dumps(summary).replace(json.dumps(student["user"]), json.dumps(name))
+    return json.loads(text)

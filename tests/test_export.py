@@ -16,15 +16,14 @@ from jelai.cli import main
 from jelai.datadict import render_markdown
 from jelai.export import Filters, csv_columns, iter_events, parse_bound
 from jelai.store import EventStore
+from tests.conftest import Stores
 from tests.spreadsheet import FORMULA_NOTEBOOK, assert_no_formulas, formula_events
 
 EventFactory = Callable[..., dict[str, Any]]
 
 
-@pytest.fixture
-def class_dir(tmp_path: Path, make_event: EventFactory) -> Path:
+def fill(stores: Stores, make_event: EventFactory) -> Stores:
     """Two students; ana's chat question and failure, bob's work a day later."""
-    root = tmp_path / "class"
     ana = [
         make_event(time="2024-03-01T10:00:00.000Z", notebook="home/ana/lab1.ipynb"),
         make_event(
@@ -53,11 +52,29 @@ def class_dir(tmp_path: Path, make_event: EventFactory) -> Path:
         make_event(time="2024-03-02T09:00:00.000Z", notebook="lab2.ipynb"),
         make_event(time="2024-03-02T09:30:00.000Z", notebook="lab1.ipynb"),
     ]
-    for user, events in (("ana", ana), ("bob", bob)):
-        store = EventStore(root / user / "events.sqlite3")
-        store.add(user, events)
-        store.close()
-    return root
+    stores.add("ana", ana)
+    stores.add("bob", bob)
+    return stores
+
+
+@pytest.fixture
+def class_stores(stores: Stores, make_event: EventFactory) -> Stores:
+    """The class on each backend."""
+    return fill(stores, make_event)
+
+
+@pytest.fixture
+def the_class(class_stores: Stores) -> list[str]:
+    """The export's arguments naming the class: its folder, or its database."""
+    if class_stores.url is None:
+        return ["--class-dir", str(class_stores.folder)]
+    return ["--store-url", class_stores.url]
+
+
+@pytest.fixture
+def class_dir(tmp_path: Path, make_event: EventFactory) -> Path:
+    """The class as a folder of SQLite files (the class folder mode)."""
+    return fill(Stores(None, tmp_path / "class"), make_event).folder
 
 
 def export(*args: str | Path) -> int:
@@ -68,9 +85,11 @@ def lines(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text("utf-8").splitlines()]
 
 
-def test_export_writes_jsonl_csv_dictionary_and_manifest(tmp_path: Path, class_dir: Path) -> None:
+def test_export_writes_jsonl_csv_dictionary_and_manifest(
+    tmp_path: Path, the_class: list[str]
+) -> None:
     out = tmp_path / "out"
-    assert export("--class-dir", class_dir, "--out", out) == 0
+    assert export(*the_class, "--out", out) == 0
     assert sorted(p.name for p in out.iterdir()) == [
         "data-dictionary.md",
         "events.csv",
@@ -102,18 +121,16 @@ def test_export_writes_jsonl_csv_dictionary_and_manifest(tmp_path: Path, class_d
     assert manifest["events"] == 5 and manifest["pseudonymised"] is False
 
 
-def test_filters_by_notebook_and_dates(tmp_path: Path, class_dir: Path) -> None:
-    assert (
-        export("--class-dir", class_dir, "--out", tmp_path / "a", "--notebook", "lab1.ipynb") == 0
-    )
+def test_filters_by_notebook_and_dates(tmp_path: Path, the_class: list[str]) -> None:
+    assert export(*the_class, "--out", tmp_path / "a", "--notebook", "lab1.ipynb") == 0
     assert [e["user"] for e in lines(tmp_path / "a" / "events.jsonl")] == ["bob"]
     # A bare --until date includes that whole day.
     args = ("--since", "2024-03-01", "--until", "2024-03-01", "--format", "jsonl")
-    assert export("--class-dir", class_dir, "--out", tmp_path / "b", *args) == 0
+    assert export(*the_class, "--out", tmp_path / "b", *args) == 0
     assert len(lines(tmp_path / "b" / "events.jsonl")) == 3
     assert not (tmp_path / "b" / "events.csv").exists()
     args = ("--since", "2024-03-01T10:01:00Z", "--until", "2024-03-02T09:30:00Z")
-    assert export("--class-dir", class_dir, "--out", tmp_path / "c", *args) == 0
+    assert export(*the_class, "--out", tmp_path / "c", *args) == 0
     times = [e["time"] for e in lines(tmp_path / "c" / "events.jsonl")]
     assert times == [
         "2024-03-01T10:01:00.000Z",
@@ -128,13 +145,13 @@ def test_a_data_dir_keeps_each_rows_user(tmp_path: Path, class_dir: Path) -> Non
 
 
 def test_pseudonyms_are_keyed_stable_and_replace_home_folders(
-    tmp_path: Path, class_dir: Path
+    tmp_path: Path, the_class: list[str]
 ) -> None:
     key = tmp_path / "keys" / "jelai.key"
     key.parent.mkdir()
     for name in ("one", "two"):
         args = ("--pseudonymise", "--key-file", key)
-        assert export("--class-dir", class_dir, "--out", tmp_path / name, *args) == 0
+        assert export(*the_class, "--out", tmp_path / name, *args) == 0
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
     one = lines(tmp_path / "one" / "events.jsonl")
     assert one == lines(tmp_path / "two" / "events.jsonl")
@@ -150,7 +167,7 @@ def test_pseudonyms_are_keyed_stable_and_replace_home_folders(
             assert "ana" not in text
     other = tmp_path / "other.key"
     args = ("--pseudonymise", "--key-file", other)
-    assert export("--class-dir", class_dir, "--out", tmp_path / "three", *args) == 0
+    assert export(*the_class, "--out", tmp_path / "three", *args) == 0
     assert lines(tmp_path / "three" / "events.jsonl")[0]["user"] != ana
 
 
@@ -282,20 +299,20 @@ def test_pseudonymised_exports_carry_no_users_name(
 )
 def test_bad_input_writes_nothing(
     tmp_path: Path,
-    class_dir: Path,
+    the_class: list[str],
     capsys: pytest.CaptureFixture[str],
     args: list[str],
     message: str,
 ) -> None:
     before = sorted(tmp_path.rglob("*"))
     filled = [arg.format(tmp=tmp_path) for arg in args]
-    assert export("--class-dir", class_dir, "--out", tmp_path / "out", *filled) == 2
+    assert export(*the_class, "--out", tmp_path / "out", *filled) == 2
     assert message in capsys.readouterr().err
     assert sorted(tmp_path.rglob("*")) == before
 
 
 def test_missing_folders_and_a_used_out_folder_are_refused(
-    tmp_path: Path, class_dir: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, the_class: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert export("--class-dir", tmp_path / "nope", "--out", tmp_path / "out") == 2
     assert export("--data-dir", tmp_path, "--out", tmp_path / "out") == 2
@@ -303,23 +320,21 @@ def test_missing_folders_and_a_used_out_folder_are_refused(
     used = tmp_path / "used"
     used.mkdir()
     (used / "notes.txt").write_text("mine")
-    assert export("--class-dir", class_dir, "--out", used) == 2
+    assert export(*the_class, "--out", used) == 2
     assert [p.name for p in used.iterdir()] == ["notes.txt"]
     assert not (tmp_path / "out").exists()
     err = capsys.readouterr().err
     assert "does not exist" in err and "holds no events.sqlite3" in err and "not an empty" in err
 
 
-def test_an_empty_out_folder_is_used(tmp_path: Path, class_dir: Path) -> None:
+def test_an_empty_out_folder_is_used(tmp_path: Path, the_class: list[str]) -> None:
     (tmp_path / "out").mkdir()
-    assert export("--class-dir", class_dir, "--out", tmp_path / "out", "--format", "csv") == 0
+    assert export(*the_class, "--out", tmp_path / "out", "--format", "csv") == 0
     assert (tmp_path / "out" / "events.csv").exists()
 
 
-def test_iter_events_and_bounds(class_dir: Path) -> None:
+def test_iter_events_and_bounds(class_stores: Stores) -> None:
     assert parse_bound("2024-03-01", end=True) == "2024-03-02T00:00:00.000Z"
     assert parse_bound("2024-03-01T12:00:00+02:00", end=False) == "2024-03-01T10:00:00.000Z"
-    from jelai.classdata import class_sources
-
-    events = list(iter_events(class_sources(class_dir), Filters(notebook="lab2.ipynb")))
+    events = list(iter_events(class_stores.everyone(), Filters(notebook="lab2.ipynb")))
     assert [(e["user"], e["notebook"]) for e in events] == [("bob", "lab2.ipynb")]

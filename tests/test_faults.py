@@ -28,10 +28,13 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+import sqlalchemy as sa
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 from traitlets.config import Config
 
 from jelai.app import JelaiContext
+from jelai.store import EventStore
+from tests.conftest import Stores
 from tests.fake_ollama import reply_for, tokenize
 
 EventFactory = Callable[..., dict[str, Any]]
@@ -75,9 +78,10 @@ def stop(process: subprocess.Popen) -> None:
 class JupyterProcess:
     """`jupyter server` with jelai, in a subprocess the test may kill."""
 
-    def __init__(self, home: Path, data_dir: Path) -> None:
+    def __init__(self, home: Path, data_dir: Path, store_url: str = "") -> None:
         self.home = home
         self.data_dir = data_dir
+        self.store_url = store_url  # empty: SQLite in data_dir
         self.port = free_port()
         self.process: subprocess.Popen | None = None
         config = home / "config"
@@ -113,6 +117,7 @@ class JupyterProcess:
             f"--IdentityProvider.token={TOKEN}",
             f"--ServerApp.root_dir={self.home / 'root'}",
             f"--Jelai.data_dir={self.data_dir}",
+            f"--Jelai.store_url={self.store_url}",
             "--ServerApp.log_level=WARN",
         ]
         with open(self.home / "server.log", "ab") as log:
@@ -154,8 +159,9 @@ class JupyterProcess:
 
 
 @pytest.fixture
-def jupyter(tmp_path: Path) -> Iterator[JupyterProcess]:
-    server = JupyterProcess(tmp_path / "server", tmp_path / "jelai-data")
+def jupyter(tmp_path: Path, stores: Stores) -> Iterator[JupyterProcess]:
+    """A server storing in SQLite (in its data folder) or in a PostgreSQL database."""
+    server = JupyterProcess(tmp_path / "server", tmp_path / "jelai-data", stores.url or "")
     yield server
     server.close()
 
@@ -202,16 +208,20 @@ def test_a_server_killed_mid_session_keeps_every_event_exactly_once(
             # Duplicates here were stored just before the kill, their answer lost.
             assert answer["stored"] + answer["duplicates"] == 20 and answer["dropped"] == 0
 
-    # Every event is in the store once: through the API the tutor reads, and on disk.
+    # Every event is in the store once: through the API the tutor reads, and in
+    # the database, where the summaries count each once too.
     status, body = jupyter.request("GET", f"/jelai/events?notebook={quote(NOTEBOOK)}")
     assert status == 200
     assert sorted(e["id"] for e in body["events"]) == sorted(e["id"] for e in events)
-    with sqlite3.connect(jupyter.data_dir / "events.sqlite3") as db:
-        assert db.execute("SELECT count(*), count(DISTINCT id) FROM events").fetchone() == (
-            1_000,
-            1_000,
-        )
-        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    store = EventStore(jupyter.store_url or jupyter.data_dir / "events.sqlite3")
+    with store.engine.connect() as db:
+        counts = db.execute(sa.text("SELECT count(*), count(DISTINCT id) FROM events")).one()
+        assert tuple(counts) == (1_000, 1_000)
+        assert db.execute(sa.text("SELECT sum(events) FROM activity")).scalar() == 1_000
+        assert db.execute(sa.text("SELECT sum(runs) FROM executions")).scalar() == 1_000
+        if store.path is not None:
+            assert db.execute(sa.text("PRAGMA integrity_check")).scalar() == "ok"
+    store.close()
 
 
 # ------------------------------------------- a model server killed mid-reply
@@ -387,6 +397,7 @@ async def test_a_full_disk_answers_503_stores_nothing_of_the_batch_and_the_retry
 ) -> None:
     context: JelaiContext = jp_serverapp.web_app.settings["jelai"]
     store_file = context.store.path
+    assert store_file is not None
     first = [make_event(notebook=NOTEBOOK) for _ in range(3)]
     await post(jp_fetch, first)
     # A batch of 50 events with some source in each: the first rows fit in the
@@ -399,8 +410,8 @@ async def test_a_full_disk_answers_503_stores_nothing_of_the_batch_and_the_retry
     def fill_the_disk() -> None:
         # SQLite's own limit on the file's size: it fails with SQLITE_FULL, the
         # error a full disk gives, on the connection the server writes with.
-        db = context.store._connection()
-        db.execute("PRAGMA max_page_count = 1")  # i.e. the pages in use now
+        with context.store.engine.connect() as db:
+            db.exec_driver_sql("PRAGMA max_page_count = 1")  # i.e. the pages in use now
 
     for _ in range(2):  # while the disk stays full, every retry is refused the same way
         fill_the_disk()

@@ -1,16 +1,23 @@
-"""The event store: durable, deduplicated, ordered by time, separated by user."""
+"""The event store: durable, deduplicated, ordered by time, separated by user,
+on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
 import sqlite3
 import stat
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from jelai.analytics import summarise
+from jelai.classdata import own_source
 from jelai.store import EventStore, StoreError
+from tests import postgres
+from tests.conftest import Stores
+from tests.postgres import free_port
 
 EventFactory = Callable[..., dict[str, Any]]
 
@@ -21,8 +28,14 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def store(db_path: Path) -> Iterator[EventStore]:
-    store = EventStore(db_path)
+def location(stores: Stores) -> str | Path:
+    """One store on each backend (an SQLite file, a PostgreSQL database)."""
+    return stores.location("ana")
+
+
+@pytest.fixture
+def store(location: str | Path) -> Iterator[EventStore]:
+    store = EventStore(location)
     yield store
     store.close()
 
@@ -100,26 +113,84 @@ def test_stored_event_is_the_envelope_plus_user_and_receipt_time(
     assert received.endswith("Z")
 
 
-def test_an_answered_add_is_on_disk(
-    store: EventStore, db_path: Path, make_event: EventFactory
+def test_an_answered_add_is_committed(
+    store: EventStore, location: str | Path, make_event: EventFactory
 ) -> None:
     events = [make_event() for _ in range(4)]
     store.add("ana", events)
     # Another connection (another process, or the server after a crash) sees it.
-    with sqlite3.connect(db_path) as other:
-        assert other.execute("SELECT count(*) FROM events").fetchone() == (4,)
-    fresh = EventStore(db_path)
+    fresh = EventStore(location)
     try:
         assert ids(fresh.query(user="ana", notebook="lab1.ipynb")) == ids(events)
     finally:
         fresh.close()
+    if store.path is not None:
+        with sqlite3.connect(store.path) as other:
+            assert other.execute("SELECT count(*) FROM events").fetchone() == (4,)
+            assert other.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
 
-def test_the_data_folder_is_private(
-    store: EventStore, db_path: Path, make_event: EventFactory
-) -> None:
+def test_an_sqlite_store_syncs_every_commit(db_path: Path, make_event: EventFactory) -> None:
+    store = EventStore(db_path)
     store.add("ana", [make_event()])
+    with store.engine.connect() as conn:
+        # 2 is FULL: an answered request survives a power cut.
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2
+    store.close()
+
+
+def test_the_data_folder_is_private(db_path: Path, make_event: EventFactory) -> None:
+    store = EventStore(db_path)
+    store.add("ana", [make_event()])
+    store.close()
     assert stat.S_IMODE(db_path.parent.stat().st_mode) == 0o700
+
+
+def test_a_url_and_a_path_name_the_same_sqlite_store(
+    db_path: Path, make_event: EventFactory
+) -> None:
+    event = make_event()
+    by_path = EventStore(db_path)
+    by_path.add("ana", [event])
+    by_path.close()
+    by_url = EventStore(f"sqlite:///{db_path}")
+    assert by_url.path == db_path
+    assert by_url.add("ana", [event]) == (0, 1)
+    by_url.close()
+
+
+def test_two_servers_storing_overlapping_batches_at_once_store_each_event_once(
+    location: str | Path, make_event: EventFactory
+) -> None:
+    """Two servers on one store (a restarted one and the old one, or two
+    service replicas) retry each other's batches: every event is stored and
+    counted once, and their answers add up."""
+    events = [make_event() for _ in range(400)]
+    batches = [events[i : i + 40] for i in range(0, 400, 20)]  # each event sent twice
+    servers = [EventStore(location), EventStore(location)]
+    try:
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            answers = list(
+                pool.map(lambda n: servers[n % 2].add("ana", batches[n]), range(len(batches)))
+            )
+        assert sum(stored for stored, _ in answers) == 400
+        assert sum(stored + duplicates for stored, duplicates in answers) == sum(map(len, batches))
+        assert sorted(ids(servers[0].query(user="ana", notebook=None))) == sorted(ids(events))
+        summary = summarise([own_source(servers[0], "ana")])
+        assert summary["students"][0]["events"] == 400
+        assert summary["students"][0]["executions"] == 400
+    finally:
+        for server in servers:
+            server.close()
+
+
+def test_many_users_share_one_store(store: EventStore, make_event: EventFactory) -> None:
+    for n in range(30):
+        store.add(f"student{n}", [make_event(), make_event(notebook="lab2.ipynb")])
+    assert len(store.query(user=None, notebook=None)) == 60
+    assert len(store.query(user="student7", notebook=None)) == 2
+    summary = summarise([own_source(store, "student7")])
+    assert [(s["user"], s["events"]) for s in summary["students"]] == [("student7", 2)]
 
 
 def test_an_unwritable_folder_fails_clearly_and_works_once_fixed(
@@ -135,3 +206,25 @@ def test_an_unwritable_folder_fails_clearly_and_works_once_fixed(
     blocker.unlink()
     assert store.add("ana", batch) == (1, 0)
     store.close()
+
+
+def test_an_unreachable_database_server_fails_clearly(make_event: EventFactory) -> None:
+    closed_port = free_port()
+    store = EventStore(f"postgresql://jelai:secret@127.0.0.1:{closed_port}/jelai")
+    with pytest.raises(StoreError, match="cannot write to") as info:
+        store.add("ana", [make_event()])
+    # The message names the database, never its password.
+    assert f"127.0.0.1:{closed_port}/jelai" in str(info.value)
+    assert "secret" not in str(info.value)
+    with pytest.raises(StoreError, match="cannot"):
+        store.query(user="ana", notebook=None)
+    store.close()
+
+
+def test_a_machine_without_postgresql_fails_the_tests_saying_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The PostgreSQL tests fail (never skip) where PostgreSQL is missing."""
+    monkeypatch.setattr(postgres.glob, "glob", lambda pattern: [])
+    with pytest.raises(postgres.Missing, match="apt-get install postgresql"):
+        postgres.PostgresServer()

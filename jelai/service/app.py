@@ -70,10 +70,7 @@ class JelaiServiceApp(TraitletsApplication):
         self.service = JelaiService(parent=self)
         self.telemetry = JelaiTelemetry(parent=self)
         self.tutor = JelaiTutor(parent=self)
-        url = self.service.store_url
-        if not url.startswith("sqlite:///"):
-            raise ValueError(f"c.JelaiService.store_url: {url!r} is not an sqlite:/// URL")
-        self.store = EventStore(Path(url.removeprefix("sqlite:///")))
+        self.store = EventStore(self.service.store_url)
 
     def make_app(self) -> Application:
         """The tornado application: the API under the service's prefix."""
@@ -118,9 +115,11 @@ class JelaiServiceApp(TraitletsApplication):
         asyncio.run(self._serve(url.hostname or "127.0.0.1", url.port or 10101))
 
     async def _serve(self, host: str, port: int) -> None:
+        # The schema is created or migrated before the first request is taken.
+        await asyncio.get_running_loop().run_in_executor(None, self.store.open)
         server = HTTPServer(self.make_app(), xheaders=True)
         server.listen(port, host)
-        self.log.info("jelai service on %s:%d, store %s", host, port, self.store.path)
+        self.log.info("jelai service on %s:%d, store %s", host, port, self.store.where)
         stopped = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):

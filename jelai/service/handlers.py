@@ -31,7 +31,7 @@ from tornado import web
 from tornado.ioloop import IOLoop
 
 from ..analytics import Options, summarise
-from ..classdata import Source
+from ..classdata import Source, own_source
 from ..config import (
     JelaiTutor,
     telemetry_public_config,
@@ -210,8 +210,7 @@ class AnalyticsHandler(ServiceHandler):
         user = self.get_query_argument("user", None) or who.name
         if user != who.name and not who.instructor:
             raise JelaiError(403, "You may only see your own data.", "user")
-        source = Source(path=self.store.path, owner=user, user=user)
-        await self.summary(who, source, lambda name: name == user)
+        await self.summary(who, own_source(self.store, user), lambda name: name == user)
 
 
 class ClassAnalyticsHandler(ServiceHandler):
@@ -223,8 +222,7 @@ class ClassAnalyticsHandler(ServiceHandler):
         if not who.instructor:
             raise JelaiError(403, "Only instructors may see the class's data.")
         staff = {who.name, *self.service.instructors}
-        source = Source(path=self.store.path, owner=None, user=None)
-        await self.summary(who, source, lambda name: name not in staff)
+        await self.summary(who, own_source(self.store, None), lambda name: name not in staff)
 
 
 class GatewayHandler(ModelProxy, ServiceHandler):
