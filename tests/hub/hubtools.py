@@ -37,7 +37,6 @@ except ImportError as error:  # pragma: no cover - a broken setup, not a skip
 
 HERE = Path(__file__).parent
 REPO = HERE.parent.parent
-COURSE_CONFIG = REPO / "examples" / "hub"
 PROXY = HERE / "node_modules" / ".bin" / "configurable-http-proxy"
 STUDENTS = ("ana", "bob")
 COURSE_MODELS = ("llama3.1:8b", "qwen2.5-coder:7b")  # c.JelaiTutor.models of the example
@@ -213,7 +212,6 @@ def running_hub(root: Path, extra: dict[str, Any] | None = None) -> Iterator[Hub
         "users": [*STUDENTS, INSTRUCTOR],
         "instructors": [INSTRUCTOR],
         "singleuser": str(singleuser),
-        "course_config_dir": str(COURSE_CONFIG),
         "ollama_url": f"http://127.0.0.1:{ports['ollama']}",
         "models": list(COURSE_MODELS),
         **extra,

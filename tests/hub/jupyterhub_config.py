@@ -1,11 +1,12 @@
 """The JupyterHub of the end-to-end test: local processes on loopback ports.
 
-`test_hub.py` writes the run's ports, folders and password to the JSON file
-named by $JELAI_HUB_TEST_SETTINGS, starts configurable-http-proxy itself and
-then `jupyterhub -f` on this file. Every single-user server loads the example
-course settings (`examples/hub/jupyter_server_config.py`); the command line
-below then puts its store in `<data>/<user>`, as the Docker example's volume
-does in `/srv/jelai/<user>`.
+`hubtools.running_hub` writes the run's ports, folders and password to the
+JSON file named by $JELAI_HUB_TEST_SETTINGS, starts configurable-http-proxy
+itself and then `jupyterhub -f` on this file. The jelai service runs as a
+hub-managed service; every user's server relays to it, with no course
+configuration file and nothing of the model server's. Each server is still
+given a data folder of its own (`<data>/<user>`), so the tests can show that
+nothing is written there.
 """
 
 import json
@@ -20,6 +21,7 @@ c = get_config()  # noqa: F821
 settings = json.loads(Path(os.environ["JELAI_HUB_TEST_SETTINGS"]).read_text())
 state = Path(settings["state_dir"])
 data = Path(settings["data_dir"])
+service = settings["service"]
 
 c.JupyterHub.bind_url = f"http://127.0.0.1:{settings['proxy_port']}"
 c.JupyterHub.hub_bind_url = f"http://127.0.0.1:{settings['hub_port']}"
@@ -42,60 +44,34 @@ c.LocalProcessSpawner.popen_kwargs = {"start_new_session": False}
 c.JupyterHub.cleanup_servers = False
 c.Spawner.cmd = [settings["singleuser"]]
 c.Spawner.args = ["--allow-root", f"--Jelai.data_dir={data}/{{username}}"]
-c.Spawner.environment = {
-    "JUPYTER_CONFIG_PATH": settings["course_config_dir"],
-    # The example settings honour $OLLAMA_HOST: here, the test's fake Ollama.
-    "OLLAMA_HOST": settings["ollama_url"],
-}
+c.Spawner.environment = {"JUPYTER_CONFIG_PATH": service["user_config_dir"]}
 c.Spawner.start_timeout = 60
 c.Spawner.http_timeout = 60
 
-
-def read_class_if_instructor(spawner) -> None:
-    """Instructors' servers are told where the class is; students' never are.
-
-    The Docker example does the same and also mounts the folder read-only.
-    """
-    groups = {group.name for group in spawner.user.groups}
-    # A new dict: the configured one is shared by every user's spawner.
-    environment = {k: v for k, v in spawner.environment.items() if k != "JELAI_CLASS_DATA_DIR"}
-    if "instructors" in groups:
-        environment["JELAI_CLASS_DATA_DIR"] = str(data)
-    spawner.environment = environment
-
-
-c.Spawner.pre_spawn_hook = read_class_if_instructor
-
-
-if settings.get("service"):
-    # Course mode: the jelai service keeps the record; students' servers relay,
-    # with no course configuration file and nothing of the model server's.
-    service = settings["service"]
-    c.Spawner.environment = {"JUPYTER_CONFIG_PATH": service["user_config_dir"]}
-    add_jelai_service(
-        c,
-        url=f"http://127.0.0.1:{service['port']}",
-        command=[
-            sys.executable,
-            "-m",
-            "jelai.cli",
-            "service",
-            f"--JelaiService.store_url={service['store_url']}",
-            "--JelaiService.instructor_groups=['instructors']",
-            # The service's policy, not the servers', decides what is kept.
-            "--JelaiTelemetry.max_text_length=20",
-            # Only the service knows where the model server is.
-            f"--JelaiTutor.ollama_url={settings['ollama_url']}",
-            f"--JelaiTutor.models={settings['models']!r}",
-            # The course layer of the tutor's instructions is the service's too.
-            "--JelaiTutor.system_prompt=Course prompt from the service.",
-        ],
-    )
-    # A teaching assistant reads the class by a custom scope, not the group.
-    c.JupyterHub.load_roles.append(
-        {
-            "name": "teaching-assistant",
-            "scopes": ["custom:jelai:read-class"],
-            "users": service["assistants"],
-        }
-    )
+add_jelai_service(
+    c,
+    url=f"http://127.0.0.1:{service['port']}",
+    command=[
+        sys.executable,
+        "-m",
+        "jelai.cli",
+        "service",
+        f"--JelaiService.store_url={service['store_url']}",
+        "--JelaiService.instructor_groups=['instructors']",
+        # The service's policy, not the servers', decides what is kept.
+        "--JelaiTelemetry.max_text_length=20",
+        # Only the service knows where the model server is.
+        f"--JelaiTutor.ollama_url={settings['ollama_url']}",
+        f"--JelaiTutor.models={settings['models']!r}",
+        # The course layer of the tutor's instructions is the service's too.
+        "--JelaiTutor.system_prompt=Course prompt from the service.",
+    ],
+)
+# A teaching assistant reads the class by a custom scope, not the group.
+c.JupyterHub.load_roles.append(
+    {
+        "name": "teaching-assistant",
+        "scopes": ["custom:jelai:read-class"],
+        "users": service["assistants"],
+    }
+)

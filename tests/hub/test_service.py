@@ -25,6 +25,7 @@ from tests.hub.hubtools import (
     COURSE_MODELS,
     INSTRUCTOR,
     NOTEBOOK,
+    REQUEST_SECONDS,
     START_SECONDS,
     STUDENTS,
     Hub,
@@ -173,6 +174,39 @@ def test_the_tutors_course_instructions_are_the_services(course: Course) -> None
     response = course.relay("ana", "GET", "tutor/instructions", params={"notebook": NOTEBOOK})
     assert response.status_code == 200, response.text
     assert response.json()["course"]["system_prompt"] == "Course prompt from the service."
+
+
+def test_nobody_acts_through_another_users_server(course: Course) -> None:
+    hub, tokens = course.hub, course.tokens
+    # Her token opens no one else's server: a student's, or the instructor's
+    # (whose server would relay the class view).
+    for path in (
+        f"/user/bob/jelai/events?notebook={NOTEBOOK}",
+        "/user/bob/jelai/analytics",
+        f"/user/{INSTRUCTOR}/jelai/analytics/class",
+    ):
+        response = hub.request("GET", path, tokens["ana"])
+        assert response.status_code == 403, (path, response.text)
+    # Being an instructor grants reading the class, not acting as a student.
+    response = hub.request(
+        "POST", "/user/bob/jelai/events", tokens[INSTRUCTOR], json={"events": [run("c1", 1)]}
+    )
+    assert response.status_code == 403
+    # Logged in with her password, the hub will not open bob's JupyterLab.
+    browser = hub.login("ana")
+    response = browser.get(f"{hub.url}/user/bob/lab", timeout=REQUEST_SECONDS)
+    assert response.status_code == 403, response.url
+
+
+def test_the_instructors_dashboard_in_a_browser_reads_the_class(course: Course) -> None:
+    # Logged in with a password, the dashboard's request carries the server's
+    # cookie; the server relays it to the service with its own token.
+    browser = course.hub.login(INSTRUCTOR)
+    response = browser.get(
+        f"{course.hub.url}/user/{INSTRUCTOR}/jelai/analytics/class", timeout=REQUEST_SECONDS
+    )
+    assert response.status_code == 200, response.text
+    assert sorted(row["user"] for row in response.json()["students"]) == list(STUDENTS)
 
 
 def test_a_student_can_only_append_their_own_events(course: Course) -> None:
