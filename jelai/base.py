@@ -53,6 +53,11 @@ class JelaiHandler(APIHandler):
         """The request body parsed as JSON, or a 400/413 JelaiError."""
         return parse_json_body(self.request.body or b"", max_bytes)
 
+    def reply(self, body: bytes, content_type: str) -> None:
+        """Ends the answer with `body` of `content_type` (APIHandler's own
+        finish would call anything JSON)."""
+        self.finish(body, set_content_type=content_type)
+
     def fail(self, error: JelaiError) -> None:
         self.set_status(error.status)
         self.finish(json.dumps({"error": error.message, "field": error.field}))

@@ -15,32 +15,20 @@ The work is done by `analytics.py` and `export.py`, off the IO loop.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import tornado.web
 from tornado.ioloop import IOLoop
-from tornado.iostream import StreamClosedError
 
 from .analytics import Options, summarise
 from .base import JelaiError, JelaiHandler
 from .classdata import Source, class_sources, hub_groups, is_instructor, own_source
-from .events import utc_time
-from .export import (
-    Filters,
-    csv_columns,
-    csv_text,
-    csv_values,
-    export_users,
-    iter_events,
-    jsonl_line,
-    parse_bound,
-)
-from .pseudonyms import Pseudonymiser, load_key
+from .download import Download, export_request, pseudonymiser_for, wants_pseudonyms
+from .export import export_users
 
 T = TypeVar("T")
-EXPORT_CHUNK = 1000
 MAX_BUCKET_SECONDS = 7 * 86400
 
 
@@ -129,8 +117,8 @@ class ClassAnalyticsHandler(InsightHandler):
             self.fail(error)
 
 
-class ExportHandler(InsightHandler):
-    """`GET /jelai/export`: events as a JSONL or CSV download.
+class ExportHandler(Download, InsightHandler):
+    """`GET /jelai/export`: events as a JSONL or CSV download (see `download.py`).
 
     Students get their own events; instructors the class's (or `?user=`'s).
     `pseudonymise=1` replaces user names with the keyed pseudonyms of
@@ -140,63 +128,24 @@ class ExportHandler(InsightHandler):
     @tornado.web.authenticated
     async def get(self) -> None:
         try:
-            kind, filters, sources, pseudonymiser = self._request()
+            argument = self._argument
+            kind, filters = export_request(argument, self.notebook_argument())
+            user = self.get_query_argument("user", None)
+            if user is None and self.is_instructor and self.jelai.config.class_data_dir:
+                sources = self.class_stores()
+            else:
+                sources = self.stores_for(user)
+            pseudonymiser = None
+            if wants_pseudonyms(argument):
+                key_file = Path(self.jelai.config.data_dir) / "export.key"
+                pseudonymiser = pseudonymiser_for(key_file, self._names(sources))
         except JelaiError as error:
             self.fail(error)
             return
-        stamp = utc_time()[:10]
-        content_type = (
-            "application/x-ndjson; charset=utf-8" if kind == "jsonl" else "text/csv; charset=utf-8"
-        )
-        self.set_header("Content-Type", content_type)
-        self.set_header(
-            "Content-Disposition", f'attachment; filename="jelai-events-{stamp}.{kind}"'
-        )
-        self.set_header("Cache-Control", "no-store")
-        self.set_header("X-Accel-Buffering", "no")
-        events = iter_events(sources, filters)
-        try:
-            if kind == "csv":
-                self.write(csv_text([csv_columns()]))
-            while True:
-                chunk = await self.off_loop(lambda: _chunk(events, kind, pseudonymiser))
-                if not chunk:
-                    break
-                self.write(chunk)
-                await self.flush()
-        except StreamClosedError:
-            return  # the browser went away: stop reading
-        finally:
-            events.close()
-        # APIHandler would turn an export that never flushed (no events) into JSON.
-        self.finish(set_content_type=content_type)
+        await self.send_export(kind, sources, filters, pseudonymiser)
 
-    def _request(self) -> tuple[str, Filters, list[Source], Pseudonymiser | None]:
-        kind = self.get_query_argument("format", "jsonl")
-        if kind not in ("jsonl", "csv"):
-            raise JelaiError(400, "format is jsonl or csv.", "format")
-        bounds: dict[str, str | None] = {}
-        for name in ("since", "until"):
-            raw = self.get_query_argument(name, None) or None
-            try:
-                bounds[name] = None if raw is None else parse_bound(raw, end=name == "until")
-            except ValueError as error:
-                raise JelaiError(400, str(error), name) from None
-        filters = Filters(notebook=self.notebook_argument(), **bounds)
-        user = self.get_query_argument("user", None)
-        if user is None and self.is_instructor and self.jelai.config.class_data_dir:
-            sources = self.class_stores()
-        else:
-            sources = self.stores_for(user)
-        pseudonymiser = None
-        if self.get_query_argument("pseudonymise", "0") not in ("", "0", "false"):
-            key_file = Path(self.jelai.config.data_dir) / "export.key"
-            try:
-                key_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-                pseudonymiser = Pseudonymiser(load_key(key_file), self._names(sources))
-            except (OSError, ValueError) as error:
-                raise JelaiError(503, f"The pseudonymisation key cannot be read: {error}") from None
-        return kind, filters, sources, pseudonymiser
+    def _argument(self, name: str) -> str | None:
+        return self.get_query_argument(name, None)
 
     def _names(self, sources: list[Source]) -> list[str]:
         """The names a pseudonymised download replaces: its users, the asker,
@@ -207,17 +156,3 @@ class ExportHandler(InsightHandler):
         if self.is_instructor and config.class_data_dir:
             names.update(export_users(self.class_stores()))
         return sorted(names)
-
-
-def _chunk(
-    events: Generator[dict[str, Any], None, None], kind: str, pseudonymiser: Pseudonymiser | None
-) -> str:
-    """The next events of the download as text; '' when there are no more."""
-    rows: list[Any] = []
-    for event in events:
-        if pseudonymiser is not None:
-            event = pseudonymiser.event(event)
-        rows.append(jsonl_line(event) if kind == "jsonl" else csv_values(event))
-        if len(rows) == EXPORT_CHUNK:
-            break
-    return "".join(rows) if kind == "jsonl" else csv_text(rows) if rows else ""

@@ -145,6 +145,8 @@ class Upstream:
         self._reader = _Reader()
         self._reading: asyncio.Future[Any] | None = None
         self.stopped = False
+        # The reply's headers, once `open()` has returned.
+        self.headers = HTTPHeaders()
 
     @classmethod
     def to_model(
@@ -184,6 +186,7 @@ class Upstream:
                 502, f"{self._name} at {self.base_url} closed the connection unanswered."
             )
         code, reply_headers = head
+        self.headers = reply_headers
         return code, reply_headers.get("Content-Type", "application/json")
 
     async def _send(self, stream: IOStream) -> tuple[int, HTTPHeaders] | None:

@@ -44,7 +44,7 @@ class ModelProxy(tornado.web.RequestHandler):
 
     A handler class mixes it in before its base and provides `tutor_config`,
     `idle_connections`, `exchange_store` (None: exchanges are not kept),
-    `exchange_user`, `read_body`, `reply` and (as both bases do) `fail`.
+    `exchange_user` and `read_body`; its base provides `reply` and `fail`.
     """
 
     _call: ProxyCall | None = None
@@ -58,9 +58,6 @@ class ModelProxy(tornado.web.RequestHandler):
     exchange_user: str
 
     def read_body(self, max_bytes: int) -> Any:
-        raise NotImplementedError
-
-    def reply(self, body: bytes, content_type: str) -> None:
         raise NotImplementedError
 
     def on_connection_close(self) -> None:
@@ -84,7 +81,7 @@ class ModelProxy(tornado.web.RequestHandler):
                 body = await call.read_body()
                 await self._saved()
                 self.set_status(call.status)
-                self.reply(body, call.content_type)
+                self.reply(body, call.content_type)  # type: ignore[attr-defined]
                 return
         except JelaiError as error:
             await self._saved()  # a failed chat is recorded too
@@ -109,7 +106,7 @@ class ModelProxy(tornado.web.RequestHandler):
         finally:
             await lines.aclose()
         await self._saved()  # so the exchange can be read back once the reply ends
-        self.reply(b"", NDJSON)
+        self.reply(b"", NDJSON)  # type: ignore[attr-defined]
 
     def _conversation(self) -> None:
         """Reads the conversation headers; a 400, before anything is sent on, for a
@@ -170,9 +167,6 @@ class OllamaProxyHandler(ModelProxy, JelaiHandler):
 
     def read_body(self, max_bytes: int) -> Any:
         return self.json_body(max_bytes)
-
-    def reply(self, body: bytes, content_type: str) -> None:
-        self.finish(body, set_content_type=content_type)
 
     @tornado.web.authenticated
     async def get(self, path: str) -> None:

@@ -10,7 +10,7 @@ from tornado.web import Application
 from .handlers import ConfigHandler, EventsHandler
 from .insight_handlers import AnalyticsHandler, ClassAnalyticsHandler, ExportHandler
 from .proxy_handler import OllamaProxyHandler
-from .relay_handler import ModelRelayHandler, RelayHandler
+from .relay_handler import RelayHandler
 from .tutor_handlers import TutorInstructionsHandler
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ def setup_routes(web_app: Application, context: JelaiContext) -> None:
             (route(path), RelayHandler, {"path": path})
             for path in ("events", "analytics", "analytics/class", "export")
         ]
-        record.append((route("ollama", "api", r"(.+)"), ModelRelayHandler, {}))
+        record.append((route("ollama", "api", r"(.+)"), RelayHandler, {"path": "ollama/api/{}"}))
     else:
         record = [
             (route("ollama", "api", r"(.+)"), OllamaProxyHandler, {}),

@@ -40,6 +40,7 @@ from .handlers import (
     ClassAnalyticsHandler,
     ConfigHandler,
     EventsHandler,
+    ExportHandler,
     GatewayHandler,
 )
 from .limits import IngestLimits
@@ -92,6 +93,7 @@ class JelaiServiceApp(TraitletsApplication):
             ("events", EventsHandler),
             ("analytics", AnalyticsHandler),
             ("analytics/class", ClassAnalyticsHandler),
+            ("export", ExportHandler),
             ("ollama/api/(.+)", GatewayHandler),
         ]
         handlers: list[Any] = [

@@ -35,6 +35,19 @@ class JelaiService(Configurable):
         path = Path(jupyter_data_dir()) / "jelai-service" / "events.sqlite3"
         return f"sqlite:///{path}"
 
+    export_key_file = Unicode(
+        help=(
+            "The key of pseudonymised downloads (`export?pseudonymise=1`), made "
+            "if missing. Defaults to `jelai-service/export.key` in the Jupyter "
+            "data directory of the account running the service. `jelai export "
+            "--key-file` with the same key gives the same pseudonyms."
+        ),
+    ).tag(config=True)
+
+    @default("export_key_file")
+    def _default_export_key_file(self) -> str:
+        return str(Path(jupyter_data_dir()) / "jelai-service" / "export.key")
+
     instructor_groups = List(
         Unicode(),
         default_value=["instructors"],

@@ -11,6 +11,9 @@ hub mode relays its browser's requests unchanged:
 - `GET events?notebook=&since=&limit=&type=`: the caller's own events.
 - `GET analytics[?user=]`: the caller's summary; instructors may name a user.
 - `GET analytics/class`: every student's summary, instructors only.
+- `GET export?format=&since=&until=&notebook=&pseudonymise=[&user=]`: a
+  JSONL or CSV download (see `download.py`): the caller's own events; for
+  instructors the course's, or one user's.
 - `/ollama/api/<endpoint>`: the model gateway: the tutor's requests, relayed
   to the model server the service alone can reach, each exchange recorded
   under the caller's name (see `proxy_handler.ModelProxy`).
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 from jupyterhub.services.auth import HubOAuthenticated
@@ -38,8 +42,10 @@ from ..config import (
     tutor_course_config,
     tutor_public_config,
 )
+from ..download import Download, export_request, pseudonymiser_for, wants_pseudonyms
 from ..errors import JelaiError
 from ..events import parse_time
+from ..export import export_users
 from ..ingest import accept_batch
 from ..json_body import parse_json_body
 from ..ollama_upstream import IdleConnections
@@ -97,6 +103,11 @@ class ServiceHandler(HubOAuthenticated, web.RequestHandler):
     def prepare(self) -> None:
         self.set_header("Content-Type", "application/json")
         self.set_header("Cache-Control", "no-store")
+
+    def reply(self, body: bytes, content_type: str) -> None:
+        """Ends the answer with `body` of `content_type`."""
+        self.set_header("Content-Type", content_type)
+        self.finish(body)
 
     def fail(self, error: JelaiError) -> None:
         """Answers `{"error", "field"}` with the error's status."""
@@ -225,6 +236,33 @@ class ClassAnalyticsHandler(ServiceHandler):
         await self.summary(who, own_source(self.store, None), lambda name: name not in staff)
 
 
+class ExportHandler(Download, ServiceHandler):
+    """`GET export`: the caller's events as a download; instructors get the course's."""
+
+    @web.authenticated
+    async def get(self) -> None:
+        who = self.caller
+
+        def argument(name: str) -> str | None:
+            return self.get_query_argument(name, None)
+
+        notebook = plain_path(self.exact_argument("notebook")) or None
+        kind, filters = export_request(argument, notebook)
+        user = argument("user")
+        if user not in (None, who.name) and not who.instructor:
+            raise JelaiError(403, "You may only download your own data.", "user")
+        if user is None and not who.instructor:
+            user = who.name
+        sources = [own_source(self.store, user)]
+        pseudonymiser = None
+        if wants_pseudonyms(argument):
+            names = {who.name, *self.service.instructors}
+            names.update(await self.in_store(lambda: export_users(sources)))
+            key_file = Path(self.service.export_key_file)
+            pseudonymiser = pseudonymiser_for(key_file, sorted(names))
+        await self.send_export(kind, sources, filters, pseudonymiser)
+
+
 class GatewayHandler(ModelProxy, ServiceHandler):
     """`ollama/api/<endpoint>`: the tutor's model requests; exchanges kept under the caller."""
 
@@ -246,10 +284,6 @@ class GatewayHandler(ModelProxy, ServiceHandler):
 
     def read_body(self, max_bytes: int) -> Any:
         return parse_json_body(self.request.body or b"", max_bytes)
-
-    def reply(self, body: bytes, content_type: str) -> None:
-        self.set_header("Content-Type", content_type)
-        self.finish(body)
 
     @web.authenticated
     async def get(self, path: str) -> None:

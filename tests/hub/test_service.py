@@ -8,6 +8,8 @@ script would; nothing is stored in any user's server.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import signal
@@ -161,6 +163,28 @@ def test_the_instructor_sees_the_class_and_students_see_only_themselves(course: 
             response = ask("ana", "GET", path, params=params)
             assert response.status_code == 403, (path, response.text)
             assert "error" in response.json()
+
+
+def test_downloads_hold_what_each_may_see_and_pseudonyms_hide_every_name(
+    course: Course,
+) -> None:
+    response = course.relay(INSTRUCTOR, "GET", "export", params={"format": "csv"})
+    assert response.status_code == 200, response.text
+    assert response.headers["Content-Type"].startswith("text/csv")
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert {row["user"] for row in rows} == set(STUDENTS)
+
+    mine = course.relay("bob", "GET", "export").text.splitlines()
+    assert mine and {json.loads(line)["user"] for line in mine} == {"bob"}
+    refused = course.relay("bob", "GET", "export", params={"user": "ana"})
+    assert refused.status_code == 403, refused.text
+
+    hidden = course.relay(INSTRUCTOR, "GET", "export", params={"pseudonymise": "1"}).text
+    users = {json.loads(line)["user"] for line in hidden.splitlines()}
+    assert len(users) == len(STUDENTS) and all(user.startswith("p-") for user in users)
+    for name in STUDENTS:
+        assert f'"{name}"' not in hidden
 
 
 def test_a_teaching_assistant_with_the_read_class_scope_sees_the_class(course: Course) -> None:
