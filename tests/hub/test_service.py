@@ -13,16 +13,17 @@ import io
 import json
 import os
 import signal
-import sqlite3
 import time
 from collections.abc import Iterator
-from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+import sqlalchemy as sa
 
+from jelai.store import store_url
+from jelai.store.tables import events as stored_events
 from tests.hub.hubtools import (
     COURSE_MODELS,
     INSTRUCTOR,
@@ -56,9 +57,9 @@ ACTIVITY = {
 class Course:
     """The running hub with the service, and everyone's token."""
 
-    def __init__(self, hub: Hub, store: Path) -> None:
+    def __init__(self, hub: Hub, store_url: str) -> None:
         self.hub = hub
-        self.store = store
+        self.store_url = store_url
         self.tokens = {user: hub.token(user) for user in [*STUDENTS, INSTRUCTOR, ASSISTANT]}
 
     def relay(self, user: str, method: str, path: str, **kwargs: Any) -> requests.Response:
@@ -70,15 +71,28 @@ class Course:
         return self.hub.request(method, f"{SERVICE}/{path}", self.tokens[user], **kwargs)
 
     def stored(self) -> list[tuple[str, str]]:
-        """(user, event id) of every row of the service's store, read from its file."""
-        with closing(sqlite3.connect(f"{self.store.as_uri()}?mode=ro", uri=True)) as conn:
-            return list(conn.execute("SELECT user, id FROM events ORDER BY rowid"))
+        """(user, event id) of every row of the service's store, in the order stored,
+        read from its database directly."""
+        engine = sa.create_engine(store_url(self.store_url))
+        try:
+            with engine.connect() as conn:
+                rows = stored_events.c
+                query = sa.select(rows.user, rows.id).order_by(rows.seq)
+                return [tuple(row) for row in conn.execute(query)]
+        finally:
+            engine.dispose()
 
 
-@pytest.fixture(scope="module")
-def course(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Course]:
+# The course's record on each of the two stores a course may choose.
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def course(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Course]:
     root = tmp_path_factory.mktemp("hub-service")
-    store = root / "service" / "events.sqlite3"
+    if request.param == "postgresql":
+        url = request.getfixturevalue("postgres").new_database()
+    else:
+        url = f"sqlite:///{root / 'service' / 'events.sqlite3'}"
     user_config = root / "user-config"
     user_config.mkdir()
     extra = {
@@ -86,7 +100,7 @@ def course(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Course]:
         "service": {
             "assistants": [ASSISTANT],
             "port": free_port(),
-            "store_url": f"sqlite:///{store}",
+            "store_url": url,
             "user_config_dir": str(user_config),
         },
     }
@@ -96,7 +110,7 @@ def course(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Course]:
             "the jelai service",
             hub.logs,
         )
-        course = Course(hub, store)
+        course = Course(hub, url)
         hub.start_servers(course.tokens)
         for user, events in ACTIVITY.items():
             response = course.relay(user, "POST", "events", json={"events": events})
@@ -347,7 +361,7 @@ def test_a_service_killed_mid_session_loses_and_doubles_nothing(course: Course) 
     response = course.relay("bob", "POST", "events", json={"events": batches[0]})
     assert response.status_code == 200, response.text
 
-    pid = service_pid(course.store)
+    pid = service_pid(course.store_url)
     os.kill(pid, signal.SIGKILL)
     # While it is down the relay answers 503 (the browser keeps its queue)...
     deadline = time.monotonic() + START_SECONDS
@@ -365,7 +379,7 @@ def test_a_service_killed_mid_session_loses_and_doubles_nothing(course: Course) 
             time.sleep(0.2)
     assert not pending, f"the service did not come back: {statuses}"
     assert 503 in statuses  # the outage was seen, and bridged by sending again
-    assert service_pid(course.store) != pid
+    assert service_pid(course.store_url) != pid
     ids = [event_id for user, event_id in course.stored() if user == "bob"]
     for event_id in stored_ids:
         assert ids.count(event_id) == 1
@@ -398,7 +412,7 @@ def server_environ(user: str) -> dict[str, str]:
     raise AssertionError(f"the server of {user} is not running")
 
 
-def service_pid(store: Path) -> int:
+def service_pid(store_url: str) -> int:
     """The process id of the service serving `store` (found by its command line)."""
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -407,7 +421,7 @@ def service_pid(store: Path) -> int:
             command = (entry / "cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        option = f"--JelaiService.store_url=sqlite:///{store}".encode()
+        option = f"--JelaiService.store_url={store_url}".encode()
         if b"service" in command and option in command:
             return int(entry.name)
     raise AssertionError("the jelai service is not running")

@@ -22,7 +22,15 @@ test.describe('execution outcomes', () => {
     tmpPath
   }) => {
     const path = `${tmpPath}/outcomes.ipynb`;
-    await writeNotebook(page, path, ['x = 1', '1/0', 'print(x)', 'y = x + 1']);
+    // The failing cell waits a moment first, so the two cells after it are
+    // already queued in the kernel when it fails, however busy the machine:
+    // the kernel aborts only what is queued then (a later request runs).
+    await writeNotebook(page, path, [
+      'x = 1',
+      'import time\ntime.sleep(1.5)\n1/0',
+      'print(x)',
+      'y = x + 1'
+    ]);
     await openNotebook(page, path);
     await kernelIdle(page);
 
