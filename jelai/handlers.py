@@ -20,12 +20,11 @@ from tornado.ioloop import IOLoop
 from . import __version__
 from .base import JelaiError, JelaiHandler
 from .config import telemetry_public_config, tutor_public_config
-from .events import parse_time
 from .ingest import accept_batch
+from .query_args import limit_argument, notebook_required, since_argument
 from .relay_handler import ask_service
 from .store import StoreError
 
-MAX_QUERY_LIMIT = 10_000
 T = TypeVar("T")
 
 
@@ -104,16 +103,9 @@ class EventsHandler(JelaiHandler):
         return {"stored": stored, "duplicates": duplicates, "dropped": dropped}
 
     async def _read_events(self) -> list[str]:
-        notebook = self.notebook_argument()
-        if not notebook:
-            raise JelaiError(400, "The notebook to read events of is required.", "notebook")
-        since = self.get_query_argument("since", None)
-        if since is not None:
-            try:
-                parse_time(since)
-            except ValueError as error:
-                raise JelaiError(400, str(error), "since") from None
-        limit = self._limit()
+        notebook = notebook_required(self.notebook_argument())
+        since = since_argument(self.get_query_argument("since", None))
+        limit = limit_argument(self.get_query_argument("limit", None))
         user, store = self.user_name, self.jelai.store
         types = self.get_query_arguments("type") or None
         return await self._in_store(
@@ -121,17 +113,3 @@ class EventsHandler(JelaiHandler):
                 user=user, notebook=notebook, since=since, limit=limit, types=types
             )
         )
-
-    def _limit(self) -> int | None:
-        raw = self.get_query_argument("limit", None)
-        if raw is None:
-            return None
-        try:
-            limit = int(raw)
-        except ValueError:
-            limit = 0
-        if not 1 <= limit <= MAX_QUERY_LIMIT:
-            raise JelaiError(
-                400, f"limit must be a whole number from 1 to {MAX_QUERY_LIMIT}.", "limit"
-            )
-        return limit

@@ -22,14 +22,14 @@ from typing import TypeVar
 import tornado.web
 from tornado.ioloop import IOLoop
 
-from .analytics import Options, summarise
+from .analytics import summarise
 from .base import JelaiError, JelaiHandler
 from .classdata import Source, class_sources, hub_groups, is_instructor, own_source
 from .download import Download, export_request, pseudonymiser_for, wants_pseudonyms
 from .export import export_users
+from .query_args import analytics_options
 
 T = TypeVar("T")
-MAX_BUCKET_SECONDS = 7 * 86400
 
 
 class InsightHandler(JelaiHandler):
@@ -72,22 +72,10 @@ class InsightHandler(JelaiHandler):
     async def off_loop(self, call: Callable[[], T]) -> T:
         return await IOLoop.current().run_in_executor(None, call)
 
-    def analytics_options(self) -> Options:
-        raw = self.get_query_argument("bucket", "3600")
-        try:
-            bucket = int(raw)
-            if not 60 <= bucket <= MAX_BUCKET_SECONDS or bucket % 60:
-                raise ValueError
-        except ValueError:
-            raise JelaiError(
-                400,
-                f"bucket is seconds, a whole number of minutes up to {MAX_BUCKET_SECONDS}.",
-                "bucket",
-            ) from None
-        return Options(idle_seconds=self.jelai.config.idle_seconds, bucket_seconds=bucket)
-
     async def summary(self, sources: list[Source]) -> None:
-        options = self.analytics_options()
+        options = analytics_options(
+            self.get_query_argument("bucket", None), self.jelai.config.idle_seconds
+        )
         notebook = self.notebook_argument()
         result = await self.off_loop(lambda: summarise(sources, notebook=notebook, options=options))
         self.finish(

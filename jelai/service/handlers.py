@@ -34,7 +34,7 @@ from jupyterhub.services.auth import HubOAuthenticated
 from tornado import web
 from tornado.ioloop import IOLoop
 
-from ..analytics import Options, summarise
+from ..analytics import summarise
 from ..classdata import Source, own_source
 from ..config import (
     JelaiTutor,
@@ -44,21 +44,19 @@ from ..config import (
 )
 from ..download import Download, export_request, pseudonymiser_for, wants_pseudonyms
 from ..errors import JelaiError
-from ..events import parse_time
 from ..export import export_users
 from ..ingest import accept_batch
 from ..json_body import parse_json_body
 from ..ollama_upstream import IdleConnections
 from ..paths import plain_path
 from ..proxy_handler import ModelProxy
+from ..query_args import analytics_options, limit_argument, notebook_required, since_argument
 from ..store import EventStore, StoreError
 from .config import JelaiService
 from .identity import Caller, caller
 from .limits import IngestLimits, RateLimited
 
 T = TypeVar("T")
-MAX_QUERY_LIMIT = 10_000
-MAX_BUCKET_SECONDS = 7 * 86400
 
 
 class ServiceHandler(HubOAuthenticated, web.RequestHandler):
@@ -132,22 +130,10 @@ class ServiceHandler(HubOAuthenticated, web.RequestHandler):
             self.log.error("jelai service: %s", error)
             raise JelaiError(503, str(error)) from None
 
-    def summary_options(self) -> Options:
-        raw = self.get_query_argument("bucket", "3600")
-        try:
-            bucket = int(raw)
-            if not 60 <= bucket <= MAX_BUCKET_SECONDS or bucket % 60:
-                raise ValueError
-        except ValueError:
-            raise JelaiError(
-                400,
-                f"bucket is seconds, a whole number of minutes up to {MAX_BUCKET_SECONDS}.",
-                "bucket",
-            ) from None
-        return Options(idle_seconds=self.service.idle_seconds, bucket_seconds=bucket)
-
     async def summary(self, who: Caller, source: Source, keep: Callable[[str], bool]) -> None:
-        options = self.summary_options()
+        options = analytics_options(
+            self.get_query_argument("bucket", None), self.service.idle_seconds
+        )
         notebook = plain_path(self.exact_argument("notebook")) or None
         result = await self.in_store(
             lambda: summarise([source], notebook=notebook, options=options)
@@ -193,16 +179,9 @@ class EventsHandler(ServiceHandler):
     @web.authenticated
     async def get(self) -> None:
         who = self.caller
-        notebook = plain_path(self.exact_argument("notebook"))
-        if not notebook:
-            raise JelaiError(400, "The notebook to read events of is required.", "notebook")
-        since = self.get_query_argument("since", None)
-        if since is not None:
-            try:
-                parse_time(since)
-            except ValueError as error:
-                raise JelaiError(400, str(error), "since") from None
-        limit = _limit(self.get_query_argument("limit", None))
+        notebook = notebook_required(plain_path(self.exact_argument("notebook")))
+        since = since_argument(self.get_query_argument("since", None))
+        limit = limit_argument(self.get_query_argument("limit", None))
         types = self.get_query_arguments("type") or None
         rows = await self.in_store(
             lambda: self.store.query_json(
@@ -299,15 +278,3 @@ class GatewayHandler(ModelProxy, ServiceHandler):
     async def delete(self, path: str) -> None:
         self.caller  # noqa: B018
         await self.relay("DELETE", path)
-
-
-def _limit(raw: str | None) -> int | None:
-    if raw is None:
-        return None
-    try:
-        limit = int(raw)
-    except ValueError:
-        limit = 0
-    if not 1 <= limit <= MAX_QUERY_LIMIT:
-        raise JelaiError(400, f"limit must be a whole number from 1 to {MAX_QUERY_LIMIT}.", "limit")
-    return limit
