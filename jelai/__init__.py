@@ -3,11 +3,13 @@
 Start here: `app.py` loads the server extension (configuration, store,
 routes) and `routes.py` maps every `/jelai/*` route onto a thin handler
 (`handlers.py`, `proxy_handler.py`, `tutor_handlers.py`,
-`insight_handlers.py`). The logic lives in modules that know nothing of
-tornado: `events.py` (validation against `schemas/`, the instructor's
-policy), `store.py` (events in SQLite), `ollama_proxy.py` (the model server
-proxy), `instructions.py` (TUTOR.md), `analytics.py` (class summaries) and
-`export.py` (the research export behind `cli.py`).
+`insight_handlers.py`, and in hub mode `relay_handler.py`). The logic lives
+in modules that know nothing of tornado: `events.py` (validation against
+`schemas/`), `policy.py` (the instructor's recording policy), `ingest.py`
+(what a posted batch becomes), `store/` (the event store on SQLAlchemy),
+`ollama_proxy.py` (the model server proxy), `instructions.py` (TUTOR.md),
+`analytics.py` (class summaries) and `export.py` (the research export behind
+`cli.py`). `service/` is the JupyterHub service of a course.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ One place for a standalone server (`handlers.py`) and the course service
 
 1. the batch is validated against the schemas, whole (`events.validate_batch`);
 2. the recording policy drops or trims what the instructor does not keep
-   (`events.apply_policy`);
+   (`policy.apply_policy`);
 3. notebook paths become plain paths (`paths.plain_event`);
 4. times far from the server's clock are bounded (`event_times.bound_time`).
 
@@ -19,8 +19,9 @@ from typing import Any, Protocol
 
 from .errors import JelaiError
 from .event_times import bound_time
-from .events import BatchTooLarge, EventError, TelemetryPolicy, apply_policy, validate_batch
+from .events import BatchTooLarge, EventError, validate_batch
 from .paths import plain_event
+from .policy import TelemetryPolicy, apply_policy
 
 
 class BatchLimits(TelemetryPolicy, Protocol):

@@ -18,13 +18,12 @@ from jelai.events import (
     KNOWN_TYPES,
     BatchTooLarge,
     EventError,
-    apply_policy,
-    keep_ends,
     new_event,
     utc_time,
     validate_batch,
     validate_event,
 )
+from jelai.policy import apply_policy, keep_ends
 
 EventFactory = Callable[..., dict[str, Any]]
 
