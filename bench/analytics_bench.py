@@ -29,8 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import sqlalchemy as sa  # noqa: E402
 
-from jelai import analytics  # noqa: E402
-from jelai.classdata import STORE_FILE, Source, class_sources  # noqa: E402
+from jelai.insight import analytics  # noqa: E402
+from jelai.insight.sources import STORE_FILE, Source, class_sources  # noqa: E402
 from jelai.store import EventStore  # noqa: E402
 from jelai.store.columns import row_of  # noqa: E402
 from jelai.store.readonly import open_sqlite  # noqa: E402

@@ -1,20 +1,20 @@
-"""jelai: notebook telemetry, an Ollama tutor and class insight for JupyterLab.
+"""jelai: notebook telemetry, a model tutor and class insight for JupyterLab.
 
-Start here: `app.py` loads the server extension (configuration, store,
-routes) and `routes.py` maps every `/jelai/*` route onto a thin handler
-(`handlers.py`, `proxy_handler.py`, `tutor_handlers.py`,
-`insight_handlers.py`, and in hub mode `relay_handler.py`). The logic lives
-in modules that know nothing of tornado: `events.py` (validation against
-`schemas/`), `policy.py` (the instructor's recording policy), `ingest.py`
-(what a posted batch becomes), `store/` (the event store on SQLAlchemy),
-`ollama_proxy.py` (the model server proxy), `instructions.py` (TUTOR.md),
-`analytics.py` (class summaries) and `export.py` (the research export behind
-`cli.py`). `service/` is the JupyterHub service of a course.
+The package has one folder per part:
+
+- `record/`: the event vocabulary, validation, times and recording policy;
+- `store/`: the event store on SQLAlchemy (SQLite or PostgreSQL);
+- `gateway/`: the model gateway (what reaches a model server and back);
+- `insight/`: analytics and the research export;
+- `web/`: HTTP pieces both servers share;
+- `server/`: the Jupyter server extension (standalone, or relaying in hub mode);
+- `service/`: the JupyterHub service that holds a course's authority.
+
+`config.py` holds the settings (`c.Jelai*`), `errors.py` the one error every
+endpoint answers with and `cli.py` the `jelai` command.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 try:
     from ._version import __version__
@@ -27,14 +27,7 @@ def _jupyter_labextension_paths() -> list[dict[str, str]]:
 
 
 def _jupyter_server_extension_points() -> list[dict[str, str]]:
-    return [{"module": "jelai"}]
-
-
-def _load_jupyter_server_extension(serverapp: Any) -> None:
-    # Imported here so `import jelai` (the CLI, the data dictionary) stays light.
-    from .app import load_jupyter_server_extension
-
-    load_jupyter_server_extension(serverapp)
+    return [{"module": "jelai.server"}]
 
 
 __all__ = ["__version__"]

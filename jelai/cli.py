@@ -26,10 +26,8 @@ from pathlib import Path
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from . import __version__
-from .classdata import STORE_FILE, Source, class_sources
-from .datadict import render_markdown
-from .events import utc_time
-from .export import (
+from .insight.datadict import render_markdown
+from .insight.export import (
     Filters,
     csv_columns,
     csv_values,
@@ -38,8 +36,10 @@ from .export import (
     jsonl_line,
     parse_bound,
 )
-from .paths import plain_notebook
-from .pseudonyms import Pseudonymiser, load_key
+from .insight.pseudonyms import Pseudonymiser, load_key
+from .insight.sources import STORE_FILE, Source, class_sources
+from .record.events import utc_time
+from .record.paths import plain_notebook
 from .store import StoreError, store_url
 
 FORMATS = ("jsonl", "csv")

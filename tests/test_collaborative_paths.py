@@ -16,7 +16,7 @@ import pytest
 from traitlets.config import Config
 
 from jelai.cli import main
-from jelai.paths import plain_event, plain_notebook, plain_path
+from jelai.record.paths import plain_event, plain_notebook, plain_path
 from jelai.store import EventStore
 from tests.fake_ollama import FakeOllama
 

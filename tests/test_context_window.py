@@ -10,7 +10,7 @@ import pytest
 from traitlets.config import Config
 
 from jelai.config import JelaiTutor
-from jelai.ollama_proxy import rewrite_body
+from jelai.gateway.proxy import rewrite_body
 from tests.fake_ollama import FakeOllama
 
 Fetch = Callable[..., Any]

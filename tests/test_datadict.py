@@ -2,14 +2,14 @@
 
 from pathlib import Path
 
-from jelai.datadict import load_schema, render_markdown
+from jelai.insight.datadict import load_schema, render_markdown
 
 DOCS = Path(__file__).parent.parent / "docs" / "events.md"
 
 
 def test_docs_are_generated_from_the_schemas() -> None:
     assert DOCS.read_text(encoding="utf-8") == render_markdown(), (
-        "docs/events.md is stale: run `python -m jelai.datadict > docs/events.md`"
+        "docs/events.md is stale: run `python -m jelai.insight.datadict > docs/events.md`"
     )
 
 

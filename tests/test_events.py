@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from jelai.config import JelaiTelemetry
-from jelai.events import (
+from jelai.record.events import (
     KNOWN_TYPES,
     BatchTooLarge,
     EventError,
@@ -23,7 +23,7 @@ from jelai.events import (
     validate_batch,
     validate_event,
 )
-from jelai.policy import apply_policy, keep_ends
+from jelai.record.policy import apply_policy, keep_ends
 
 EventFactory = Callable[..., dict[str, Any]]
 

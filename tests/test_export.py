@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from jelai.cli import main
-from jelai.datadict import render_markdown
-from jelai.export import Filters, csv_columns, iter_events, parse_bound
+from jelai.insight.datadict import render_markdown
+from jelai.insight.export import Filters, csv_columns, iter_events, parse_bound
 from jelai.store import EventStore
 from tests.conftest import Stores
 from tests.spreadsheet import FORMULA_NOTEBOOK, assert_no_formulas, formula_events

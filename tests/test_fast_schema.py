@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jelai import events
+from jelai.record import events
 
 VALID: dict[str, Any] = {
     "schema_version": 1,

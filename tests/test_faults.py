@@ -32,7 +32,7 @@ import sqlalchemy as sa
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 from traitlets.config import Config
 
-from jelai.app import JelaiContext
+from jelai.server.app import JelaiContext
 from jelai.store import EventStore
 from tests.conftest import Stores
 from tests.fake_ollama import reply_for, tokenize

@@ -26,9 +26,10 @@ from hypothesis import strategies as st
 from tornado.httpclient import HTTPResponse
 from traitlets.config import Config
 
-from jelai.classdata import server_user, user_dir_name
-from jelai.events import KNOWN_TYPES
-from jelai.paths import plain_path
+from jelai.insight.sources import user_dir_name
+from jelai.record.events import KNOWN_TYPES
+from jelai.record.paths import plain_path
+from jelai.server.identity import server_user
 from jelai.store import EventStore
 from tests.fake_ollama import FakeOllama
 

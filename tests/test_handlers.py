@@ -13,8 +13,8 @@ import pytest
 from tornado.httpclient import HTTPClientError, HTTPResponse
 from traitlets.config import Config
 
-from jelai.app import JelaiContext
-from jelai.events import parse_time, utc_time
+from jelai.record.events import parse_time, utc_time
+from jelai.server.app import JelaiContext
 
 EventFactory = Callable[..., dict[str, Any]]
 Fetch = Callable[..., Any]

@@ -16,9 +16,10 @@ from jupyter_server.utils import url_path_join
 from tornado.httpclient import HTTPClientError
 from traitlets.config import Config
 
-from jelai.classdata import dir_user_name, hub_groups, is_instructor
 from jelai.config import Jelai
-from jelai.insight_handlers import AnalyticsHandler, ClassAnalyticsHandler, ExportHandler
+from jelai.insight.sources import dir_user_name
+from jelai.server.identity import hub_groups, is_instructor
+from jelai.server.insight_handlers import AnalyticsHandler, ClassAnalyticsHandler, ExportHandler
 from jelai.store import EventStore
 from tests.spreadsheet import assert_no_formulas, formula_events
 

@@ -12,8 +12,8 @@ from tornado.httpclient import HTTPClientError
 from traitlets.config import Config
 
 from jelai.config import JelaiTutor
-from jelai.instructions import InstructionsPathError, find_tutor_md
-from jelai.tutor_handlers import TutorInstructionsHandler, tutor_course_config
+from jelai.gateway.instructions import InstructionsPathError, find_tutor_md
+from jelai.server.tutor_handlers import TutorInstructionsHandler, tutor_course_config
 
 
 def write(path: Path, text: str) -> Path:

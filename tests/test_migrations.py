@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from jelai.analytics import summarise
-from jelai.classdata import Source, class_sources, own_source
+from jelai.insight.analytics import summarise
+from jelai.insight.sources import Source, class_sources, own_source
 from jelai.store import EventStore, StoreError, migrate
 from jelai.store.tables import metadata
 from tests import legacy_store

@@ -15,7 +15,7 @@ from tornado.httpclient import HTTPClientError, HTTPResponse
 from traitlets.config import Config
 
 from jelai.config import JelaiTutor
-from jelai.ollama_proxy import filter_models, model_allowed, rewrite_body
+from jelai.gateway.proxy import filter_models, model_allowed, rewrite_body
 from tests.fake_ollama import FakeOllama, reply_for, tokenize
 
 Fetch = Callable[..., Any]

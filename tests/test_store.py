@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from jelai.analytics import summarise
-from jelai.classdata import own_source
+from jelai.insight.analytics import summarise
+from jelai.insight.sources import own_source
 from jelai.store import EventStore, StoreError
 from tests import postgres
 from tests.conftest import Stores

@@ -32,7 +32,7 @@ from traitlets import Unicode
 from traitlets.config import Application as TraitletsApplication
 
 from ..config import JelaiTelemetry, JelaiTutor
-from ..ollama_upstream import IdleConnections
+from ..gateway.upstream import IdleConnections
 from ..store import EventStore
 from .config import JelaiService
 from .handlers import (

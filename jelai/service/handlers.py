@@ -16,7 +16,7 @@ hub mode relays its browser's requests unchanged:
   instructors the course's, or one user's.
 - `/ollama/api/<endpoint>`: the model gateway: the tutor's requests, relayed
   to the model server the service alone can reach, each exchange recorded
-  under the caller's name (see `proxy_handler.ModelProxy`).
+  under the caller's name (see `gateway/handler.py`).
 
 Every endpoint needs a JupyterHub token (`Authorization: token ...`) or the
 browser's OAuth cookie whose owner holds `access:services!service=<name>`;
@@ -34,24 +34,24 @@ from jupyterhub.services.auth import HubOAuthenticated
 from tornado import web
 from tornado.ioloop import IOLoop
 
-from ..analytics import summarise
-from ..classdata import Source, own_source
 from ..config import (
     JelaiTutor,
     telemetry_public_config,
     tutor_course_config,
     tutor_public_config,
 )
-from ..download import Download, export_request, pseudonymiser_for, wants_pseudonyms
 from ..errors import JelaiError
-from ..export import export_users
-from ..ingest import accept_batch
-from ..json_body import parse_json_body
-from ..ollama_upstream import IdleConnections
-from ..paths import plain_path
-from ..proxy_handler import ModelProxy
-from ..query_args import analytics_options, limit_argument, notebook_required, since_argument
+from ..gateway.handler import ModelProxy
+from ..gateway.upstream import IdleConnections
+from ..insight.analytics import summarise
+from ..insight.export import export_users
+from ..insight.sources import Source, own_source
+from ..record.ingest import accept_batch
+from ..record.paths import plain_path
 from ..store import EventStore, StoreError
+from ..web.download import Download, export_request, pseudonymiser_for, wants_pseudonyms
+from ..web.json_body import parse_json_body
+from ..web.query_args import analytics_options, limit_argument, notebook_required, since_argument
 from .config import JelaiService
 from .identity import Caller, caller
 from .limits import IngestLimits, RateLimited

@@ -10,8 +10,8 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..analytics_rules import outcome_of
-from ..events import utc_time
+from ..record.events import utc_time
+from ..record.outcomes import outcome_of
 
 
 def error_name_of(data: Any) -> str:

@@ -26,7 +26,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..events import utc_time
+from ..record.events import utc_time
 from . import engine as engines
 from . import migrate, summaries
 from .columns import row_of

@@ -22,7 +22,7 @@ import json
 import sqlalchemy as sa
 from alembic import op
 
-from jelai.analytics_rules import outcome_of
+from jelai.record.outcomes import outcome_of
 from jelai.store import columns, summaries
 
 revision = "0001"

@@ -10,7 +10,7 @@ from tornado.web import Application
 from .handlers import ConfigHandler, EventsHandler
 from .insight_handlers import AnalyticsHandler, ClassAnalyticsHandler, ExportHandler
 from .proxy_handler import OllamaProxyHandler
-from .relay_handler import RelayHandler
+from .relay import RelayHandler
 from .tutor_handlers import TutorInstructionsHandler
 
 if TYPE_CHECKING:

@@ -14,12 +14,12 @@ import json
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, Callable
 
-from .chat_exchange import Exchange
-from .errors import JelaiError
-from .ollama_upstream import IdleConnections, Upstream, UpstreamError
+from ..errors import JelaiError
+from .exchange import Exchange
+from .upstream import IdleConnections, Upstream, UpstreamError
 
 if TYPE_CHECKING:
-    from .config import JelaiTutor
+    from ..config import JelaiTutor
 
 # Read-only endpoints and the method Ollama expects for each.
 ALLOWED = {

@@ -29,11 +29,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .classdata import Source, reading
+from ..record.events import parse_time, utc_time
+from ..store.tables import events
 from .datadict import load_schema
-from .events import parse_time, utc_time
 from .renames import read_lineage
-from .store.tables import events
+from .sources import Source, reading
 
 ENVELOPE_COLUMNS = (
     "schema_version",

@@ -40,38 +40,6 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 HELP_TYPES = ("chat.exchange", "tutor.hint")
-OUTCOMES = ("ok", "error", "interrupted", "aborted", "no_reply")
-
-
-def outcome_of(data: dict[str, Any]) -> str:
-    """The outcome of a `cell.execute` event's `data`, one of `OUTCOMES`.
-
-    The recorded `outcome`, or for events of clients that recorded none:
-    success true -> ok; error named KeyboardInterrupt -> interrupted; no
-    error (null or missing) -> aborted; any other error -> error. The same
-    store keeps it in a column of its own (`store.columns`).
-    """
-    outcome = data.get("outcome")
-    if outcome in OUTCOMES:
-        return str(outcome)
-    if data.get("success") is True:
-        return "ok"
-    error = data.get("error")
-    if error is None:
-        return "aborted"
-    if isinstance(error, dict) and error.get("name") == "KeyboardInterrupt":
-        return "interrupted"
-    return "error"
-
-
-def is_run(outcome: str) -> bool:
-    """Whether an execution of this outcome counts as a run (all but aborted)."""
-    return outcome != "aborted"
-
-
-def is_failure(outcome: str) -> bool:
-    """Whether an execution of this outcome counts as a failure ("error" only)."""
-    return outcome == "error"
 
 
 @dataclass(frozen=True)

@@ -22,11 +22,19 @@ import tornado.web
 from tornado.ioloop import IOLoop
 from tornado.iostream import StreamClosedError
 
-from .classdata import Source
-from .errors import JelaiError
-from .events import utc_time
-from .export import Filters, csv_columns, csv_text, csv_values, iter_events, jsonl_line, parse_bound
-from .pseudonyms import Pseudonymiser, load_key
+from ..errors import JelaiError
+from ..insight.export import (
+    Filters,
+    csv_columns,
+    csv_text,
+    csv_values,
+    iter_events,
+    jsonl_line,
+    parse_bound,
+)
+from ..insight.pseudonyms import Pseudonymiser, load_key
+from ..insight.sources import Source
+from ..record.events import utc_time
 
 EXPORT_CHUNK = 1000
 CONTENT_TYPES = {"jsonl": "application/x-ndjson; charset=utf-8", "csv": "text/csv; charset=utf-8"}

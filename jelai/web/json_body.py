@@ -12,7 +12,7 @@ import math
 import re
 from typing import Any
 
-from .errors import JelaiError
+from ..errors import JelaiError
 
 # Deeper than any request jelai expects; far from Python's recursion limit, which
 # validation and copying would otherwise reach (an unanswered 500).

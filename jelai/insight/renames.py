@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from .store.tables import events
+from ..store.tables import events
 
 MAX_RENAMES = 10
 RENAME_EVENT = "notebook.rename"

@@ -3,8 +3,8 @@
     summary = summarise(class_sources(Path("/srv/jelai-class")))
     summary = summarise([own_source(store, "ana")], options=Options(idle_seconds=600))
 
-What each metric means, and the stuck rule, are in `analytics_rules` and
-docs/analytics.md; how a store is read in `analytics_store`. Stores are read
+What each metric means, and the stuck rule, are in `rules` and
+docs/analytics.md; how a store is read in `metrics`. Stores are read
 one after the other: most of the work is Python's, and threads contending
 for the GIL made a class of 200 half again slower. Nothing here knows about
 tornado.
@@ -19,11 +19,11 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from .analytics_rules import Options, Stats, Stuck, find_stuck, iso
-from .analytics_store import Partial, read_store
-from .classdata import Source
-from .events import utc_time
-from .store import StoreError
+from ..record.events import utc_time
+from ..store import StoreError
+from .metrics import Partial, read_store
+from .rules import Options, Stats, Stuck, find_stuck, iso
+from .sources import Source
 
 __all__ = ["Options", "Stuck", "find_stuck", "summarise"]
 

@@ -1,7 +1,7 @@
-"""Reads one event store into the metrics of `analytics_rules`.
+"""Reads one event store into the metrics of `rules`.
 
 Each event counts under the notebook it belongs to now, renames followed
-(`analytics_lineage`). Nearly everything comes from the small tables the
+(`lineage`). Nearly everything comes from the small tables the
 store keeps per batch (`store.summaries`): active time, event counts and
 activity buckets from `activity`, runs and failures by cell from
 `executions`, error names from `failures`; help requests and the stuck
@@ -18,21 +18,20 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .analytics_lineage import Moved, moved_events
-from .analytics_rules import (
+from ..record.outcomes import is_failure, is_run
+from ..store.tables import activity, events, executions, failures
+from .lineage import Moved, moved_events
+from .rules import (
     HELP_TYPES,
     Options,
     Stats,
     Stuck,
     buckets,
     find_stuck,
-    is_failure,
-    is_run,
     iso,
     minutes_active_ms,
 )
-from .classdata import Source, reading
-from .store.tables import activity, events, executions, failures
+from .sources import Source, reading
 
 _MINUTE_MS = 60_000
 

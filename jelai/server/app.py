@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 
 from jupyter_server.serverapp import ServerApp
 
-from .config import Jelai, JelaiTelemetry, JelaiTutor
-from .ollama_upstream import IdleConnections
+from ..config import Jelai, JelaiTelemetry, JelaiTutor
+from ..gateway.upstream import IdleConnections
+from ..store import EventStore
 from .routes import setup_routes
-from .store import EventStore
 
 
 @dataclass

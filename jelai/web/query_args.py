@@ -8,9 +8,9 @@ knows about tornado.
 
 from __future__ import annotations
 
-from .analytics_rules import Options
-from .errors import JelaiError
-from .events import parse_time
+from ..errors import JelaiError
+from ..insight.rules import Options
+from ..record.events import parse_time
 
 MAX_QUERY_LIMIT = 10_000
 MAX_BUCKET_SECONDS = 7 * 86400

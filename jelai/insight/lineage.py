@@ -4,7 +4,7 @@ notebook now (the rule is `renames.py`'s), read so they can be counted there.
 A store without renames is read as it is. In a store with renames, the
 kept tables' rows of every path some of whose events moved are left out
 (`Moved.paths`), and the events of those paths are read instead (`Moved.rows`),
-each under its notebook now; `analytics_store` counts them with the rules
+each under its notebook now; `metrics` counts them with the rules
 the kept tables are counted with (`store.summaries`) and adds them to the
 rest per key, so a minute or a cell seen under two names counts once.
 Renames are rare and their paths few, so those events are few to read.
@@ -17,8 +17,8 @@ from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
+from ..store.tables import events
 from .renames import Lineage, read_lineage
-from .store.tables import events
 
 
 class Row(NamedTuple):

@@ -27,8 +27,8 @@ import tornado.web
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest, HTTPResponse
 from tornado.iostream import StreamClosedError
 
+from ..gateway.upstream import Upstream, UpstreamError
 from .base import JelaiError, JelaiHandler
-from .ollama_upstream import Upstream, UpstreamError
 
 SERVICE_NAME = "The course's jelai service"
 # Answer headers passed back to the browser as the service sent them.

@@ -11,9 +11,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .event_times import MAX_AHEAD, MAX_BEHIND
+from ..record.times import MAX_AHEAD, MAX_BEHIND
 
-SCHEMAS = Path(__file__).parent / "schemas"
+SCHEMAS = Path(__file__).parent.parent / "schemas"
 
 
 @cache
@@ -70,7 +70,7 @@ def render_markdown() -> str:
     lines = [
         "# jelai events",
         "",
-        "<!-- Generated from jelai/schemas by `python -m jelai.datadict`; do not edit. -->",
+        "<!-- Generated from jelai/schemas by `python -m jelai.insight.datadict`; do not edit. -->",
         "",
         _escape(envelope["description"]),
         "",

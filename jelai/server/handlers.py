@@ -2,7 +2,7 @@
 
 They check the request, ask `events.py` and the store (`store/`), and answer JSON.
 Posted events are stored with plain notebook paths (`paths.py`) and times
-bounded by the server's clock (`event_times.py`).
+bounded by the server's clock (`record/times.py`).
 Errors answer `{"error": ..., "field": ...}`: 400 for bad input, 413 for too
 much of it, 503 when the store cannot be written (the browser keeps its queue
 and retries; the server dedupes, so a retry never counts twice).
@@ -17,13 +17,13 @@ from typing import Any, TypeVar
 import tornado.web
 from tornado.ioloop import IOLoop
 
-from . import __version__
+from .. import __version__
+from ..config import telemetry_public_config, tutor_public_config
+from ..record.ingest import accept_batch
+from ..store import StoreError
+from ..web.query_args import limit_argument, notebook_required, since_argument
 from .base import JelaiError, JelaiHandler
-from .config import telemetry_public_config, tutor_public_config
-from .ingest import accept_batch
-from .query_args import limit_argument, notebook_required, since_argument
-from .relay_handler import ask_service
-from .store import StoreError
+from .relay import ask_service
 
 T = TypeVar("T")
 

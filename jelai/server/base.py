@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 from jupyter_server.base.handlers import APIHandler
 
-from .classdata import server_user
-from .errors import JelaiError
-from .json_body import parse_json_body
-from .paths import plain_path
+from ..errors import JelaiError
+from ..record.paths import plain_path
+from ..web.json_body import parse_json_body
+from .identity import server_user
 
 if TYPE_CHECKING:
     from .app import JelaiContext

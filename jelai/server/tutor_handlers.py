@@ -14,10 +14,10 @@ from typing import Any
 
 import tornado.web
 
+from ..config import tutor_course_config
+from ..gateway.instructions import InstructionsPathError, find_tutor_md
 from .base import JelaiError, JelaiHandler
-from .config import tutor_course_config
-from .instructions import InstructionsPathError, find_tutor_md
-from .relay_handler import ask_service
+from .relay import ask_service
 
 
 class TutorInstructionsHandler(JelaiHandler):

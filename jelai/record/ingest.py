@@ -7,7 +7,7 @@ One place for a standalone server (`handlers.py`) and the course service
 2. the recording policy drops or trims what the instructor does not keep
    (`policy.apply_policy`);
 3. notebook paths become plain paths (`paths.plain_event`);
-4. times far from the server's clock are bounded (`event_times.bound_time`).
+4. times far from the server's clock are bounded (`times.bound_time`).
 
 Nothing here knows about tornado.
 """
@@ -17,11 +17,11 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, Protocol
 
-from .errors import JelaiError
-from .event_times import bound_time
+from ..errors import JelaiError
 from .events import BatchTooLarge, EventError, validate_batch
 from .paths import plain_event
 from .policy import TelemetryPolicy, apply_policy
+from .times import bound_time
 
 
 class BatchLimits(TelemetryPolicy, Protocol):

@@ -1,12 +1,12 @@
-"""`/jelai/ollama/api/<endpoint>`: the browser's only way to the model server.
+"""The model gateway as a tornado handler: the browser's only way to the model server.
 
-The handler reads the request, lets `ollama_proxy.ProxyCall` decide and
+The handler reads the request, lets `proxy.ProxyCall` decide and
 relay it, and writes the reply back, flushing every NDJSON line so the
 first words reach the student while the model is still writing. Each chat
 exchange is stored as a `chat.exchange` event.
 
 `ModelProxy` is that behaviour for any handler that can say whose exchange
-it is and where it is stored: a standalone server (`OllamaProxyHandler`)
+it is and where it is stored: a standalone server (`server/proxy_handler.py`)
 and the course's hub service (`service/handlers.py`) both use it, so the
 rules are the same code in both places.
 
@@ -25,15 +25,15 @@ import tornado.web
 from tornado.ioloop import IOLoop
 from tornado.iostream import StreamClosedError
 
-from .base import JelaiError, JelaiHandler
-from .events import ENVELOPE_SCHEMA, EventError, new_event
-from .ollama_proxy import ProxyCall, check_endpoint
-from .ollama_upstream import IdleConnections
-from .paths import plain_notebook
-from .store import EventStore, StoreError
+from ..errors import JelaiError
+from ..record.events import ENVELOPE_SCHEMA, EventError, new_event
+from ..record.paths import plain_notebook
+from ..store import EventStore, StoreError
+from .proxy import ProxyCall, check_endpoint
+from .upstream import IdleConnections
 
 if TYPE_CHECKING:
-    from .config import JelaiTutor
+    from ..config import JelaiTutor
 
 NDJSON = "application/x-ndjson"
 MAX_NOTEBOOK = ENVELOPE_SCHEMA["properties"]["notebook"]["maxLength"]
@@ -144,38 +144,3 @@ class ModelProxy(tornado.web.RequestHandler):
     async def _saved(self) -> None:
         if self._saving is not None:
             await self._saving
-
-
-class OllamaProxyHandler(ModelProxy, JelaiHandler):
-    """`/jelai/ollama/api/<endpoint>` of a standalone server: exchanges in its own store."""
-
-    @property
-    def tutor_config(self) -> JelaiTutor:  # type: ignore[override]
-        return self.jelai.tutor
-
-    @property
-    def idle_connections(self) -> IdleConnections:  # type: ignore[override]
-        return self.jelai.upstream
-
-    @property
-    def exchange_store(self) -> EventStore | None:  # type: ignore[override]
-        return self.jelai.store
-
-    @property
-    def exchange_user(self) -> str:  # type: ignore[override]
-        return self.user_name
-
-    def read_body(self, max_bytes: int) -> Any:
-        return self.json_body(max_bytes)
-
-    @tornado.web.authenticated
-    async def get(self, path: str) -> None:
-        await self.relay("GET", path)
-
-    @tornado.web.authenticated
-    async def post(self, path: str) -> None:
-        await self.relay("POST", path)
-
-    @tornado.web.authenticated
-    async def delete(self, path: str) -> None:
-        await self.relay("DELETE", path)

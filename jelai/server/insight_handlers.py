@@ -6,7 +6,7 @@
   under `c.Jelai.class_data_dir`, and any one student's with `?user=`.
 - Anyone else asking for the class or another user's data gets 403, before
   anything is read. The real boundary is the file system (see
-  `classdata.py` and the README): a student's server can reach only its own
+  `insight/sources.py` and the README): a student's server can reach only its own
   store, whatever code the student runs in it.
 
 The work is done by `analytics.py` and `export.py`, off the IO loop.
@@ -22,12 +22,13 @@ from typing import TypeVar
 import tornado.web
 from tornado.ioloop import IOLoop
 
-from .analytics import summarise
+from ..insight.analytics import summarise
+from ..insight.export import export_users
+from ..insight.sources import Source, class_sources, own_source
+from ..web.download import Download, export_request, pseudonymiser_for, wants_pseudonyms
+from ..web.query_args import analytics_options
 from .base import JelaiError, JelaiHandler
-from .classdata import Source, class_sources, hub_groups, is_instructor, own_source
-from .download import Download, export_request, pseudonymiser_for, wants_pseudonyms
-from .export import export_users
-from .query_args import analytics_options
+from .identity import hub_groups, is_instructor
 
 T = TypeVar("T")
 

@@ -25,7 +25,7 @@ from tornado.iostream import IOStream, StreamClosedError
 from tornado.tcpclient import TCPClient
 
 if TYPE_CHECKING:
-    from .config import JelaiTutor
+    from ..config import JelaiTutor
 
 _END = b""  # queued when the reply is complete
 _PORTS = {"http": 80, "https": 443}

@@ -1,0 +1,12 @@
+"""The record: the event vocabulary and what an event must be before it is stored.
+
+- `events.py`: the envelope and event types, validated against `schemas/`.
+- `fast_schema.py`: compiled validators for the ingest hot path.
+- `outcomes.py`: what became of a cell execution.
+- `times.py`: event times bounded by the server's clock.
+- `paths.py`: notebook paths as the contents manager names them.
+- `policy.py`: the instructor's recording policy.
+- `ingest.py`: what a posted batch becomes (used by both servers).
+
+Nothing here knows about tornado or SQL.
+"""
