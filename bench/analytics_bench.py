@@ -1,6 +1,6 @@
 """How long the class summary takes, as a ratio to a scan of the same rows.
 
-Builds a class folder like the one an instructor's server reads
+Builds a class folder like the one `jelai export --class-dir` reads
 (`<dir>/<student>/events.sqlite3`, each made by `EventStore` so it has the
 store's real schema and indexes), then times `analytics.summarise` over it
 beside a reference measured in the same run: `SELECT count(*), max(time)`

@@ -74,19 +74,6 @@ class Jelai(Configurable):
         """The store's URL, or the path of its SQLite file in data_dir."""
         return self.store_url or str(Path(self.data_dir) / STORE_FILE)
 
-    class_data_dir = Unicode(
-        help=(
-            "Instructors' servers only: the folder holding every student's "
-            "data folder (the parent of data_dir's '{username}'), ideally "
-            "mounted read-only. Defaults to $JELAI_CLASS_DATA_DIR; empty "
-            "means this server shows no class."
-        ),
-    ).tag(config=True)
-
-    @default("class_data_dir")
-    def _default_class_data_dir(self) -> str:
-        return os.environ.get("JELAI_CLASS_DATA_DIR", "")
-
     service_url = Unicode(
         help=(
             "Hub mode: the URL of the course's jelai service (`jelai service`, a "

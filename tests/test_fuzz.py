@@ -26,11 +26,9 @@ from hypothesis import strategies as st
 from tornado.httpclient import HTTPResponse
 from traitlets.config import Config
 
-from jelai.insight.sources import user_dir_name
 from jelai.record.events import KNOWN_TYPES
 from jelai.record.paths import plain_path
 from jelai.server.identity import server_user
-from jelai.store import EventStore
 from tests.fake_ollama import FakeOllama
 
 ALLOWED = ["llama3.1:8b", "qwen2.5:0.5b"]
@@ -537,33 +535,29 @@ def fake_models() -> list[str]:
 
 
 @pytest.fixture
-def jp_server_config(jp_server_config: Config, fake: FakeOllama, class_folder: Path) -> Config:
+def jp_server_config(jp_server_config: Config, fake: FakeOllama) -> Config:
     # Errors only: ten thousand requests logged at debug level slow the run down.
     jp_server_config.ServerApp.log_level = "ERROR"
     jp_server_config.JelaiTutor.ollama_url = fake.url
     jp_server_config.JelaiTutor.models = ALLOWED
     jp_server_config.JelaiTutor.max_request_bytes = 256 * 1024
     jp_server_config.JelaiTutor.read_timeout = 10.0
-    # The server's own user is an instructor with a class, so the class paths are fuzzed too.
+    # The server's own user is an instructor, so the class paths are fuzzed too.
     jp_server_config.Jelai.instructors = [server_user()]
-    jp_server_config.Jelai.class_data_dir = str(class_folder)
     return jp_server_config
 
 
-@pytest.fixture
-def class_folder(tmp_path: Path) -> Path:
-    """Two students' stores, as an instructor's server sees the class."""
-    folder = tmp_path / "class"
-    for student in ["alice", user_dir_name("bob/../x")]:
-        store = EventStore(folder / student / "events.sqlite3")
+@pytest.fixture(autouse=True)
+def classmates(jp_serverapp: Any) -> None:
+    """Two students' events in the server's own store, as its instructor sees the class."""
+    store = jp_serverapp.web_app.settings["jelai"].store
+    for student in ["alice", "bob/../x"]:
         event = {"schema_version": 1, "session": "s", "notebook": "lab1.ipynb", "data": {}}
         times = [f"2024-03-01T10:0{i}:00.000Z" for i in range(4)]
         store.add(
             student,
             [{**event, "id": f"{student}-{t}", "time": t, "type": "cell.add"} for t in times],
         )
-        store.close()
-    return folder
 
 
 @pytest.fixture

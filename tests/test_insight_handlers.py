@@ -35,22 +35,18 @@ def instructor() -> bool:
 
 
 @pytest.fixture
-def class_dir(tmp_path: Path, make_event: EventFactory) -> Path:
-    """A class folder as an instructor's server sees it: ana, bob and the instructor."""
-    root = tmp_path / "class"
-    for user, count in (("ana", 2), ("bob", 3), (ME, 1)):
-        store = EventStore(root / user / "events.sqlite3")
-        store.add(user, [make_event(notebook=f"{user}-lab.ipynb") for _ in range(count)])
-        store.close()
-    return root
+def jp_server_config(jp_server_config: Config, instructor: bool) -> Config:
+    jp_server_config.Jelai.instructors = [ME] if instructor else ["teacher"]
+    return jp_server_config
 
 
 @pytest.fixture
-def jp_server_config(jp_server_config: Config, instructor: bool, class_dir: Path) -> Config:
-    # Students' servers are given the class folder too: the handler must refuse.
-    jp_server_config.Jelai.class_data_dir = str(class_dir)
-    jp_server_config.Jelai.instructors = [ME] if instructor else ["teacher"]
-    return jp_server_config
+def classmates(jp_serverapp: Any, make_event: EventFactory) -> EventStore:
+    """ana's and bob's events in the server's own store, beside its user's."""
+    store = jp_serverapp.web_app.settings["jelai"].store
+    for user, count in (("ana", 2), ("bob", 3)):
+        store.add(user, [make_event(notebook=f"{user}-lab.ipynb") for _ in range(count)])
+    return store
 
 
 def has_handler(router: Any, handler: type) -> bool:
@@ -113,7 +109,7 @@ async def test_a_student_sees_their_own_summary(jp_fetch: Fetch) -> None:
     assert summary["series"]["activity"][0]["events"] == 3
 
 
-@pytest.mark.usefixtures("routed", "my_events")
+@pytest.mark.usefixtures("routed", "my_events", "classmates")
 async def test_a_student_cannot_see_the_class_or_anyone_else(jp_fetch: Fetch) -> None:
     code, body = await refused(jp_fetch, "analytics", "class")
     assert code == 403 and "instructors" in body["error"]
@@ -125,7 +121,7 @@ async def test_a_student_cannot_see_the_class_or_anyone_else(jp_fetch: Fetch) ->
     assert [s["user"] for s in own["students"]] == [ME]
 
 
-@pytest.mark.usefixtures("routed", "my_events")
+@pytest.mark.usefixtures("routed", "my_events", "classmates")
 async def test_a_students_export_holds_only_their_events(jp_fetch: Fetch) -> None:
     response = await jp_fetch("jelai", "export", params={"format": "jsonl"})
     assert response.headers["Content-Type"].startswith("application/x-ndjson")
@@ -182,43 +178,33 @@ async def test_a_pseudonymised_download_carries_no_name(
 @pytest.mark.parametrize("instructor", [True])
 @pytest.mark.usefixtures("routed")
 async def test_a_pseudonymised_class_download_replaces_classmates_names(
-    jp_fetch: Fetch, class_dir: Path, make_event: EventFactory
+    jp_fetch: Fetch, classmates: EventStore, make_event: EventFactory
 ) -> None:
-    store = EventStore(class_dir / "ana" / "events.sqlite3")
     chat = {"model": "m", "messages": [], "reply": f"Ask Bob, not {ME}.", "status": "finished"}
-    store.add("ana", [make_event("chat.exchange", cell=None, data=chat)])
-    store.close()
+    classmates.add("ana", [make_event("chat.exchange", cell=None, data=chat)])
     params = {"format": "jsonl", "pseudonymise": "1", "user": "ana"}
     body = (await jp_fetch("jelai", "export", params=params)).body.decode()
     assert names_in(body, "ana", "bob", ME) == []
 
 
 @pytest.mark.parametrize("instructor", [True])
-@pytest.mark.usefixtures("routed", "my_events")
-async def test_an_instructor_sees_every_students_store(jp_fetch: Fetch) -> None:
+@pytest.mark.usefixtures("routed", "my_events", "classmates")
+async def test_an_instructor_sees_everyone_in_the_store(jp_fetch: Fetch) -> None:
     summary = await get_json(jp_fetch, "analytics", "class")
     assert summary["instructor"] is True
-    # The instructor's own folder is not a student's.
-    assert [(s["user"], s["events"]) for s in summary["students"]] == [("ana", 2), ("bob", 3)]
+    # The instructor's own rows are not a student's, in the table or the plots.
+    students = [(s["user"], s["events"]) for s in summary["students"]]
+    assert students == [("ana", 2), ("bob", 3), ("mallory", 1)]
+    assert sum(point["events"] for point in summary["series"]["activity"]) == 6
     one = await get_json(jp_fetch, "analytics", user="bob")
     assert [s["user"] for s in one["students"]] == ["bob"]
-    code, body = await refused(jp_fetch, "analytics", user="zed")
-    assert (code, body["field"]) == (404, "user")
+    nobody = await get_json(jp_fetch, "analytics", user="zed")
+    assert nobody["students"] == []
     response = await jp_fetch("jelai", "export", params={"format": "jsonl"})
     users = [json.loads(line)["user"] for line in response.body.decode().splitlines()]
-    assert users == ["ana"] * 2 + ["bob"] * 3
+    assert users == sorted(["ana"] * 2 + ["bob"] * 3 + ["mallory"] + [ME] * 3)
     code, body = await refused(jp_fetch, "analytics", "class", bucket="90")
     assert (code, body["field"]) == (400, "bucket")
-
-
-@pytest.mark.parametrize("instructor", [True])
-@pytest.mark.usefixtures("routed")
-async def test_an_instructor_without_a_class_folder_is_told_so(
-    jp_fetch: Fetch, jp_serverapp: Any
-) -> None:
-    jp_serverapp.web_app.settings["jelai"].config.class_data_dir = ""
-    code, body = await refused(jp_fetch, "analytics", "class")
-    assert code == 404 and "class_data_dir" in body["error"]
 
 
 def test_instructors_by_name_or_hub_group() -> None:
@@ -236,10 +222,8 @@ def test_instructors_by_name_or_hub_group() -> None:
 def test_each_student_gets_a_folder_of_their_own(monkeypatch: pytest.MonkeyPatch) -> None:
     config = Config({"Jelai": {"data_dir": "/srv/jelai/{username}"}})
     monkeypatch.setenv("JUPYTERHUB_USER", "ana")
-    monkeypatch.setenv("JELAI_CLASS_DATA_DIR", "/srv/jelai-class")
     jelai = Jelai(config=config)
     assert jelai.data_dir == "/srv/jelai/ana"
-    assert jelai.class_data_dir == "/srv/jelai-class"
     # A hub name is one folder, never a way out of the class folder.
     for name in ("a/../../b", "..", "x@y.org"):
         monkeypatch.setenv("JUPYTERHUB_USER", name)

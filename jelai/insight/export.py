@@ -143,7 +143,8 @@ def export_users(sources: Iterable[Source]) -> list[str]:
             continue
         with reading(source) as conn:
             if conn is not None:
-                users.update(conn.execute(sa.select(events.c.user).distinct()).scalars())
+                found = conn.execute(sa.select(events.c.user).distinct()).scalars()
+                users.update(user for user in found if user not in source.exclude)
     return sorted(users)
 
 
@@ -153,6 +154,8 @@ def _query(source: Source, filters: Filters, paths: list[str] | None) -> sa.Sele
     query = sa.select(e.event)
     if source.user is not None:
         query = query.where(e.user == source.user)
+    if source.exclude:
+        query = query.where(e.user.not_in(source.exclude))
     if paths is not None:
         query = query.where(e.notebook.in_(paths))
     if filters.since is not None:

@@ -12,6 +12,7 @@ Renames are rare and their paths few, so those events are few to read.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -56,11 +57,14 @@ class Moved:
         return [row for row in self.rows if notebook is None or row.notebook == notebook]
 
 
-def moved_events(conn: sa.Connection, user: str | None) -> Moved:
-    """The events of `user` (or of everyone) on paths with renames, under their notebook now."""
+def moved_events(conn: sa.Connection, user: str | None, exclude: Sequence[str] = ()) -> Moved:
+    """The events of `user` (or of everyone but `exclude`) on paths with
+    renames, under their notebook now."""
     lineage = read_lineage(conn)
     segments = lineage.segments()
-    paths = sorted({(s.user, s.notebook) for s in segments if user in (None, s.user)})
+    paths = sorted(
+        {(s.user, s.notebook) for s in segments if user in (None, s.user) and s.user not in exclude}
+    )
     if not paths:
         return Moved()
     e = events.c

@@ -115,7 +115,7 @@ def read_store(source: Source, notebook: str | None, options: Options) -> Partia
     with reading(source) as conn:
         if conn is None:
             return partial  # a student who has not done anything yet
-        moved = moved_events(conn, source.user)
+        moved = moved_events(conn, source.user, source.exclude)
         _read_activity(conn, source, notebook, moved, options, partial)
         _read_help(conn, source, notebook, moved, partial)
         _read_executions(conn, source, notebook, moved, options, partial)
@@ -140,19 +140,26 @@ def _where(
     params: dict[str, Any] = {"user": source.user, "notebook": notebook}
     if moved:
         params["moved"] = moved.paths
-    return _shaped(query, table, source.user is not None, notebook is not None, bool(moved)), params
+    if source.exclude:
+        params["exclude"] = list(source.exclude)
+    shape = (source.user is not None, bool(source.exclude), notebook is not None, bool(moved))
+    return _shaped(query, table, *shape), params
 
 
 _SHAPES: dict[tuple[Any, ...], Any] = {}
 
 
-def _shaped(query: sa.Select[Any], table: sa.Table, user: bool, notebook: bool, moved: bool) -> Any:
-    key = (id(query), user, notebook, moved)
+def _shaped(
+    query: sa.Select[Any], table: sa.Table, user: bool, exclude: bool, notebook: bool, moved: bool
+) -> Any:
+    key = (id(query), user, exclude, notebook, moved)
     shaped = _SHAPES.get(key)
     if shaped is None:
         shaped = query
         if user:
             shaped = shaped.where(table.c.user == sa.bindparam("user"))
+        if exclude:
+            shaped = shaped.where(table.c.user.not_in(sa.bindparam("exclude", expanding=True)))
         if notebook:
             shaped = shaped.where(table.c.notebook == sa.bindparam("notebook"))
         if moved:

@@ -1,12 +1,11 @@
-"""Whose events a request may read, and where they are.
+"""Which store a reader reads, and whose rows in it.
 
-One event store per student: each student's server writes
-`<data_dir>/events.sqlite3`, and `c.Jelai.data_dir = "/srv/jelai/{username}"`
-gives every student a folder of their own. An instructor's server is given the
-parent folder, mounted read-only, as `c.Jelai.class_data_dir`; the class view
-reads each `*/events.sqlite3` under it and names each student after their
-folder, never after what the rows say (a student controls the server that
-writes their store, so the folder is the only identity nobody else can forge).
+A standalone server reads its own store; the course's service reads the
+central one, one user's rows or everyone's but the staff's. A researcher's
+`jelai export --class-dir` also reads a folder of store files, one per
+student, as deployments before the service kept them
+(`<class_dir>/<user>/events.sqlite3`): each is named after its folder,
+never after what its rows say.
 
 Nothing here knows about tornado.
 """
@@ -28,7 +27,7 @@ STORE_FILE = "events.sqlite3"
 
 @dataclass(frozen=True)
 class Source:
-    """One store to read: all of its rows (a class folder) or one user's rows."""
+    """One store to read: all of its rows, one user's rows, or all but some users'."""
 
     # The store's SQLite file, read read-only (for a database server: `url`).
     path: Path | None
@@ -40,6 +39,8 @@ class Source:
     user: str | None = None
     # A store on a database server (a SQLAlchemy URL), read instead of `path`.
     url: str | None = None
+    # With `user` None: the users whose rows are left out (the course's staff).
+    exclude: tuple[str, ...] = ()
 
 
 def user_dir_name(user: str) -> str:
@@ -56,15 +57,16 @@ def dir_user_name(folder: str) -> str:
     return unquote(folder)
 
 
-def own_source(store: EventStore | Path, user: str | None) -> Source:
+def own_source(store: EventStore | Path, user: str | None, exclude: Iterable[str] = ()) -> Source:
     """`user`'s rows in a store (this server's, the course service's, or a store
-    file); every user's rows, each under its own name, for None."""
+    file); for None every user's rows but `exclude`'s, each under its own name."""
+    left_out = tuple(sorted(set(exclude))) if user is None else ()
     if not isinstance(store, EventStore):
-        return Source(path=Path(store), owner=user, user=user)
+        return Source(path=Path(store), owner=user, user=user, exclude=left_out)
     if store.path is not None:
-        return Source(path=store.path, owner=user, user=user)
+        return Source(path=store.path, owner=user, user=user, exclude=left_out)
     url = store.url.render_as_string(hide_password=False)
-    return Source(path=None, owner=user, user=user, url=url)
+    return Source(path=None, owner=user, user=user, url=url, exclude=left_out)
 
 
 def class_sources(class_dir: Path, exclude: Iterable[str] = ()) -> list[Source]:

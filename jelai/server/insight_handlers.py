@@ -1,15 +1,18 @@
-"""`/jelai/analytics`, `/jelai/analytics/class` and `/jelai/export`: who sees what.
+"""`/jelai/analytics`, `/jelai/analytics/class` and `/jelai/export` of a
+standalone server: who sees what of its own store.
 
-- Everyone sees their own data: their rows of this server's store.
+- Everyone sees their own rows.
 - Instructors (`c.Jelai.instructors`, or a JupyterHub group in
-  `c.Jelai.instructor_groups`) also see the class: every student's store
-  under `c.Jelai.class_data_dir`, and any one student's with `?user=`.
+  `c.Jelai.instructor_groups`) also see everyone else's rows in the store:
+  the class (every user but the instructors), and any one user with `?user=`.
 - Anyone else asking for the class or another user's data gets 403, before
-  anything is read. The real boundary is the file system (see
-  `insight/sources.py` and the README): a student's server can reach only its own
-  store, whatever code the student runs in it.
+  anything is read.
 
-The work is done by `analytics.py` and `export.py`, off the IO loop.
+A server reads no store but its own. In a course every student's server
+relays these routes to the course's service (`relay.py`), which reads the
+central store; the service is where a class is seen.
+
+The work is done by `insight/analytics.py` and `insight/export.py`, off the IO loop.
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ from tornado.ioloop import IOLoop
 
 from ..insight.analytics import summarise
 from ..insight.export import export_users
-from ..insight.sources import Source, class_sources, own_source
+from ..insight.sources import Source, own_source
+from ..store import EventStore
 from ..web.download import Download, export_request, pseudonymiser_for, wants_pseudonyms
 from ..web.query_args import analytics_options
 from .base import JelaiError, JelaiHandler
@@ -42,33 +46,27 @@ class InsightHandler(JelaiHandler):
         groups = hub_groups(self.current_user)
         return is_instructor(self.user_name, groups, config.instructors, config.instructor_groups)
 
-    def class_stores(self, user: str | None = None) -> list[Source]:
-        """The class's stores (or one student's); 403 unless an instructor asks."""
+    def class_stores(self) -> list[Source]:
+        """Every user's rows but the instructors'; 403 unless an instructor asks."""
         if not self.is_instructor:
             raise JelaiError(403, "Only instructors may see the class's data.")
-        config = self.jelai.config
-        if not config.class_data_dir:
-            raise JelaiError(404, "This server has no class data folder (c.Jelai.class_data_dir).")
-        try:
-            # Instructors' own folders (named, or the one asking) are not students'.
-            exclude = [*config.instructors, self.user_name]
-            sources = class_sources(config.class_data_dir, exclude=exclude)
-        except FileNotFoundError as error:
-            raise JelaiError(503, str(error)) from None
-        if user is None:
-            return sources
-        chosen = [source for source in sources if source.owner == user]
-        if not chosen:
-            raise JelaiError(404, f"No data of {user} in the class folder.", "user")
-        return chosen
+        staff = [*self.jelai.config.instructors, self.user_name]
+        return [own_source(self.store, None, exclude=staff)]
 
     def stores_for(self, user: str | None) -> list[Source]:
-        """The current user's own store, or (instructors only) another user's."""
-        if user is None or user == self.user_name:
-            return [own_source(self.jelai.store, self.user_name)]
-        if not self.is_instructor:
+        """The current user's own rows, or (instructors only) another user's."""
+        if user is not None and user != self.user_name and not self.is_instructor:
             raise JelaiError(403, "You may only see your own data.", "user")
-        return self.class_stores(user)
+        return [own_source(self.store, user or self.user_name)]
+
+    @property
+    def store(self) -> EventStore:
+        store = self.jelai.store
+        if store is None:  # hub mode: routes.py gives these routes to the relay
+            raise JelaiError(
+                404, "This server stores nothing: the course's service keeps the record."
+            )
+        return store
 
     async def off_loop(self, call: Callable[[], T]) -> T:
         return await IOLoop.current().run_in_executor(None, call)
@@ -120,8 +118,8 @@ class ExportHandler(Download, InsightHandler):
             argument = self._argument
             kind, filters = export_request(argument, self.notebook_argument())
             user = self.get_query_argument("user", None)
-            if user is None and self.is_instructor and self.jelai.config.class_data_dir:
-                sources = self.class_stores()
+            if user is None and self.is_instructor:
+                sources = [own_source(self.store, None)]
             else:
                 sources = self.stores_for(user)
             pseudonymiser = None
@@ -140,8 +138,7 @@ class ExportHandler(Download, InsightHandler):
         """The names a pseudonymised download replaces: its users, the asker,
         the instructors, and for an instructor every student of the class
         (a student's chat may name a classmate)."""
-        config = self.jelai.config
-        names = {*export_users(sources), self.user_name, *config.instructors}
-        if self.is_instructor and config.class_data_dir:
-            names.update(export_users(self.class_stores()))
+        names = {*export_users(sources), self.user_name, *self.jelai.config.instructors}
+        if self.is_instructor:
+            names.update(export_users([own_source(self.store, None)]))
         return sorted(names)

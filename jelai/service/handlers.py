@@ -130,7 +130,7 @@ class ServiceHandler(HubOAuthenticated, web.RequestHandler):
             self.log.error("jelai service: %s", error)
             raise JelaiError(503, str(error)) from None
 
-    async def summary(self, who: Caller, source: Source, keep: Callable[[str], bool]) -> None:
+    async def summary(self, who: Caller, source: Source) -> None:
         options = analytics_options(
             self.get_query_argument("bucket", None), self.service.idle_seconds
         )
@@ -138,7 +138,6 @@ class ServiceHandler(HubOAuthenticated, web.RequestHandler):
         result = await self.in_store(
             lambda: summarise([source], notebook=notebook, options=options)
         )
-        result["students"] = [row for row in result["students"] if keep(row["user"])]
         self.finish(json.dumps({"user": who.name, "instructor": who.instructor, **result}))
 
 
@@ -200,7 +199,7 @@ class AnalyticsHandler(ServiceHandler):
         user = self.get_query_argument("user", None) or who.name
         if user != who.name and not who.instructor:
             raise JelaiError(403, "You may only see your own data.", "user")
-        await self.summary(who, own_source(self.store, user), lambda name: name == user)
+        await self.summary(who, own_source(self.store, user))
 
 
 class ClassAnalyticsHandler(ServiceHandler):
@@ -211,8 +210,8 @@ class ClassAnalyticsHandler(ServiceHandler):
         who = self.caller
         if not who.instructor:
             raise JelaiError(403, "Only instructors may see the class's data.")
-        staff = {who.name, *self.service.instructors}
-        await self.summary(who, own_source(self.store, None), lambda name: name not in staff)
+        staff = [who.name, *self.service.instructors]
+        await self.summary(who, own_source(self.store, None, exclude=staff))
 
 
 class ExportHandler(Download, ServiceHandler):

@@ -1,7 +1,7 @@
 """Reading a store without writing to it: insight and export.
 
 A store is read either from its SQLite file, read-only (an instructor's
-server reading the class folder, a researcher's copy, the server's own
+`jelai export` reading a class folder or a researcher's copy, the server's own
 file), or through a URL (a database server), with a connection of a shared
 engine.
 

@@ -210,7 +210,7 @@ export class DashboardModel implements IDisposable {
             `analytics/class?${query}`
           );
         } catch (error) {
-          // No class folder (404) or no longer an instructor (403): own view.
+          // No longer an instructor (403), or no class here (404): own view.
           if (!(error instanceof JelaiRequestError) || error.status >= 500) {
             throw error;
           }

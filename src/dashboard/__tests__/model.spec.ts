@@ -97,18 +97,18 @@ describe('DashboardModel', () => {
     expect(model.rows).toEqual([]);
   });
 
-  it('tells an instructor without a class folder why, and shows their own', async () => {
+  it('tells an instructor why the class cannot be shown, and shows their own', async () => {
     server.answers.analytics = analytics([student('tom')], {
       instructor: true
     });
     server.answers['analytics/class'] = new JelaiRequestError(
-      'This server has no class data folder (c.Jelai.class_data_dir).',
-      404
+      "Only instructors may see the class's data.",
+      403
     );
     await model.refresh();
     expect(model.state).toBe('ready');
     expect(model.view).toBe('student');
-    expect(model.classError?.message).toContain('class_data_dir');
+    expect(model.classError?.message).toContain('Only instructors');
   });
 
   it('reports a server error and keeps the data it had', async () => {
