@@ -30,7 +30,7 @@ from ..record.events import ENVELOPE_SCHEMA, EventError, new_event
 from ..record.paths import plain_notebook
 from ..store import EventStore, StoreError
 from .proxy import ProxyCall, check_endpoint
-from .upstream import IdleConnections
+from .upstreams import Upstreams
 
 if TYPE_CHECKING:
     from ..config import JelaiTutor
@@ -43,7 +43,7 @@ class ModelProxy(tornado.web.RequestHandler):
     """Relays the allowed Ollama endpoints; refuses the rest with a JSON error.
 
     A handler class mixes it in before its base and provides `tutor_config`,
-    `idle_connections`, `exchange_store` (None: exchanges are not kept),
+    `upstreams`, `exchange_store` (None: exchanges are not kept),
     `exchange_user` and `read_body`; its base provides `reply` and `fail`.
     """
 
@@ -53,7 +53,7 @@ class ModelProxy(tornado.web.RequestHandler):
     _session = "unknown"
 
     tutor_config: JelaiTutor
-    idle_connections: IdleConnections
+    upstreams: Upstreams
     exchange_store: EventStore | None
     exchange_user: str
 
@@ -73,9 +73,7 @@ class ModelProxy(tornado.web.RequestHandler):
             self._conversation()
             payload = self.read_body(tutor.max_request_bytes) if method == "POST" else None
             record = self._record if endpoint == "chat" else None
-            self._call = call = ProxyCall(
-                tutor, self.idle_connections, method, path, payload, record
-            )
+            self._call = call = ProxyCall(tutor, self.upstreams, method, path, payload, record)
             await call.start()
             if not call.streaming:
                 body = await call.read_body()

@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from ..errors import JelaiError
 from .exchange import Exchange
-from .upstream import IdleConnections, Upstream, UpstreamError
+from .routing import route
+from .upstream import UpstreamError
+from .upstreams import Upstreams, full_name
 
 if TYPE_CHECKING:
     from ..config import JelaiTutor
@@ -35,11 +37,6 @@ CHANGING = ("pull", "push", "create", "delete", "copy", "blobs")
 WITH_MODEL = ("chat", "generate", "show")
 WITH_OPTIONS = ("chat", "generate")
 MODEL_LISTS = ("tags", "ps")
-
-
-def full_name(model: str) -> str:
-    """Ollama's rule: a model name without a tag means `:latest`."""
-    return model if ":" in model else f"{model}:latest"
 
 
 def model_allowed(models: list[str], model: str) -> bool:
@@ -131,7 +128,7 @@ class ProxyCall:
     def __init__(
         self,
         cfg: JelaiTutor,
-        idle: IdleConnections,
+        upstreams: Upstreams,
         method: str,
         path: str,
         payload: Any,
@@ -142,7 +139,7 @@ class ProxyCall:
         body = rewrite_body(cfg, self.endpoint, payload) if method == "POST" else None
         self.exchange = Exchange.for_request(body) if self.endpoint == "chat" else None
         self._on_exchange = on_exchange
-        self._upstream = Upstream.to_model(cfg, method, self.endpoint, body, idle)
+        self._upstream = route(cfg, upstreams, method, self.endpoint, body)
         self._ended = False
         self._done = False
         self.status = 502

@@ -32,7 +32,7 @@ from traitlets import Unicode
 from traitlets.config import Application as TraitletsApplication
 
 from ..config import JelaiTelemetry, JelaiTutor
-from ..gateway.upstream import IdleConnections
+from ..gateway.upstreams import Upstreams
 from ..store import EventStore
 from .config import JelaiService
 from .handlers import (
@@ -83,7 +83,7 @@ class JelaiServiceApp(TraitletsApplication):
             "telemetry": self.telemetry,
             "store": self.store,
             "tutor": self.tutor,
-            "upstream": IdleConnections(),
+            "upstreams": Upstreams(),
             "limits": IngestLimits(
                 self.service.max_events_per_minute, self.service.max_bytes_per_day
             ),

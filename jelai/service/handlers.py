@@ -42,7 +42,7 @@ from ..config import (
 )
 from ..errors import JelaiError
 from ..gateway.handler import ModelProxy
-from ..gateway.upstream import IdleConnections
+from ..gateway.upstreams import Upstreams
 from ..insight.analytics import summarise
 from ..insight.export import export_users
 from ..insight.sources import Source, own_source
@@ -249,8 +249,8 @@ class GatewayHandler(ModelProxy, ServiceHandler):
         return self.context["tutor"]
 
     @property
-    def idle_connections(self) -> IdleConnections:  # type: ignore[override]
-        return self.context["upstream"]
+    def upstreams(self) -> Upstreams:  # type: ignore[override]
+        return self.context["upstreams"]
 
     @property
     def exchange_store(self) -> EventStore:  # type: ignore[override]
