@@ -44,6 +44,7 @@ from .handlers import (
     GatewayHandler,
 )
 from .limits import IngestLimits
+from .staff import Staff
 
 
 class JelaiServiceApp(TraitletsApplication):
@@ -86,6 +87,12 @@ class JelaiServiceApp(TraitletsApplication):
             "upstreams": Upstreams(),
             "limits": IngestLimits(
                 self.service.max_events_per_minute, self.service.max_bytes_per_day
+            ),
+            "staff": Staff(
+                hub_auth.api_url,
+                hub_auth.api_token,
+                self.service.instructors,
+                self.service.instructor_groups,
             ),
         }
         routes = [
