@@ -257,9 +257,16 @@ class OpenAIChat:
 
     async def chunks(self) -> AsyncIterator[bytes]:
         if self._events:
-            async for data in self._upstream.chunks():
-                for line in self._reply.feed(data):
-                    yield dumps(line)
+            try:
+                async for data in self._upstream.chunks():
+                    for line in self._reply.feed(data):
+                        yield dumps(line)
+            except UpstreamError:
+                # A server may drop the connection right after its last event
+                # (llama.cpp's when a generation is cut short): the reply is whole.
+                if not self._reply.finished:
+                    raise
+                return
             if not self.stopped:
                 for line in self._reply.end():
                     yield dumps(line)
