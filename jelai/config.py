@@ -198,13 +198,13 @@ class JelaiTutor(Configurable):
             raise TraitError(f"c.JelaiTutor.upstreams: {error}.") from None
         return proposal["value"]
 
-    upstream_retry_seconds = Float(
+    upstream_backoff = Float(
         10.0,
         min=0.0,
         help=(
             "Seconds a model server that could not be reached, or answered 5xx, is left "
             "out before it is tried again; doubled after each further failure in a row, "
-            "up to 32 times. Used when there are several upstreams."
+            "up to 32 times. A model's only upstream is tried whatever its back-off."
         ),
     ).tag(config=True)
 

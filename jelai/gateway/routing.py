@@ -224,7 +224,7 @@ class Failover:
         return OpenAIChat(upstream, self._model, request["stream"])
 
     def _failed(self, spec: UpstreamSpec, error: str) -> None:
-        self._pool.failed(spec, error, self._cfg.upstream_retry_seconds)
+        self._pool.failed(spec, error, self._cfg.upstream_backoff)
         self._release()
 
     def _release(self) -> None:
@@ -376,12 +376,12 @@ class Listing:
             body = b"".join([data async for data in upstream.chunks()])
         except UpstreamError as error:
             if not self._stopped:
-                self._pool.failed(spec, error.message, self._cfg.upstream_retry_seconds)
+                self._pool.failed(spec, error.message, self._cfg.upstream_backoff)
             return error.message
         finally:
             upstream.close()
         if status >= 500:
-            self._pool.failed(spec, f"HTTP {status}", self._cfg.upstream_retry_seconds)
+            self._pool.failed(spec, f"HTTP {status}", self._cfg.upstream_backoff)
         else:
             self._pool.answered(spec)
         if status != 200 and spec.api == "openai" and spec.models and status < 500:

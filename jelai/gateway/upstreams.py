@@ -9,7 +9,7 @@ Which upstream answers (the rule the README states):
    Ollama's rule, `name` means `name:latest`); for the model listing, all.
 2. An upstream is *in service* unless it was taken out: it could not be
    connected to, or answered with a 5xx status. It stays out for
-   `upstream_retry_seconds`, twice as long after each further failure in a
+   `upstream_backoff`, twice as long after each further failure in a
    row (at most `MAX_BACKOFF_FACTOR` times as long); then it is in service
    on trial, and its next answer below 500 puts it back for good.
 3. Among those in service, the request goes to the one with the fewest
@@ -192,6 +192,11 @@ class Upstreams:
     def hold(self, spec: UpstreamSpec) -> None:
         """Counts a generation in flight on `spec`."""
         self.health(spec).in_flight += 1
+
+    @property
+    def waiting(self) -> int:
+        """How many requests wait for a place on a busy upstream."""
+        return sum(1 for future in self._waiting if not future.done())
 
     def release(self, spec: UpstreamSpec) -> None:
         health = self.health(spec)
