@@ -217,6 +217,10 @@ async def test_the_servers_errors_reach_the_browser_in_ollamas_shape(
     missing, failed = await exchanges(jp_fetch)
     assert missing["data"]["status"] == "failed" and "phi3:mini" in missing["data"]["error"]
     assert failed["data"]["status"] == "failed" and failed["data"]["error"] == lines[-1]["error"]
+    tools = [{"type": "function", "function": {"name": "run", "parameters": {}}}]
+    status, error = await refused(post(jp_fetch, "chat", chat_body(tools=tools)))
+    assert status == 400 and "Tools" in error["error"]
+    assert len(openai.received("/v1/chat/completions")) == 2  # that one was not sent
 
 
 async def test_a_dead_server_is_skipped_for_a_healthy_one(

@@ -138,7 +138,11 @@ class Failover:
             if spec is None:
                 break
             tried.append(spec)
-            self._reply = reply = self._request(spec)
+            try:
+                self._reply = reply = self._request(spec)
+            except UpstreamError:
+                self._release()
+                raise
             try:
                 status, kind = await reply.open()
             except Unreachable as error:
@@ -219,7 +223,7 @@ class Failover:
         try:
             request = chat_request(body, body["model"])
         except UnsupportedRequest as error:
-            return Refused(400, str(error))
+            raise UpstreamError(400, str(error)) from None
         upstream = _upstream(self._cfg, self._pool, spec, "POST", "chat/completions", request)
         return OpenAIChat(upstream, self._model, request["stream"])
 
@@ -282,26 +286,6 @@ class OpenAIChat:
 
     def close(self) -> None:
         self._upstream.close()
-
-
-class Refused:
-    """An answer given without asking any model server."""
-
-    def __init__(self, status: int, message: str) -> None:
-        self._status, self._message = status, message
-        self.stopped = False
-
-    async def open(self) -> tuple[int, str]:
-        return self._status, JSON
-
-    async def chunks(self) -> AsyncIterator[bytes]:
-        yield dumps({"error": self._message})
-
-    def stop(self) -> None:
-        self.stopped = True
-
-    def close(self) -> None:
-        pass
 
 
 class Listing:

@@ -8,7 +8,8 @@ Which upstream answers (the rule the README states):
 1. The candidates are the upstreams that serve the model asked for (by
    Ollama's rule, `name` means `name:latest`); for the model listing, all.
 2. An upstream is *in service* unless it was taken out: it could not be
-   connected to, or answered with a 5xx status. It stays out for
+   connected to, answered with a 5xx status, or went silent before
+   answering (`read_timeout`). It stays out for
    `upstream_backoff`, twice as long after each further failure in a
    row (at most `MAX_BACKOFF_FACTOR` times as long); then it is in service
    on trial, and its next answer below 500 puts it back for good.
