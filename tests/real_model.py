@@ -35,7 +35,7 @@ from pathlib import Path
 
 MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 MODEL_NAME = "SmolLM2-135M-Instruct"  # the id /v1/models lists (--model_alias)
-READY_TIMEOUT = 120.0  # seconds for the model to load; it takes a few here
+READY_TIMEOUT = 90.0  # seconds to load the model (a few here); below pytest's 120 s timeout
 STOP_TIMEOUT = 10.0
 DISCONNECTED = "Disconnected from client (via refresh/close)"
 PERF_EVAL = "llama_perf_context_print:        eval time"
