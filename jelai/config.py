@@ -202,9 +202,9 @@ class JelaiTutor(Configurable):
         10.0,
         min=0.0,
         help=(
-            "Seconds a model server that could not be reached, or answered 5xx, is left "
-            "out before it is tried again; doubled after each further failure in a row, "
-            "up to 32 times. A model's only upstream is tried whatever its back-off."
+            "Seconds a model server that could not be reached, answered 5xx or went silent "
+            "is left out before it is tried again; doubled after each further failure in a "
+            "row, up to 32 times. A model's only upstream is tried whatever its back-off."
         ),
     ).tag(config=True)
 

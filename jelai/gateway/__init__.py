@@ -2,6 +2,10 @@
 
 - `proxy.py`: which requests pass, and how the reply is relayed.
 - `upstream.py`: one streamed HTTP request to a model server.
+- `upstreams.py`: the model servers (`c.JelaiTutor.upstreams`), their health,
+  and the rule that picks the one for a request.
+- `routing.py`: sends a request there, with failover; merges model lists.
+- `openai.py`: Ollama's chat API to and from an OpenAI-compatible server's.
 - `exchange.py`: the record of one chat exchange.
 - `context_window.py`: the model's context window and the budget in it.
 - `instructions.py`: the `TUTOR.md` layers that apply to a notebook.
