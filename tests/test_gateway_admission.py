@@ -302,3 +302,22 @@ async def test_an_error_after_queue_lines_is_one_more_line(
     assert response.code == 200  # the answer had begun with the queue line
     assert other.places == [1]
     assert other.lines[-1] == {"error": 'model "llama3.1:8b" not found, try pulling it first'}
+
+
+@pytest.mark.parametrize("service_options", [["--JelaiService.student_tokens_per_day=10"]])
+async def test_the_tokens_of_a_generate_request_count_too(
+    service: Service, fake: FakeOllama
+) -> None:
+    body = {"model": "llama3.1:8b", "prompt": "Explain loops", "stream": False}
+    request = HTTPRequest(
+        service.url("ollama/api/generate"),
+        method="POST",
+        body=json.dumps(body),
+        headers={"Authorization": "token ana"},
+        request_timeout=GUARD,
+    )
+    answer = json.loads((await AsyncHTTPClient().fetch(request)).body)
+    assert answer["prompt_eval_count"] + answer["eval_count"] > 10
+    refused = Asking(service, "ana", "and now?")
+    assert (await refused.done).code == 429
+    assert json.loads(refused.raw)["reason"] == "tokens_per_day"

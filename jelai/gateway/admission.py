@@ -21,7 +21,12 @@ person, nothing to share), and other endpoints pass as before.
 3. With a slot, the reply is relayed as usual; an error after queue lines
    is one more line in Ollama's mid-stream error shape. A `tutor.queued`
    event records how long a request waited and whether it was served.
-   The slot is given back when the answer ends, however it ends.
+   The slot is given back when the answer ends, however it ends, and the
+   reply's tokens are counted.
+
+The quotas' counts come back from the stored `chat.exchange` events when
+the service starts (`quota.py`); an `/api/generate` request, which the tutor
+does not use and which leaves no exchange, counts while the service runs.
 """
 
 from __future__ import annotations
@@ -78,6 +83,7 @@ class Admission(tornado.web.RequestHandler):
     _queue_lines = False
 
     # Given by `ModelProxy` and the handler that mixes it in.
+    _call: ProxyCall | None
     exchange_user: str
     exchange_store: EventStore | None
     _session: str
@@ -160,6 +166,10 @@ class Admission(tornado.web.RequestHandler):
 
     def on_finish(self) -> None:
         self.leave_queue()
+        call = self._call
+        if call is not None and call.exchange is None and call.last_line is not None:
+            # A generation recorded as no exchange (`/api/generate`): its tokens count too.
+            self.spend_tokens(call.last_line)
         super().on_finish()
 
     def fail(self, error: JelaiError) -> None:

@@ -15,10 +15,11 @@ student and for the whole course.
 - Exempt callers (instructors, if the course says so) are never refused,
   but their questions and tokens count towards the course's totals: the
   course's budget is the model server's.
-- Counts survive a restart: they are derived from the store. Every question
-  let through ends as a `chat.exchange` event (finished, stopped or
-  failed), so at start the service reads back the exchanges of the last
-  hour and of the UTC day (`stored_usage`) and `restore`s them. An exchange's
+- Counts survive a restart: they are derived from the store. Every tutor
+  question let through (`/api/chat`) ends as a `chat.exchange` event
+  (finished, stopped or failed), so at start the service reads back the
+  exchanges of the last hour and of the UTC day (`stored_usage`) and
+  `restore`s them. An exchange's
   time is when its reply ended, which makes a restored question count for
   a little longer than it did before the restart, never less.
 
