@@ -48,6 +48,7 @@ from .handlers import (
     GatewayHandler,
 )
 from .limits import IngestLimits
+from .staff import Staff
 
 
 class JelaiServiceApp(TraitletsApplication):
@@ -92,6 +93,12 @@ class JelaiServiceApp(TraitletsApplication):
             "gate": self.gate,
             "limits": IngestLimits(
                 self.service.max_events_per_minute, self.service.max_bytes_per_day
+            ),
+            "staff": Staff(
+                hub_auth.api_url,
+                hub_auth.api_token,
+                self.service.instructors,
+                self.service.instructor_groups,
             ),
         }
         routes = [

@@ -58,6 +58,7 @@ from ..web.query_args import analytics_options, limit_argument, notebook_require
 from .config import JelaiService
 from .identity import Caller, caller
 from .limits import IngestLimits
+from .staff import Staff
 
 T = TypeVar("T")
 
@@ -215,8 +216,9 @@ class ClassAnalyticsHandler(ServiceHandler):
         who = self.caller
         if not who.instructor:
             raise JelaiError(403, "Only instructors may see the class's data.")
-        staff = [who.name, *self.service.instructors]
-        await self.summary(who, own_source(self.store, None, exclude=staff))
+        staff: Staff = self.context["staff"]
+        exclude = {who.name, *await staff.names()}
+        await self.summary(who, own_source(self.store, None, exclude=exclude))
 
 
 class ExportHandler(Download, ServiceHandler):
