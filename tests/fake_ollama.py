@@ -6,8 +6,9 @@ statistics line; `stream: false` answers with one object; `/api/tags`,
 `/api/show`, `/api/ps` and `/api/version` answer like Ollama; an unknown
 model gets a 404 with Ollama's error body. It records every request it
 receives (with the port of the connection it came on) and whether the
-client hung up, and can be slowed down, held after a few tokens, made to
-fail mid-stream, or to hang up on requests without answering them.
+client hung up, and how many replies it generated at once at most
+(`peak_generating`), and can be slowed down, held after a few tokens, made
+to fail mid-stream, or to hang up on requests without answering them.
 
 What a model returns is shaped as Ollama does it: `options.num_predict`
 cuts the reply after that many tokens with `done_reason: "length"`; empty
@@ -160,6 +161,9 @@ class FakeOllama:
         self.requests: list[RecordedRequest] = []
         self.released = asyncio.Event()
         self.loaded: set[str] = set()
+        # Replies being generated now, and the most at once since the last reset.
+        self.generating = 0
+        self.peak_generating = 0
         self.port = 0
         self._server: HTTPServer | None = None
         from tests.fake_openai import OpenAIHandler  # it builds on this module
@@ -207,6 +211,7 @@ class FakeOllama:
         self.settings = self._fresh_settings()
         self.requests.clear()
         self.loaded.clear()
+        self.peak_generating = self.generating
 
     def received(self, path: str) -> list[RecordedRequest]:
         return [r for r in self.requests if r.path == path]
@@ -220,7 +225,12 @@ class ControlHandler(RequestHandler):
         if action != "requests":
             raise_not_found(self)
             return
-        self.finish({"requests": [r.to_json() for r in self.fake.requests]})
+        self.finish(
+            {
+                "requests": [r.to_json() for r in self.fake.requests],
+                "peak_generating": self.fake.peak_generating,
+            }
+        )
 
     def post(self, action: str) -> None:
         if action == "config":
@@ -366,6 +376,17 @@ class OllamaHandler(RequestHandler):
         model = self.known_model(body)
         if model is None:
             return
+        fake = self.fake
+        fake.generating += 1
+        fake.peak_generating = max(fake.peak_generating, fake.generating)
+        try:
+            await self.generate_reply(body, model, question, prompt, run, kind)
+        finally:
+            fake.generating -= 1
+
+    async def generate_reply(
+        self, body: dict, model: str, question: str, prompt: str, run: bool, kind: str
+    ) -> None:
         self.fake.loaded.add(full_name(model))  # shows up in /api/ps from now on
         settings, start = self.fake.settings, time.monotonic()
         pieces = self.pieces(question, body.get("think") is not False) if run else []

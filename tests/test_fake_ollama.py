@@ -235,7 +235,23 @@ async def test_control_endpoints_for_tests_in_another_process(fake: FakeOllama) 
     assert (await call(fake, "/_fake/release", {})).code == 200
     reset = json.loads((await call(fake, "/_fake/reset", {})).body)["settings"]
     assert reset["fail_after"] is None and reset["models"] == ["llama3.1:8b", "qwen2.5:0.5b"]
-    assert json.loads((await call(fake, "/_fake/requests")).body) == {"requests": []}
+    assert json.loads((await call(fake, "/_fake/requests")).body) == {
+        "requests": [],
+        "peak_generating": 0,
+    }
+
+
+async def test_the_most_replies_generated_at_once_is_counted(fake: FakeOllama) -> None:
+    fake.configure(hold_after=1)
+    pending = [asyncio.ensure_future(call(fake, "/api/chat", chat())) for _ in range(3)]
+    while sum(r.tokens_sent for r in fake.requests) < 3:
+        await asyncio.sleep(0.01)
+    assert (fake.generating, fake.peak_generating) == (3, 3)
+    fake.release()
+    await asyncio.wait_for(asyncio.gather(*pending), GUARD)
+    await call(fake, "/api/chat", chat())
+    body = json.loads((await call(fake, "/_fake/requests")).body)
+    assert (fake.generating, body["peak_generating"]) == (0, 3)
 
 
 def test_it_runs_standalone_from_the_command_line() -> None:

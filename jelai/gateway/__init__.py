@@ -9,6 +9,9 @@
 - `exchange.py`: the record of one chat exchange.
 - `context_window.py`: the model's context window and the budget in it.
 - `instructions.py`: the `TUTOR.md` layers that apply to a notebook.
+- `quota.py`: questions per hour and tokens per day, per student and course.
+- `queue.py`: the fair queue: a few generations at once, students in turn.
+- `admission.py`: quotas and queue as the course's service applies them.
 - `handler.py`: `ModelProxy`, the tornado side of it, used by a standalone
   server and by the course's service alike.
 """

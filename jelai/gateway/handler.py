@@ -21,7 +21,6 @@ from asyncio import Future
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-import tornado.web
 from tornado.ioloop import IOLoop
 from tornado.iostream import StreamClosedError
 
@@ -29,6 +28,7 @@ from ..errors import JelaiError
 from ..record.events import ENVELOPE_SCHEMA, EventError, new_event
 from ..record.paths import plain_notebook
 from ..store import EventStore, StoreError
+from .admission import Admission
 from .proxy import ProxyCall, check_endpoint
 from .upstreams import Upstreams
 
@@ -39,12 +39,13 @@ NDJSON = "application/x-ndjson"
 MAX_NOTEBOOK = ENVELOPE_SCHEMA["properties"]["notebook"]["maxLength"]
 
 
-class ModelProxy(tornado.web.RequestHandler):
+class ModelProxy(Admission):
     """Relays the allowed Ollama endpoints; refuses the rest with a JSON error.
 
     A handler class mixes it in before its base and provides `tutor_config`,
     `upstreams`, `exchange_store` (None: exchanges are not kept),
-    `exchange_user` and `read_body`; its base provides `reply` and `fail`.
+    `exchange_user` and `read_body`, and a `gate` for quotas and the queue
+    (see `admission.py`); its base provides `reply` and `fail`.
     """
 
     _call: ProxyCall | None = None
@@ -64,6 +65,7 @@ class ModelProxy(tornado.web.RequestHandler):
         # The student pressed stop or left: the model server should stop too.
         if self._call is not None:
             self._call.stop()
+        self.leave_queue()
 
     async def relay(self, method: str, path: str) -> None:
         """Answers one request for `/api/<path>`."""
@@ -73,7 +75,11 @@ class ModelProxy(tornado.web.RequestHandler):
             self._conversation()
             payload = self.read_body(tutor.max_request_bytes) if method == "POST" else None
             record = self._record if endpoint == "chat" else None
-            self._call = call = ProxyCall(tutor, self.upstreams, method, path, payload, record)
+            call = ProxyCall(tutor, self.upstreams, method, path, payload, record)
+            self.admit(endpoint)  # a question past a quota is neither sent nor recorded
+            self._call = call
+            if not await self.take_turn(call, endpoint, payload):
+                return  # stopped while waiting for a slot
             await call.start()
             if not call.streaming:
                 body = await call.read_body()
@@ -118,6 +124,7 @@ class ModelProxy(tornado.web.RequestHandler):
         self._session = self.request.headers.get("X-Jelai-Session", "")[:64] or "unknown"
 
     def _record(self, data: dict[str, Any]) -> None:
+        self.spend_tokens(data)
         store = self.exchange_store
         if store is None:
             return

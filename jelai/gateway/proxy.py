@@ -142,6 +142,8 @@ class ProxyCall:
         self._upstream = route(cfg, upstreams, method, self.endpoint, body)
         self._ended = False
         self._done = False
+        # The model's last line (with its token counts), once it came.
+        self.last_line: dict[str, Any] | None = None
         self.status = 502
         self.content_type = "application/json"
 
@@ -197,8 +199,8 @@ class ProxyCall:
             self._upstream.close()
         if self.status == 200 and self.endpoint in MODEL_LISTS:
             body = filter_models(self.models, body)
-        if self.exchange:
-            self._observe(body)  # an unstreamed chat reply is one object
+        if self.endpoint in WITH_OPTIONS:
+            self._observe(body)  # an unstreamed reply is one object
             self._end("finished" if self._done else "failed", f"HTTP {self.status}")
         return body
 
@@ -220,6 +222,7 @@ class ProxyCall:
             self._end("failed", str(item["error"]))
         elif item.get("done"):
             self._done = True
+            self.last_line = item
             self._end("finished", None)
 
     def _end(self, status: str, error: str | None) -> None:

@@ -16,7 +16,9 @@ hub mode relays its browser's requests unchanged:
   instructors the course's, or one user's.
 - `/ollama/api/<endpoint>`: the model gateway: the tutor's requests, relayed
   to the model server the service alone can reach, each exchange recorded
-  under the caller's name (see `gateway/handler.py`).
+  under the caller's name (see `gateway/handler.py`); questions within the
+  course's quotas, replies generated a few at a time, waiting students
+  taking turns (see `gateway/admission.py`).
 
 Every endpoint needs a JupyterHub token (`Authorization: token ...`) or the
 browser's OAuth cookie whose owner holds `access:services!service=<name>`;
@@ -40,7 +42,8 @@ from ..config import (
     tutor_course_config,
     tutor_public_config,
 )
-from ..errors import JelaiError
+from ..errors import JelaiError, RateLimited
+from ..gateway.admission import Gate
 from ..gateway.handler import ModelProxy
 from ..gateway.upstreams import Upstreams
 from ..insight.analytics import summarise
@@ -54,7 +57,7 @@ from ..web.json_body import parse_json_body
 from ..web.query_args import analytics_options, limit_argument, notebook_required, since_argument
 from .config import JelaiService
 from .identity import Caller, caller
-from .limits import IngestLimits, RateLimited
+from .limits import IngestLimits
 from .staff import Staff
 
 T = TypeVar("T")
@@ -111,10 +114,12 @@ class ServiceHandler(HubOAuthenticated, web.RequestHandler):
     def fail(self, error: JelaiError) -> None:
         """Answers `{"error", "field"}` with the error's status."""
         self.set_status(error.status)
+        body = {"error": error.message, "field": error.field}
         if isinstance(error, RateLimited):
             self.set_header("Retry-After", str(error.retry_after))
+            body = error.body()
         self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps({"error": error.message, "field": error.field}))
+        self.finish(json.dumps(body))
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         error = kwargs.get("exc_info", (None, None, None))[1]
@@ -261,6 +266,14 @@ class GatewayHandler(ModelProxy, ServiceHandler):
     @property
     def exchange_user(self) -> str:  # type: ignore[override]
         return self.caller.name
+
+    @property
+    def gate(self) -> Gate:  # type: ignore[override]
+        return self.context["gate"]
+
+    @property
+    def quota_exempt(self) -> bool:  # type: ignore[override]
+        return self.caller.instructor
 
     def read_body(self, max_bytes: int) -> Any:
         return parse_json_body(self.request.body or b"", max_bytes)

@@ -188,7 +188,9 @@ export class TutorChatModel extends NotebookChatModel {
       request,
       handle,
       onText: (text, thinking) =>
-        this._update(conversation, handle.id, { ...info, text, thinking })
+        this._update(conversation, handle.id, { ...info, text, thinking }),
+      onQueue: queue =>
+        this._update(conversation, handle.id, { ...info, queue })
     });
     const { status, error } = outcome;
     const text = await this._review(notebook, outcome.text);
