@@ -36,6 +36,7 @@ from tests.hub.hubtools import (
     free_port,
     run,
     running_hub,
+    server_process,
     wait_for,
 )
 
@@ -354,7 +355,7 @@ def test_stop_closes_the_request_at_every_hop(course: Course) -> None:
 
 def test_no_users_server_knows_the_model_server(course: Course) -> None:
     for user in [*STUDENTS, INSTRUCTOR]:
-        environ = server_environ(user)
+        environ = server_process(course.hub, user)[1]
         assert environ["JELAI_SERVICE_URL"].endswith("/services/jelai/")
         port = course.hub.ollama_url.rsplit(":", 1)[-1]
         assert not [value for value in environ.values() if port in value], user
@@ -400,20 +401,6 @@ def test_files_in_a_students_server_do_not_change_the_record(course: Course) -> 
                     path.unlink()
     after = course.relay(INSTRUCTOR, "GET", "analytics/class").json()["students"]
     assert after == before
-
-
-def server_environ(user: str) -> dict[str, str]:
-    """The environment of `user`'s single-user server, read from /proc."""
-    for entry in Path("/proc").iterdir():
-        try:
-            command = (entry / "cmdline").read_bytes()
-            environ = (entry / "environ").read_bytes()
-        except OSError:
-            continue
-        if b"jupyterhub-singleuser" in command and f"JUPYTERHUB_USER={user}\0".encode() in environ:
-            pairs = [item.split(b"=", 1) for item in environ.split(b"\0") if b"=" in item]
-            return {key.decode(): value.decode(errors="replace") for key, value in pairs}
-    raise AssertionError(f"the server of {user} is not running")
 
 
 def service_pid(store_url: str) -> int:
