@@ -237,6 +237,9 @@ class CodeFences:
         if self._on_code is not None and self._on_code("".join(block.code), final):
             self.blocked = True
             block.held.clear()
+            if block.cut:  # nothing of it went out: it was withheld, not trimmed
+                self.blocks_trimmed -= 1
+                self.lines_removed -= block.count - self.limit
 
     def _close(self) -> None:
         block = self._block

@@ -4,6 +4,7 @@ import { ITutorClient, toTutorError, TutorError } from './client';
 import { ReplyStatus } from './messages';
 import { ReplyAccumulator } from './reasoning';
 import { BuildMessages, ITutorRequest, ITutorTurn } from './prompt';
+import { ReplyRules } from './reply-rules';
 
 /**
  * A reply being streamed, which `stop()` aborts.
@@ -107,6 +108,8 @@ export async function streamReply(options: {
   model: string;
   turns: ITutorTurn[];
   request?: ITutorRequest;
+  /** The notebook's rules for the server proxy; the course's when null. */
+  rules?: ReplyRules | null;
   handle: ReplyHandle;
   onText: (text: string, thinking: boolean) => void;
 }): Promise<IReplyOutcome> {
@@ -122,7 +125,10 @@ export async function streamReply(options: {
       turns: options.turns
     });
     if (!handle.stopped) {
-      const stream = await client.chat({ model, messages }, { notebook });
+      const stream = await client.chat(
+        { model, messages },
+        { notebook, rules: options.rules ?? null }
+      );
       handle.attach(stream);
       for await (const chunk of stream) {
         if (handle.stopped) {

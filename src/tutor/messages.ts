@@ -1,6 +1,7 @@
 import { IMessageContent, IUser } from '@jupyter/chat';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { UUID } from '@lumino/coreutils';
+import { showGuardNotes } from './guard-notes';
 import { ITutorTurn } from './prompt';
 
 declare module '@jupyter/chat' {
@@ -151,7 +152,9 @@ export function replyBody(
   info: Omit<ITutorMessageInfo, 'role'>,
   trans: TranslationBundle
 ): string {
-  const parts = info.text ? [Private.closeFence(info.text)] : [];
+  const parts = info.text
+    ? [showGuardNotes(Private.closeFence(info.text), trans)]
+    : [];
   if (info.status === 'streaming' && info.thinking) {
     parts.push(Private.mark('thinking', trans.__('Thinking…')));
   } else if (info.status === 'finished' && info.ending) {
