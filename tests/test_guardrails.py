@@ -248,6 +248,21 @@ def test_the_students_own_code_repeated_back_is_no_leak() -> None:
     assert not guard.stopped
 
 
+def test_code_from_an_earlier_reply_is_not_the_students_own() -> None:
+    half = "\n".join(SOLUTION.strip().splitlines()[:4])
+    payload = {
+        "messages": [
+            {"role": "user", "content": "How do I start?"},
+            {"role": "assistant", "content": f"```python\n{half}\n```"},
+            {"role": "user", "content": "And the rest?"},
+        ]
+    }
+    guard = ReplyGuard.for_request(JelaiTutor(max_code_lines=10), None, payload, SOLUTION)
+    assert guard is not None
+    relay(guard, ollama_lines(f"All of it:\n```python\n{SOLUTION.strip()}\n```\n"))
+    assert guard.stopped
+
+
 def test_assistant_mode_is_not_guarded_and_the_header_only_tightens() -> None:
     course = JelaiTutor(mode="assistant", max_code_lines=6)
     assert ReplyGuard.for_request(course, None, {}) is None

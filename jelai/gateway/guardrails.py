@@ -74,14 +74,15 @@ class ReplyRules:
 
 
 def student_material(messages: Any) -> list[str]:
-    """The text of the messages the student's side sent (not the system prompt):
-    code in it is the student's own, and no leak when the reply repeats it."""
+    """The text of the student's own messages (their questions and the context of
+    their notebook): code in it is theirs, and no leak when a reply repeats it.
+    Earlier replies are not theirs: code a reply repeats from one counts against it."""
     if not isinstance(messages, list):
         return []
     return [
         m["content"]
         for m in messages
-        if isinstance(m, dict) and m.get("role") != "system" and isinstance(m.get("content"), str)
+        if isinstance(m, dict) and m.get("role") == "user" and isinstance(m.get("content"), str)
     ]
 
 
