@@ -70,6 +70,7 @@ class _Block:
     blanks: str = ""  # blank lines waiting for the next line of code
     cut: bool = False
     code: list[str] = field(default_factory=list)  # complete lines, as written
+    judged: int = 0  # lines of code when `on_code` was last called
     held: list[str] = field(default_factory=list)  # with `hold`: what goes out at its end
 
 
@@ -77,8 +78,9 @@ class CodeFences:
     """Trims the fenced code blocks of one text fed in pieces (`feed`, then `finish`).
 
     `on_code(code, final)` is called with a block's code as written so far
-    (complete lines; `final` when the block ended) when `hold` is set; True
-    means the reply must stop: nothing more is passed on (`blocked`).
+    (complete lines; `final` when the block ended, and along the way as it
+    grows) when `hold` is set; True means the reply must stop: nothing more
+    is passed on (`blocked`).
     """
 
     def __init__(
@@ -230,7 +232,13 @@ class CodeFences:
         block = self._block
         if self._fate in ("emit", "drop") and self._body and block is not None:
             block.code.append(self._raw)
-            self._judge(block, final=False)
+            # While the block is held, judging it early only stops the model
+            # sooner: every 8 lines, then every half again as many lines, so a
+            # long block is read a few times rather than once per line.
+            lines = len(block.code)
+            if lines - block.judged >= max(8, block.judged // 2):
+                block.judged = lines
+                self._judge(block, final=False)
         self._line, self._raw, self._fate, self._body = "", "", None, False
 
     def _judge(self, block: _Block, final: bool) -> None:
