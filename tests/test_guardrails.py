@@ -227,6 +227,18 @@ def test_a_reply_giving_the_solution_away_is_stopped_before_its_code_leaves() ->
     assert guard.relay(ollama_lines("more")[0]) == []  # nothing after the stop
 
 
+def test_a_long_block_giving_the_solution_away_is_stopped_before_it_ends() -> None:
+    copy = COPY.strip() + "\n" + "\n".join(f"print(median([{i}]))" for i in range(60))
+    guard = ReplyGuard(ReplyRules("tutor", 6), SOLUTION)
+    lines = ollama_lines(f"```python\n{copy}\n```\nDone.", size=4)
+    fed = 0
+    while not guard.stopped and fed < len(lines):
+        guard.relay(lines[fed])
+        fed += 1
+    assert guard.stopped
+    assert fed < len(lines) / 2  # the model was stopped well before the end of the block
+
+
 def test_with_a_reference_blocks_wait_to_be_judged_and_honest_ones_then_pass() -> None:
     honest = "Sort first:\n```python\nnames = sorted(names)\nprint(names[0])\n```\nThen?"
     guard = ReplyGuard(ReplyRules("tutor", 6), SOLUTION)
