@@ -22,7 +22,6 @@ from asyncio import Future
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-import tornado.web
 from tornado.ioloop import IOLoop
 from tornado.iostream import StreamClosedError
 
@@ -30,9 +29,10 @@ from ..errors import JelaiError
 from ..record.events import ENVELOPE_SCHEMA, EventError, new_event
 from ..record.paths import plain_notebook
 from ..store import EventStore, StoreError
+from .admission import Admission
 from .guardrails import RULES_HEADER, ReplyGuard
 from .proxy import ProxyCall, check_endpoint
-from .upstream import IdleConnections
+from .upstreams import Upstreams
 
 if TYPE_CHECKING:
     from ..config import JelaiTutor
@@ -41,12 +41,13 @@ NDJSON = "application/x-ndjson"
 MAX_NOTEBOOK = ENVELOPE_SCHEMA["properties"]["notebook"]["maxLength"]
 
 
-class ModelProxy(tornado.web.RequestHandler):
+class ModelProxy(Admission):
     """Relays the allowed Ollama endpoints; refuses the rest with a JSON error.
 
     A handler class mixes it in before its base and provides `tutor_config`,
-    `idle_connections`, `exchange_store` (None: exchanges are not kept),
-    `exchange_user` and `read_body`; its base provides `reply` and `fail`.
+    `upstreams`, `exchange_store` (None: exchanges are not kept),
+    `exchange_user` and `read_body`, and a `gate` for quotas and the queue
+    (see `admission.py`); its base provides `reply` and `fail`.
     """
 
     _call: ProxyCall | None = None
@@ -55,7 +56,7 @@ class ModelProxy(tornado.web.RequestHandler):
     _session = "unknown"
 
     tutor_config: JelaiTutor
-    idle_connections: IdleConnections
+    upstreams: Upstreams
     exchange_store: EventStore | None
     exchange_user: str
 
@@ -72,6 +73,7 @@ class ModelProxy(tornado.web.RequestHandler):
         # The student pressed stop or left: the model server should stop too.
         if self._call is not None:
             self._call.stop()
+        self.leave_queue()
 
     async def relay(self, method: str, path: str) -> None:
         """Answers one request for `/api/<path>`."""
@@ -89,9 +91,11 @@ class ModelProxy(tornado.web.RequestHandler):
                     payload,
                     self.reference_solution(),
                 )
-            self._call = call = ProxyCall(
-                tutor, self.idle_connections, method, path, payload, record, guard
-            )
+            call = ProxyCall(tutor, self.upstreams, method, path, payload, record, guard)
+            self.admit(endpoint)  # a question past a quota is neither sent nor recorded
+            self._call = call
+            if not await self.take_turn(call, endpoint, payload):
+                return  # stopped while waiting for a slot
             await call.start()
             if not call.streaming:
                 body = await call.read_body()
@@ -137,6 +141,7 @@ class ModelProxy(tornado.web.RequestHandler):
 
     def _record(self, records: list[tuple[str, dict[str, Any]]]) -> None:
         """Stores the exchange (first) and what the guardrails did, linked to it."""
+        self.spend_tokens(records[0][1])
         store = self.exchange_store
         if store is None:
             return
@@ -152,12 +157,12 @@ class ModelProxy(tornado.web.RequestHandler):
         # A durable write waits for the disk: off the IO loop, so that other
         # students' streams are not held up by it.
         self._saving = IOLoop.current().run_in_executor(
-            None, self._save, store, self.exchange_user, events
+            None, self._save, store, self.exchange_user, *events
         )
 
-    def _save(self, store: EventStore, user: str, events: list[dict[str, Any]]) -> None:
+    def _save(self, store: EventStore, user: str, *events: dict[str, Any]) -> None:
         try:
-            store.add(user, events)
+            store.add(user, list(events))
         except StoreError as error:
             # The student still gets the reply; the record is what is lost.
             self.log.error("jelai: a chat exchange was not stored: %s", error)

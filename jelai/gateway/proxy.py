@@ -19,7 +19,9 @@ from typing import TYPE_CHECKING, Any, Callable
 from ..errors import JelaiError
 from .exchange import Exchange
 from .guardrails import ReplyGuard
-from .upstream import IdleConnections, Upstream, UpstreamError
+from .routing import route
+from .upstream import UpstreamError
+from .upstreams import Upstreams, full_name
 
 if TYPE_CHECKING:
     from ..config import JelaiTutor
@@ -38,11 +40,6 @@ CHANGING = ("pull", "push", "create", "delete", "copy", "blobs")
 WITH_MODEL = ("chat", "generate", "show")
 WITH_OPTIONS = ("chat", "generate")
 MODEL_LISTS = ("tags", "ps")
-
-
-def full_name(model: str) -> str:
-    """Ollama's rule: a model name without a tag means `:latest`."""
-    return model if ":" in model else f"{model}:latest"
 
 
 def model_allowed(models: list[str], model: str) -> bool:
@@ -134,7 +131,7 @@ class ProxyCall:
     def __init__(
         self,
         cfg: JelaiTutor,
-        idle: IdleConnections,
+        upstreams: Upstreams,
         method: str,
         path: str,
         payload: Any,
@@ -148,9 +145,11 @@ class ProxyCall:
         self._on_exchange = on_exchange
         # In tutor mode, what the student may get of a chat reply (guardrails.py).
         self.guard = guard if self.endpoint == "chat" else None
-        self._upstream = Upstream.to_model(cfg, method, self.endpoint, body, idle)
+        self._upstream = route(cfg, upstreams, method, self.endpoint, body)
         self._ended = False
         self._done = False
+        # The model's last line (with its token counts), once it came.
+        self.last_line: dict[str, Any] | None = None
         self.status = 502
         self.content_type = "application/json"
 
@@ -208,8 +207,8 @@ class ProxyCall:
             self._upstream.close()
         if self.status == 200 and self.endpoint in MODEL_LISTS:
             body = filter_models(self.models, body)
-        if self.exchange:
-            self._observe(body)  # an unstreamed chat reply is one object
+        if self.endpoint in WITH_OPTIONS:
+            self._observe(body)  # an unstreamed reply is one object
             if self.guard is not None and self.status == 200:
                 body = self.guard.whole(body)
             self._end("finished" if self._done else "failed", f"HTTP {self.status}")
@@ -245,6 +244,7 @@ class ProxyCall:
             self._end("failed", str(item["error"]))
         elif item.get("done"):
             self._done = True
+            self.last_line = item
             self._end("finished", None)
 
     def _end(self, status: str, error: str | None) -> None:

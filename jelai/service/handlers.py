@@ -17,7 +17,9 @@ hub mode relays its browser's requests unchanged:
   instructors the course's, or one user's, with the fields only staff read.
 - `/ollama/api/<endpoint>`: the model gateway: the tutor's requests, relayed
   to the model server the service alone can reach, each exchange recorded
-  under the caller's name (see `gateway/handler.py`).
+  under the caller's name (see `gateway/handler.py`); questions within the
+  course's quotas, replies generated a few at a time, waiting students
+  taking turns (see `gateway/admission.py`).
 
 Every endpoint needs a JupyterHub token (`Authorization: token ...`) or the
 browser's OAuth cookie whose owner holds `access:services!service=<name>`;
@@ -41,9 +43,10 @@ from ..config import (
     tutor_course_config,
     tutor_public_config,
 )
-from ..errors import JelaiError
+from ..errors import JelaiError, RateLimited
+from ..gateway.admission import Gate
 from ..gateway.handler import ModelProxy
-from ..gateway.upstream import IdleConnections
+from ..gateway.upstreams import Upstreams
 from ..insight.analytics import summarise
 from ..insight.export import export_users
 from ..insight.sources import Source, own_source
@@ -56,7 +59,8 @@ from ..web.json_body import parse_json_body
 from ..web.query_args import analytics_options, limit_argument, notebook_required, since_argument
 from .config import JelaiService
 from .identity import Caller, caller
-from .limits import IngestLimits, RateLimited
+from .limits import IngestLimits
+from .staff import Staff
 
 T = TypeVar("T")
 
@@ -112,10 +116,12 @@ class ServiceHandler(HubOAuthenticated, web.RequestHandler):
     def fail(self, error: JelaiError) -> None:
         """Answers `{"error", "field"}` with the error's status."""
         self.set_status(error.status)
+        body = {"error": error.message, "field": error.field}
         if isinstance(error, RateLimited):
             self.set_header("Retry-After", str(error.retry_after))
+            body = error.body()
         self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps({"error": error.message, "field": error.field}))
+        self.finish(json.dumps(body))
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         error = kwargs.get("exc_info", (None, None, None))[1]
@@ -214,8 +220,9 @@ class ClassAnalyticsHandler(ServiceHandler):
         who = self.caller
         if not who.instructor:
             raise JelaiError(403, "Only instructors may see the class's data.")
-        staff = [who.name, *self.service.instructors]
-        await self.summary(who, own_source(self.store, None, exclude=staff))
+        staff: Staff = self.context["staff"]
+        exclude = {who.name, *await staff.names()}
+        await self.summary(who, own_source(self.store, None, exclude=exclude))
 
 
 class ExportHandler(Download, ServiceHandler):
@@ -253,8 +260,8 @@ class GatewayHandler(ModelProxy, ServiceHandler):
         return self.context["tutor"]
 
     @property
-    def idle_connections(self) -> IdleConnections:  # type: ignore[override]
-        return self.context["upstream"]
+    def upstreams(self) -> Upstreams:  # type: ignore[override]
+        return self.context["upstreams"]
 
     @property
     def exchange_store(self) -> EventStore:  # type: ignore[override]
@@ -263,6 +270,14 @@ class GatewayHandler(ModelProxy, ServiceHandler):
     @property
     def exchange_user(self) -> str:  # type: ignore[override]
         return self.caller.name
+
+    @property
+    def gate(self) -> Gate:  # type: ignore[override]
+        return self.context["gate"]
+
+    @property
+    def quota_exempt(self) -> bool:  # type: ignore[override]
+        return self.caller.instructor
 
     def read_body(self, max_bytes: int) -> Any:
         return parse_json_body(self.request.body or b"", max_bytes)

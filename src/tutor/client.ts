@@ -3,6 +3,7 @@ import { ServerConnection } from '@jupyterlab/services';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { Ollama } from 'ollama/browser';
 import type { ChatResponse, Message } from 'ollama/browser';
+import { IGatewayChunk } from './queue-line';
 import {
   REPLY_RULES_HEADER,
   ReplyRules,
@@ -16,6 +17,7 @@ export type TutorErrorKind =
   | 'offline'
   | 'unreachable'
   | 'refused'
+  | 'quota'
   | 'unknown-model'
   | 'timeout'
   | 'aborted'
@@ -96,8 +98,11 @@ export namespace ITutorClient {
   export type IChunk = Pick<ChatResponse, 'message' | 'done'> &
     Partial<ChatResponse>;
 
-  /** A streamed reply that can be aborted (Ollama's AbortableAsyncIterator). */
-  export interface IReplyStream extends AsyncIterable<IChunk> {
+  /**
+   * A streamed reply that can be aborted (Ollama's AbortableAsyncIterator);
+   * a course's gateway may send lines of its own first (see `queue-line.ts`).
+   */
+  export interface IReplyStream extends AsyncIterable<IChunk | IGatewayChunk> {
     abort(): void;
   }
 }
@@ -205,6 +210,9 @@ export function describeTutorError(
         : trans.__('The model server is not reachable.');
     case 'refused':
       return trans.__('The server refused the request: %1', error.message);
+    case 'quota':
+      // The course's service says which quota and when asking works again.
+      return error.message;
     case 'unknown-model':
       return trans.__(
         'This model is not available on the model server: %1',
@@ -318,6 +326,9 @@ namespace Private {
     }
     if (status === 404) {
       return 'unknown-model';
+    }
+    if (status === 429) {
+      return 'quota';
     }
     if (status >= 400 && status < 500) {
       return 'refused';

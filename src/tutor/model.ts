@@ -181,7 +181,9 @@ export class TutorChatModel extends NotebookChatModel {
       rules,
       handle,
       onText: (text, thinking) =>
-        this._update(conversation, handle.id, { ...info, text, thinking })
+        this._update(conversation, handle.id, { ...info, text, thinking }),
+      onQueue: queue =>
+        this._update(conversation, handle.id, { ...info, queue })
     });
     // The server proxy cut what the student may not see before it arrived.
     const { status, error, text } = outcome;

@@ -65,6 +65,8 @@ add_jelai_service(
         f"--JelaiTutor.models={settings['models']!r}",
         # The course layer of the tutor's instructions is the service's too.
         "--JelaiTutor.system_prompt=Course prompt from the service.",
+        # A test's own settings (quotas, the queue...).
+        *service.get("args", []),
     ],
 )
 # A teaching assistant reads the class by a custom scope, not the group.

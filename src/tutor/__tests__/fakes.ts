@@ -1,5 +1,9 @@
 import { IEvent, IEventQuery, SCHEMA_VERSION } from '../../tokens';
 import { ITutorClient } from '../client';
+import { IGatewayChunk } from '../queue-line';
+
+/** What a reply stream yields: Ollama's chunks, or a line of the gateway. */
+type Chunk = ITutorClient.IChunk | IGatewayChunk;
 import { TutorChatModel } from '../model';
 
 /**
@@ -25,6 +29,11 @@ export class FakeStream implements ITutorClient.IReplyStream {
     });
   }
 
+  /** The course's gateway telling the question's place in line. */
+  pushPlace(position: number): void {
+    this._put({ chunk: { jelai: { queue: { position } } } });
+  }
+
   /** The last line; `doneReason` undefined leaves the field out. */
   finish(doneReason?: string): void {
     const reason = doneReason === undefined ? {} : { done_reason: doneReason };
@@ -48,7 +57,7 @@ export class FakeStream implements ITutorClient.IReplyStream {
     this._put({ error });
   }
 
-  async *[Symbol.asyncIterator](): AsyncGenerator<ITutorClient.IChunk> {
+  async *[Symbol.asyncIterator](): AsyncGenerator<Chunk> {
     for (;;) {
       while (!this._queue.length) {
         await new Promise<void>(resolve => (this._wake = resolve));
@@ -58,19 +67,19 @@ export class FakeStream implements ITutorClient.IReplyStream {
         throw item.error;
       }
       yield item.chunk!;
-      if (item.chunk!.done) {
+      if ('done' in item.chunk! && item.chunk.done) {
         return;
       }
     }
   }
 
-  private _put(item: { chunk?: ITutorClient.IChunk; error?: Error }): void {
+  private _put(item: { chunk?: Chunk; error?: Error }): void {
     this._queue.push(item);
     this._wake?.();
     this._wake = null;
   }
 
-  private _queue: { chunk?: ITutorClient.IChunk; error?: Error }[] = [];
+  private _queue: { chunk?: Chunk; error?: Error }[] = [];
   private _wake: (() => void) | null = null;
 }
 
