@@ -12,7 +12,8 @@ rules are the same code in both places.
 
 The browser names the conversation with two request headers:
 `X-Jelai-Notebook` (the notebook path, URI-encoded; empty for none) and
-`X-Jelai-Session` (the page session id).
+`X-Jelai-Session` (the page session id). `X-Jelai-Reply-Rules` may tighten
+the course's guardrails for the notebook (see `guardrails.py`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from ..record.events import ENVELOPE_SCHEMA, EventError, new_event
 from ..record.paths import plain_notebook
 from ..store import EventStore, StoreError
 from .admission import Admission
+from .guardrails import RULES_HEADER, ReplyGuard
 from .proxy import ProxyCall, check_endpoint
 from .upstreams import Upstreams
 
@@ -61,6 +63,12 @@ class ModelProxy(Admission):
     def read_body(self, max_bytes: int) -> Any:
         raise NotImplementedError
 
+    def reference_solution(self) -> str | list[str] | None:
+        """The assignment's reference solution for the conversation's notebook
+        (one string per solution region), which no reply may give away; None
+        when there is none."""
+        return None
+
     def on_connection_close(self) -> None:
         # The student pressed stop or left: the model server should stop too.
         if self._call is not None:
@@ -74,8 +82,16 @@ class ModelProxy(Admission):
             endpoint = check_endpoint(path, method)  # refuse before reading the body
             self._conversation()
             payload = self.read_body(tutor.max_request_bytes) if method == "POST" else None
-            record = self._record if endpoint == "chat" else None
-            call = ProxyCall(tutor, self.upstreams, method, path, payload, record)
+            record = guard = None
+            if endpoint == "chat":
+                record = self._record
+                guard = ReplyGuard.for_request(
+                    tutor,
+                    self.request.headers.get(RULES_HEADER),
+                    payload,
+                    self.reference_solution(),
+                )
+            call = ProxyCall(tutor, self.upstreams, method, path, payload, record, guard)
             self.admit(endpoint)  # a question past a quota is neither sent nor recorded
             self._call = call
             if not await self.take_turn(call, endpoint, payload):
@@ -123,25 +139,30 @@ class ModelProxy(Admission):
         self._notebook = notebook
         self._session = self.request.headers.get("X-Jelai-Session", "")[:64] or "unknown"
 
-    def _record(self, data: dict[str, Any]) -> None:
-        self.spend_tokens(data)
+    def _record(self, records: list[tuple[str, dict[str, Any]]]) -> None:
+        """Stores the exchange (first) and what the guardrails did, linked to it."""
+        self.spend_tokens(records[0][1])
         store = self.exchange_store
         if store is None:
             return
+        events: list[dict[str, Any]] = []
         try:
-            event = new_event("chat.exchange", data, session=self._session, notebook=self._notebook)
+            for kind, data in records:
+                if events:
+                    data = {**data, "exchange_id": events[0]["id"]}
+                events.append(new_event(kind, data, session=self._session, notebook=self._notebook))
         except EventError as error:
             self.log.error("jelai: a chat exchange was not stored: %s", error)
             return
         # A durable write waits for the disk: off the IO loop, so that other
         # students' streams are not held up by it.
         self._saving = IOLoop.current().run_in_executor(
-            None, self._save, store, self.exchange_user, event
+            None, self._save, store, self.exchange_user, *events
         )
 
-    def _save(self, store: EventStore, user: str, event: dict[str, Any]) -> None:
+    def _save(self, store: EventStore, user: str, *events: dict[str, Any]) -> None:
         try:
-            store.add(user, [event])
+            store.add(user, list(events))
         except StoreError as error:
             # The student still gets the reply; the record is what is lost.
             self.log.error("jelai: a chat exchange was not stored: %s", error)

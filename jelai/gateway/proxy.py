@@ -4,7 +4,9 @@
 (default model, model options), sends it to Ollama and hands the reply back
 line by line so the handler can flush each line as it comes. For
 `/api/chat` it keeps an `Exchange`, the server's own record of the
-conversation turn, and gives it to a callback when the reply ends.
+conversation turn, and gives it to a callback when the reply ends; in tutor
+mode a `ReplyGuard` (`guardrails.py`) decides what of the reply the browser
+gets, line by line.
 It knows nothing of Jupyter's handlers; `proxy_handler.py` drives it.
 """
 
@@ -16,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from ..errors import JelaiError
 from .exchange import Exchange
+from .guardrails import ReplyGuard
 from .routing import route
 from .upstream import UpstreamError
 from .upstreams import Upstreams, full_name
@@ -132,13 +135,16 @@ class ProxyCall:
         method: str,
         path: str,
         payload: Any,
-        on_exchange: Callable[[dict[str, Any]], None] | None = None,
+        on_exchange: Callable[[list[tuple[str, dict[str, Any]]]], None] | None = None,
+        guard: ReplyGuard | None = None,
     ) -> None:
         self.endpoint = check_endpoint(path, method)
         self.models = list(cfg.models)
         body = rewrite_body(cfg, self.endpoint, payload) if method == "POST" else None
         self.exchange = Exchange.for_request(body) if self.endpoint == "chat" else None
         self._on_exchange = on_exchange
+        # In tutor mode, what the student may get of a chat reply (guardrails.py).
+        self.guard = guard if self.endpoint == "chat" else None
         self._upstream = route(cfg, upstreams, method, self.endpoint, body)
         self._ended = False
         self._done = False
@@ -172,11 +178,13 @@ class ProxyCall:
                 *complete, pending = pending.split(b"\n")
                 for line in complete:
                     if line.strip():
+                        for out in self._guarded(line):
+                            yield out
                         self._observe(line)
-                        yield line + b"\n"
             if pending.strip():
+                for out in self._guarded(pending):
+                    yield out
                 self._observe(pending)
-                yield pending + b"\n"
             if not self._ended and not self._done and not self._upstream.stopped:
                 # Without its last line the browser's client cannot tell what happened.
                 raise UpstreamError(502, "The model server ended the reply early.")
@@ -201,6 +209,8 @@ class ProxyCall:
             body = filter_models(self.models, body)
         if self.endpoint in WITH_OPTIONS:
             self._observe(body)  # an unstreamed reply is one object
+            if self.guard is not None and self.status == 200:
+                body = self.guard.whole(body)
             self._end("finished" if self._done else "failed", f"HTTP {self.status}")
         return body
 
@@ -208,6 +218,18 @@ class ProxyCall:
         """The browser went away or stopped: close the upstream request."""
         self._end("stopped", None)
         self._upstream.stop()
+
+    def _guarded(self, line: bytes) -> list[bytes]:
+        """What the browser gets of one line of the reply."""
+        if self.guard is None:
+            return [line + b"\n"]
+        out = self.guard.relay(line)
+        if self.guard.stopped and not self._upstream.stopped:
+            # The reply was giving the solution away: the model stops, and the
+            # reply is over for the student (its last line was the guard's).
+            self._done = True
+            self._upstream.stop()
+        return out
 
     def _observe(self, line: bytes) -> None:
         try:
@@ -230,4 +252,6 @@ class ProxyCall:
             return
         self._ended = True
         if self.exchange and self._on_exchange:
-            self._on_exchange(self.exchange.end(status, error))
+            data = self.exchange.end(status, error)
+            records = self.guard.records(data) if self.guard else [("chat.exchange", data)]
+            self._on_exchange(records)

@@ -8,12 +8,13 @@ hub mode relays its browser's requests unchanged:
 - `POST events`: append the caller's events (`{"events": [...]}`), answered
   `{"stored", "duplicates", "dropped"}`; 400/413 for a bad batch, 429 past a
   limit (with `Retry-After`), 503 when the store cannot be written.
-- `GET events?notebook=&since=&limit=&type=`: the caller's own events.
+- `GET events?notebook=&since=&limit=&type=`: the caller's own events,
+  without the fields only staff read (`record/staff.py`).
 - `GET analytics[?user=]`: the caller's summary; instructors may name a user.
 - `GET analytics/class`: every student's summary, instructors only.
 - `GET export?format=&since=&until=&notebook=&pseudonymise=[&user=]`: a
   JSONL or CSV download (see `download.py`): the caller's own events; for
-  instructors the course's, or one user's.
+  instructors the course's, or one user's, with the fields only staff read.
 - `/ollama/api/<endpoint>`: the model gateway: the tutor's requests, relayed
   to the model server the service alone can reach, each exchange recorded
   under the caller's name (see `gateway/handler.py`); questions within the
@@ -51,6 +52,7 @@ from ..insight.export import export_users
 from ..insight.sources import Source, own_source
 from ..record.ingest import accept_batch
 from ..record.paths import plain_path
+from ..record.staff import for_student
 from ..store import EventStore, StoreError
 from ..web.download import Download, export_request, pseudonymiser_for, wants_pseudonyms
 from ..web.json_body import parse_json_body
@@ -189,8 +191,10 @@ class EventsHandler(ServiceHandler):
         limit = limit_argument(self.get_query_argument("limit", None))
         types = self.get_query_arguments("type") or None
         rows = await self.in_store(
-            lambda: self.store.query_json(
-                user=who.name, notebook=notebook, since=since, limit=limit, types=types
+            lambda: for_student(
+                self.store.query_json(
+                    user=who.name, notebook=notebook, since=since, limit=limit, types=types
+                )
             )
         )
         self.finish('{"events":[' + ",".join(rows) + "]}")
@@ -245,7 +249,7 @@ class ExportHandler(Download, ServiceHandler):
             names.update(await self.in_store(lambda: export_users(sources)))
             key_file = Path(self.service.export_key_file)
             pseudonymiser = pseudonymiser_for(key_file, sorted(names))
-        await self.send_export(kind, sources, filters, pseudonymiser)
+        await self.send_export(kind, sources, filters, pseudonymiser, staff=who.instructor)
 
 
 class GatewayHandler(ModelProxy, ServiceHandler):

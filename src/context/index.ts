@@ -10,6 +10,5 @@ export * from './hints';
 export * from './log';
 export * from './outcome';
 export * from './pedagogy';
-export * from './reply';
 export * from './timeline';
 export * from './notebook';

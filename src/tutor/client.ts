@@ -4,6 +4,11 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { Ollama } from 'ollama/browser';
 import type { ChatResponse, Message } from 'ollama/browser';
 import { IGatewayChunk } from './queue-line';
+import {
+  REPLY_RULES_HEADER,
+  ReplyRules,
+  replyRulesHeader
+} from './reply-rules';
 
 /**
  * What went wrong when the tutor talked to the model server.
@@ -82,9 +87,11 @@ export namespace ITutorClient {
     messages: Message[];
   }
 
-  /** What the server proxy records an exchange against. */
+  /** What the server proxy records an exchange against, and holds its reply to. */
   export interface IContext {
     notebook: string;
+    /** The notebook's rules when its layers tighten the course's; the course's otherwise. */
+    rules?: ReplyRules | null;
   }
 
   /** One streamed chunk of a reply, as Ollama sends it. */
@@ -114,11 +121,13 @@ export function proxyUrl(url: string, baseUrl: string): string {
 
 /**
  * The headers telling the server proxy which notebook and page session an
- * exchange belongs to; the path is URI-encoded since headers are Latin-1.
+ * exchange belongs to (the path URI-encoded, since headers are Latin-1), and
+ * the rules its reply is held to.
  */
 export function jelaiHeaders(
   notebook: string | null,
-  session: string | null
+  session: string | null,
+  rules: ReplyRules | null = null
 ): Record<string, string> {
   const headers: Record<string, string> = {};
   if (notebook) {
@@ -126,6 +135,9 @@ export function jelaiHeaders(
   }
   if (session) {
     headers['X-Jelai-Session'] = session;
+  }
+  if (rules) {
+    headers[REPLY_RULES_HEADER] = replyRulesHeader(rules);
   }
   return headers;
 }
@@ -233,7 +245,7 @@ export class TutorClient implements ITutorClient {
     context: ITutorClient.IContext
   ): Promise<ITutorClient.IReplyStream> {
     try {
-      return await this._ollama(context.notebook).chat({
+      return await this._ollama(context.notebook, context.rules).chat({
         ...request,
         stream: true
       });
@@ -252,13 +264,13 @@ export class TutorClient implements ITutorClient {
     }
   }
 
-  private _ollama(notebook: string | null): Ollama {
+  private _ollama(notebook: string | null, rules?: ReplyRules | null): Ollama {
     // One light instance per call: the notebook header differs per request.
     return new Ollama({
       host: Private.PLACEHOLDER_HOST,
       fetch: createProxyFetch(
         this._settings,
-        jelaiHeaders(notebook, this._session)
+        jelaiHeaders(notebook, this._session, rules ?? null)
       )
     });
   }

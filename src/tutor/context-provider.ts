@@ -13,7 +13,7 @@ import { ContextTooLargeError } from './client';
 import { EventLogs } from './event-logs';
 import { queryAcrossRenames } from './renames';
 import { BuildMessages, IPromptInput, ITutorTurn } from './prompt';
-import { ReplyRules } from './review';
+import { ReplyRules } from './reply-rules';
 
 /**
  * Gathers what the tutor sees when the student asks: the notebook as it is,
@@ -75,7 +75,7 @@ export class TutorContextProvider implements IDisposable {
     return result.messages;
   };
 
-  /** The rules replies about a notebook are checked against. */
+  /** The rules the server holds replies about a notebook to (sent with each question). */
   readonly replyRules = async (notebook: string): Promise<ReplyRules> => {
     const { mode, maxCodeLines } = await this.pedagogy(notebook);
     return { mode, maxCodeLines };

@@ -5,6 +5,7 @@ import { ReplyStatus } from './messages';
 import { readGatewayLine } from './queue-line';
 import { ReplyAccumulator } from './reasoning';
 import { BuildMessages, ITutorRequest, ITutorTurn } from './prompt';
+import { ReplyRules } from './reply-rules';
 
 /**
  * A reply being streamed, which `stop()` aborts.
@@ -109,6 +110,8 @@ export async function streamReply(options: {
   model: string;
   turns: ITutorTurn[];
   request?: ITutorRequest;
+  /** The notebook's rules for the server proxy; the course's when null. */
+  rules?: ReplyRules | null;
   handle: ReplyHandle;
   onText: (text: string, thinking: boolean) => void;
   onQueue?: (position: number) => void;
@@ -125,7 +128,10 @@ export async function streamReply(options: {
       turns: options.turns
     });
     if (!handle.stopped) {
-      const stream = await client.chat({ model, messages }, { notebook });
+      const stream = await client.chat(
+        { model, messages },
+        { notebook, rules: options.rules ?? null }
+      );
       handle.attach(stream);
       for await (const chunk of stream) {
         if (handle.stopped) {

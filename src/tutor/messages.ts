@@ -1,6 +1,7 @@
 import { IMessageContent, IUser } from '@jupyter/chat';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { UUID } from '@lumino/coreutils';
+import { showGuardNotes } from './guard-notes';
 import { ITutorTurn } from './prompt';
 
 declare module '@jupyter/chat' {
@@ -153,7 +154,9 @@ export function replyBody(
   info: Omit<ITutorMessageInfo, 'role'>,
   trans: TranslationBundle
 ): string {
-  const parts = info.text ? [Private.closeFence(info.text)] : [];
+  const parts = info.text
+    ? [showGuardNotes(Private.closeFence(info.text), trans)]
+    : [];
   if (info.status === 'streaming' && info.queue && !info.text) {
     parts.push(Private.mark('queued', Private.place(info.queue, trans)));
   } else if (info.status === 'streaming' && info.thinking) {

@@ -5,7 +5,6 @@ import {
   TranslationBundle
 } from '@jupyterlab/translation';
 import { ISignal, Signal } from '@lumino/signaling';
-import { replyTrimmedEventData, TUTOR_REPLY_TRIMMED_EVENT } from '../context';
 import { ITelemetry } from '../tokens';
 import { TutorChatContext } from './chat-context';
 import { describeTutorError, ITutorClient, TutorError } from './client';
@@ -24,12 +23,7 @@ import {
   tutorUser
 } from './messages';
 import { BuildMessages, buildTutorMessages, ITutorRequest } from './prompt';
-import {
-  ReplyRules,
-  ReplyRulesSource,
-  reviewHistory,
-  reviewReply
-} from './review';
+import { ReplyRules, ReplyRulesSource } from './reply-rules';
 
 /**
  * The tutor chat: one conversation per notebook path, each reply streamed
@@ -149,15 +143,12 @@ export class TutorChatModel extends NotebookChatModel {
     notebook: string
   ): Promise<void> {
     const generation = conversation.generation;
-    let contents = await readHistory(this._telemetry, notebook, {
+    // The server keeps each reply as the student was shown it.
+    const contents = await readHistory(this._telemetry, notebook, {
       user: this._user,
       tutor: this._tutor,
       trans: this._trans
     });
-    const rules = contents.length ? await this._rules(notebook) : null;
-    if (rules) {
-      contents = reviewHistory(contents, rules, this._trans);
-    }
     if (conversation.generation !== generation || !contents.length) {
       return;
     }
@@ -179,6 +170,7 @@ export class TutorChatModel extends NotebookChatModel {
     );
     conversation.reply = handle;
     this.syncWriters();
+    const rules = await this._rules(notebook);
     const outcome = await streamReply({
       client: this._client,
       buildMessages: this._buildMessages,
@@ -186,14 +178,15 @@ export class TutorChatModel extends NotebookChatModel {
       model,
       turns,
       request,
+      rules,
       handle,
       onText: (text, thinking) =>
         this._update(conversation, handle.id, { ...info, text, thinking }),
       onQueue: queue =>
         this._update(conversation, handle.id, { ...info, queue })
     });
-    const { status, error } = outcome;
-    const text = await this._review(notebook, outcome.text);
+    // The server proxy cut what the student may not see before it arrived.
+    const { status, error, text } = outcome;
     const reason = error ? describeTutorError(error, this._trans) : null;
     this._update(conversation, handle.id, {
       text,
@@ -212,25 +205,12 @@ export class TutorChatModel extends NotebookChatModel {
     this._replyFinished.emit({ notebook, status, error });
   }
 
-  /** The reply as the student may see it; a trimmed one is recorded as such. */
-  private async _review(notebook: string, text: string): Promise<string> {
-    const rules = text ? await this._rules(notebook) : null;
-    if (!rules) {
-      return text;
-    }
-    const check = reviewReply(text, rules, this._trans);
-    if (check.trimmed) {
-      const data = replyTrimmedEventData(check, rules.maxCodeLines);
-      this._telemetry.publish(TUTOR_REPLY_TRIMMED_EVENT, data, { notebook });
-    }
-    return check.text;
-  }
-
+  /** The notebook's rules for the server proxy; without them the course's apply. */
   private async _rules(notebook: string): Promise<ReplyRules | null> {
     try {
       return (await this._replyRules?.(notebook)) ?? null;
     } catch (reason) {
-      console.warn('jelai: replies not checked, no rules.', reason);
+      console.warn("jelai: the notebook's tutor rules were not read.", reason);
       return null;
     }
   }
@@ -275,7 +255,7 @@ export namespace TutorChatModel {
     telemetry: ITelemetryLike;
     /** Builds the messages sent to the model; the tutor prompt by default. */
     buildMessages?: BuildMessages;
-    /** The rules finished replies are checked against; none by default. */
+    /** The notebook's rules, sent to the server proxy with each question; none by default. */
     replyRules?: ReplyRulesSource;
     translator?: ITranslator | null;
     /** The student; a generic "You" by default. */

@@ -353,6 +353,54 @@ def test_stop_closes_the_request_at_every_hop(course: Course) -> None:
         requests.post(f"{fake}/_fake/config", json={"hold_after": None}, timeout=5)
 
 
+def test_the_service_cuts_long_code_and_no_student_route_returns_the_cut_part(
+    course: Course,
+) -> None:
+    fake = course.hub.ollama_url
+    secret = "\n".join(f"step_{i} = secret_{i}()" for i in range(1, 8))
+    reply = f"Like this:\n\n```python\n{secret}\n```\n\nWhich step is yours?"
+    requests.post(f"{fake}/_fake/config", json={"reply": reply}, timeout=5).raise_for_status()
+    notebook = "guarded.ipynb"
+    try:
+        question = {
+            "model": COURSE_MODELS[0],
+            "messages": [{"role": "user", "content": "Show me the whole loop."}],
+        }
+        # The notebook asks for 2 lines, below the course's 6: the relay passes it on.
+        headers = {
+            "X-Jelai-Notebook": notebook,
+            "X-Jelai-Reply-Rules": '{"mode": "tutor", "max_code_lines": 2}',
+        }
+        response = course.relay("ana", "POST", "ollama/api/chat", json=question, headers=headers)
+        assert response.status_code == 200, response.text
+    finally:
+        requests.post(f"{fake}/_fake/config", json={"reply": None}, timeout=5)
+    assert b"step_2" in response.content and b"secret_3" not in response.content
+    # Nothing she can read back holds the cut part: history, events, downloads.
+    routes = [
+        ("events", {"notebook": notebook, "type": "chat.exchange"}),
+        ("events", {"notebook": notebook}),
+        ("export", {}),
+        ("export", {"format": "csv"}),
+    ]
+    for path, params in routes:
+        body = course.relay("ana", "GET", path, params=params).content
+        assert b"step_2" in body and b"secret_3" not in body, (path, params)
+    kinds = [
+        e["type"]
+        for e in course.relay("ana", "GET", "events", params=routes[1][1]).json()["events"]
+    ]
+    assert kinds == ["chat.exchange", "tutor.reply_trimmed"]
+    # The instructor's download keeps what the model wrote.
+    download = course.relay(INSTRUCTOR, "GET", "export", params={"user": "ana"}).text
+    exchange = next(
+        e
+        for e in map(json.loads, download.splitlines())
+        if e["type"] == "chat.exchange" and e["notebook"] == notebook
+    )
+    assert exchange["data"]["model_reply"] == reply
+
+
 def test_no_users_server_knows_the_model_server(course: Course) -> None:
     for user in [*STUDENTS, INSTRUCTOR]:
         environ = server_process(course.hub, user)[1]

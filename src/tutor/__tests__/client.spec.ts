@@ -102,6 +102,14 @@ describe('jelaiHeaders', () => {
     });
     expect(jelaiHeaders(null, null)).toEqual({});
   });
+
+  it("carries the notebook's tutor rules for the server to tighten the course's", () => {
+    const rules = { mode: 'tutor' as const, maxCodeLines: 4 };
+    expect(jelaiHeaders('a.ipynb', null, rules)).toEqual({
+      'X-Jelai-Notebook': 'a.ipynb',
+      'X-Jelai-Reply-Rules': '{"mode":"tutor","max_code_lines":4}'
+    });
+  });
 });
 
 describe('createProxyFetch', () => {
@@ -135,12 +143,18 @@ describe('TutorClient', () => {
     const client = new TutorClient({ serverSettings: settings, session: 'p' });
     const stream = await client.chat(
       { model: 'tiny:1b', messages: [{ role: 'user', content: 'help' }] },
-      { notebook: 'lab/week1.ipynb' }
+      {
+        notebook: 'lab/week1.ipynb',
+        rules: { mode: 'tutor', maxCodeLines: 3 }
+      }
     );
     expect(await collect(stream)).toBe('Have you tried print?');
     const [request] = requests;
     expect(request.url).toContain('/user/ada/jelai/ollama/api/chat');
     expect(request.headers.get('X-Jelai-Notebook')).toBe('lab%2Fweek1.ipynb');
+    expect(request.headers.get('X-Jelai-Reply-Rules')).toBe(
+      '{"mode":"tutor","max_code_lines":3}'
+    );
     expect(JSON.parse(request.body!)).toMatchObject({
       model: 'tiny:1b',
       stream: true,

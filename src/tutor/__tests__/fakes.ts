@@ -87,7 +87,11 @@ export class FakeStream implements ITutorClient.IReplyStream {
  * A tutor client whose replies are FakeStreams (or a failure) the test drives.
  */
 export class FakeClient implements ITutorClient {
-  calls: { request: ITutorClient.IChatRequest; notebook: string }[] = [];
+  calls: {
+    request: ITutorClient.IChatRequest;
+    notebook: string;
+    rules?: ITutorClient.IContext['rules'];
+  }[] = [];
   streams: FakeStream[] = [];
   failNext: Error | null = null;
 
@@ -95,7 +99,7 @@ export class FakeClient implements ITutorClient {
     request: ITutorClient.IChatRequest,
     context: ITutorClient.IContext
   ): Promise<ITutorClient.IReplyStream> {
-    this.calls.push({ request, notebook: context.notebook });
+    this.calls.push({ request, ...context });
     if (this.failNext) {
       const error = this.failNext;
       this.failNext = null;
