@@ -194,9 +194,12 @@ class Hub:
 
 
 @contextmanager
-def running_hub(root: Path, extra: dict[str, Any] | None = None) -> Iterator[Hub]:
+def running_hub(
+    root: Path, extra: dict[str, Any] | None = None, config: Path = HERE / "jupyterhub_config.py"
+) -> Iterator[Hub]:
     """JupyterHub, its proxy and a fake Ollama, stopped (process groups and all)
-    however the tests end; `extra` settings reach `jupyterhub_config.py`."""
+    however the tests end; `extra` settings reach the hub's `config` file
+    (`jupyterhub_config.py` beside this one unless told otherwise)."""
     extra = extra or {}
     singleuser = Path(sys.executable).with_name("jupyterhub-singleuser")
     if not singleuser.is_file():
@@ -230,7 +233,7 @@ def running_hub(root: Path, extra: dict[str, Any] | None = None) -> Iterator[Hub
     proxy = [str(proxy_command()), "--ip", "127.0.0.1", "--port", str(ports["proxy_port"])]
     proxy += ["--api-ip", "127.0.0.1", "--api-port", str(ports["proxy_api_port"])]
     proxy += ["--default-target", hub_url, "--error-target", f"{hub_url}/hub/error"]
-    jupyterhub = [sys.executable, "-m", "jupyterhub", "-f", str(HERE / "jupyterhub_config.py")]
+    jupyterhub = [sys.executable, "-m", "jupyterhub", "-f", str(config)]
 
     logs = [root / f"{name}.log" for name in ("jupyterhub", "proxy", "ollama")]
     processes: list[subprocess.Popen] = []
