@@ -32,7 +32,7 @@ import sqlalchemy as sa  # noqa: E402
 
 from jelai import analytics  # noqa: E402
 from jelai.classdata import STORE_FILE, class_sources, own_source  # noqa: E402
-from jelai.store import EventStore  # noqa: E402
+from jelai.store import EventStore, store_url  # noqa: E402
 from jelai.store.columns import row_of  # noqa: E402
 from jelai.store.readonly import open_sqlite  # noqa: E402
 from jelai.store.tables import events as events_table  # noqa: E402
@@ -136,6 +136,13 @@ def build(root: Path, students: int, events: int, url: str | None) -> None:
         for done, _ in enumerate(pool.imap_unordered(build_student, jobs), 1):
             print(f"\rbuilding: {done}/{students} students", end="", flush=True)
     print()
+    if url is not None and not one_file:
+        # What autovacuum does soon after a bulk load, so the timing does not
+        # depend on whether it has run yet: statistics and the visibility map.
+        engine = sa.create_engine(store_url(url), isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE")
+        engine.dispose()
 
 
 def reference(sources: list) -> int:
