@@ -3,6 +3,7 @@
     python bench/run.py            # the full run, about 10 minutes; writes bench/RESULTS.md
     python bench/run.py --quick    # smaller sizes, about 3 minutes; writes bench/.work/RESULTS.md
     python bench/run.py --only proxy ingest
+    python bench/run.py --only service course-summary   # the course service's rows
 
 Run it with the project's environment (.venv) active. It starts its own
 servers (Jupyter servers with jelai, JupyterLab, jupyterlab-pioneer in a
@@ -33,6 +34,7 @@ import fair_queue
 import ingest
 import memory
 import proxy
+import service_ingest
 from report import Row, failed, markdown, plain
 from servers import ROOT, WORK
 
@@ -45,6 +47,8 @@ BENCHMARKS: dict[str, tuple[str, Benchmark]] = {
     "memory": ("5. server memory", memory.run),
     "analytics": ("6. class summary", lambda folder, quick: external.analytics(quick)),
     "queue": ("7. fair queue", fair_queue.run),
+    "service": ("8. course service ingest", service_ingest.run),
+    "course-summary": ("9. class summary from the course store", external.course_store),
 }
 
 

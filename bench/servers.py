@@ -55,9 +55,11 @@ def http_json(
 class Process(AbstractContextManager["Process"]):
     """A server subprocess, in its own process group so its kernels stop with it."""
 
-    def __init__(self, name: str, argv: list[str], folder: Path, env: dict[str, str]) -> None:
+    def __init__(
+        self, name: str, argv: list[str], folder: Path, env: dict[str, str], port: int = 0
+    ) -> None:
         self.name = name
-        self.port = free_port()
+        self.port = port or free_port()
         self.folder = folder
         self.log = folder / f"{name}.log"
         folder.mkdir(parents=True, exist_ok=True)

@@ -51,10 +51,14 @@ def free_port() -> int:
 
 
 class PostgresServer:
-    """One server; `url(name)` gives a SQLAlchemy URL of a database on it."""
+    """One server; `url(name)` gives a SQLAlchemy URL of a database on it.
 
-    def __init__(self) -> None:
+    A test's server skips fsync; `durable=True` keeps PostgreSQL's own
+    settings, for a benchmark whose writes must reach the disk."""
+
+    def __init__(self, durable: bool = False) -> None:
         self.bin = find_bin()
+        self.durable = durable
         self.folder = Path(tempfile.mkdtemp(prefix="jelai-postgres-"))
         self.data = self.folder / "data"
         self.port = free_port()
@@ -76,11 +80,10 @@ class PostgresServer:
         if self._as_account:
             shutil.chown(self.folder, user=ACCOUNT)
         self._run("initdb", "-D", str(self.data), "-U", SUPERUSER, "--auth=trust", "-E", "UTF8")
-        options = (
-            f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder}"
+        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder}"
+        if not self.durable:
             # A test database: speed over durability.
-            " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        )
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         log = str(self.folder / "server.log")
         self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", log, "-w", "start")
         self._admin = sa.create_engine(self.url("postgres"), isolation_level="AUTOCOMMIT")

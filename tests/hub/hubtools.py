@@ -200,9 +200,11 @@ def running_hub(
     host: str = "127.0.0.1",
     model_port: int = 0,
     model_server_args: tuple[str, ...] = (),
+    config: Path = HERE / "jupyterhub_config.py",
 ) -> Iterator[Hub]:
     """JupyterHub, its proxy and a fake Ollama, stopped (process groups and all)
-    however the tests end; `extra` settings reach `jupyterhub_config.py`.
+    however the tests end; `extra` settings reach the hub's `config` file
+    (`jupyterhub_config.py` beside this one unless told otherwise).
 
     The proxy, the hub and the service listen on `host`; the fake Ollama
     listens on 127.0.0.1 whatever `host` is, on `model_port` (0: a free
@@ -243,7 +245,7 @@ def running_hub(
     proxy = [str(proxy_command()), "--ip", host, "--port", str(ports["proxy_port"])]
     proxy += ["--api-ip", "127.0.0.1", "--api-port", str(ports["proxy_api_port"])]
     proxy += ["--default-target", hub_url, "--error-target", f"{hub_url}/hub/error"]
-    jupyterhub = [sys.executable, "-m", "jupyterhub", "-f", str(HERE / "jupyterhub_config.py")]
+    jupyterhub = [sys.executable, "-m", "jupyterhub", "-f", str(config)]
 
     logs = [root / f"{name}.log" for name in ("jupyterhub", "proxy", "ollama")]
     processes: list[subprocess.Popen] = []
