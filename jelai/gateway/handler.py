@@ -10,6 +10,12 @@ it is and where it is stored: a standalone server (`server/proxy_handler.py`)
 and the course's hub service (`service/handlers.py`) both use it, so the
 rules are the same code in both places.
 
+A chat's prompt is completed here (`prompt.py`), with the instructor-only
+layer of the course folder when the handler has one (`course_dir`, the
+service's). A hint request (`jelai.hint`) is recorded as a `tutor.hint`
+event before the question goes on: the gateway's record, which the stuck
+rule trusts, unlike anything the browser could send.
+
 The browser names the conversation with two request headers:
 `X-Jelai-Notebook` (the notebook path, URI-encoded; empty for none) and
 `X-Jelai-Session` (the page session id).
@@ -28,7 +34,11 @@ from tornado.iostream import StreamClosedError
 from ..errors import JelaiError
 from ..record.events import ENVELOPE_SCHEMA, EventError, new_event
 from ..record.paths import plain_notebook
+from ..record.policy import TelemetryPolicy, apply_policy
 from ..store import EventStore, StoreError
+from .assignments import Assignment, find_assignment
+from .instructions import InstructionsPathError
+from .prompt import HINT_LEVELS
 from .proxy import ProxyCall, check_endpoint
 from .upstream import IdleConnections
 
@@ -44,7 +54,9 @@ class ModelProxy(tornado.web.RequestHandler):
 
     A handler class mixes it in before its base and provides `tutor_config`,
     `idle_connections`, `exchange_store` (None: exchanges are not kept),
-    `exchange_user` and `read_body`; its base provides `reply` and `fail`.
+    `exchange_user`, `recording_policy` and `read_body`, and may provide
+    `course_dir` (the instructor-only layer) and `reference_in_prompt`; its
+    base provides `reply` and `fail`.
     """
 
     _call: ProxyCall | None = None
@@ -56,6 +68,9 @@ class ModelProxy(tornado.web.RequestHandler):
     idle_connections: IdleConnections
     exchange_store: EventStore | None
     exchange_user: str
+    recording_policy: TelemetryPolicy
+    course_dir: str | None = None
+    reference_in_prompt = True
 
     def read_body(self, max_bytes: int) -> Any:
         raise NotImplementedError
@@ -73,9 +88,12 @@ class ModelProxy(tornado.web.RequestHandler):
             self._conversation()
             payload = self.read_body(tutor.max_request_bytes) if method == "POST" else None
             record = self._record if endpoint == "chat" else None
+            assignment = await self._assignment() if endpoint == "chat" else None
             self._call = call = ProxyCall(
-                tutor, self.idle_connections, method, path, payload, record
+                tutor, self.idle_connections, method, path, payload, record, assignment
             )
+            if call.prompt is not None and call.prompt.fields.hint is not None:
+                await self._record_hint(call.prompt.fields.hint, call.prompt.fields.cell)
             await call.start()
             if not call.streaming:
                 body = await call.read_body()
@@ -118,6 +136,46 @@ class ModelProxy(tornado.web.RequestHandler):
             )
         self._notebook = notebook
         self._session = self.request.headers.get("X-Jelai-Session", "")[:64] or "unknown"
+
+    async def _assignment(self) -> Assignment | None:
+        """The instructor-only layer of the notebook's assignment, or None. A
+        course folder that cannot be read is a 503: the tutor does not answer
+        without the instructor's instructions."""
+        if not self.course_dir or self._notebook is None:
+            return None
+        course_dir, notebook = self.course_dir, self._notebook
+        try:
+            found = await IOLoop.current().run_in_executor(
+                None, find_assignment, course_dir, notebook
+            )
+        except InstructionsPathError as error:
+            raise JelaiError(400, str(error), "notebook") from None
+        except OSError as error:
+            self.log.error("jelai: the course folder cannot be read: %s", error)
+            raise JelaiError(
+                503, "The course's instructions for this assignment cannot be read."
+            ) from None
+        if found is not None and not self.reference_in_prompt:
+            found = Assignment(found.name, found.instructions, None)
+        return found
+
+    async def _record_hint(self, level: int, cell: dict[str, Any] | None) -> None:
+        """Stores the `tutor.hint` event of a hint request (if the policy keeps them)."""
+        store = self.exchange_store
+        if store is None:
+            return
+        data = {"level": level, "name": HINT_LEVELS[level][0]}
+        try:
+            event = new_event(
+                "tutor.hint", data, session=self._session, notebook=self._notebook, cell=cell
+            )
+        except EventError as error:
+            raise JelaiError(400, error.message, "jelai.cell") from None
+        kept = apply_policy(event, self.recording_policy)
+        if kept is not None:
+            await IOLoop.current().run_in_executor(
+                None, self._save, store, self.exchange_user, kept
+            )
 
     def _record(self, data: dict[str, Any]) -> None:
         store = self.exchange_store

@@ -42,6 +42,7 @@ from .handlers import (
     EventsHandler,
     ExportHandler,
     GatewayHandler,
+    TutorInstructionsHandler,
 )
 from .limits import IngestLimits
 
@@ -94,6 +95,7 @@ class JelaiServiceApp(TraitletsApplication):
             ("analytics", AnalyticsHandler),
             ("analytics/class", ClassAnalyticsHandler),
             ("export", ExportHandler),
+            ("tutor/instructions", TutorInstructionsHandler),
             ("ollama/api/(.+)", GatewayHandler),
         ]
         handlers: list[Any] = [
