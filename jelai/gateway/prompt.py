@@ -204,7 +204,7 @@ def merge_pedagogy(
         mode, lines, body = parse_tutor_md(tutor_md.text)
         _tighten(pedagogy, mode, lines)
         _add(pedagogy, Layer("assignment", tutor_md.path or "TUTOR.md", body))
-    layer = notebook or {}
+    layer = _record(notebook)
     mode = layer.get("mode")
     _tighten(
         pedagogy,
