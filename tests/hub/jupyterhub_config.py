@@ -63,8 +63,14 @@ add_jelai_service(
         # Only the service knows where the model server is.
         f"--JelaiTutor.ollama_url={settings['ollama_url']}",
         f"--JelaiTutor.models={settings['models']!r}",
-        # The course layer of the tutor's instructions is the service's too.
+        # The course layer of the tutor's instructions is the service's too,
+        # and so is the course folder with the instructor-only layer.
         "--JelaiTutor.system_prompt=Course prompt from the service.",
+        *(
+            [f"--JelaiService.course_dir={service['course_dir']}"]
+            if "course_dir" in service
+            else []
+        ),
     ],
 )
 # A teaching assistant reads the class by a custom scope, not the group.
