@@ -153,7 +153,7 @@ const tutorPlugin: JupyterFrontEndPlugin<void> = {
       client,
       telemetry,
       translator,
-      buildMessages: provider.buildMessages,
+      buildRequest: provider.buildRequest,
       replyRules: provider.replyRules,
       activeCellManager: new ActiveCellManager({ tracker, shell: app.shell }),
       config: { enableCodeToolbar: true }

@@ -2,7 +2,8 @@ import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { Ollama } from 'ollama/browser';
-import type { ChatResponse, Message } from 'ollama/browser';
+import type { ChatResponse } from 'ollama/browser';
+import type { ITutorChatRequest } from './request';
 
 /**
  * What went wrong when the tutor talked to the model server.
@@ -63,7 +64,7 @@ export class ContextTooLargeError extends TutorError {
 export interface ITutorClient {
   /** Starts a streamed chat reply for the conversation of one notebook. */
   chat(
-    request: ITutorClient.IChatRequest,
+    request: ITutorChatRequest,
     context: ITutorClient.IContext
   ): Promise<ITutorClient.IReplyStream>;
   /** The names of the models the student may pick. */
@@ -74,12 +75,6 @@ export interface ITutorClient {
  * Types of the tutor client.
  */
 export namespace ITutorClient {
-  /** A chat request; the reply is always streamed. */
-  export interface IChatRequest {
-    model: string;
-    messages: Message[];
-  }
-
   /** What the server proxy records an exchange against. */
   export interface IContext {
     notebook: string;
@@ -221,7 +216,7 @@ export class TutorClient implements ITutorClient {
 
   /** Starts a streamed chat reply; HTTP failures become `TutorError`s. */
   async chat(
-    request: ITutorClient.IChatRequest,
+    request: ITutorChatRequest,
     context: ITutorClient.IContext
   ): Promise<ITutorClient.IReplyStream> {
     try {
@@ -306,6 +301,10 @@ namespace Private {
     }
     if (status === 404) {
       return 'unknown-model';
+    }
+    if (status === 413) {
+      // The gateway's own check: the prompt with its instructions is too long.
+      return 'too-long';
     }
     if (status >= 400 && status < 500) {
       return 'refused';

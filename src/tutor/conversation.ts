@@ -3,7 +3,7 @@ import { UUID } from '@lumino/coreutils';
 import { ITutorClient, toTutorError, TutorError } from './client';
 import { ReplyStatus } from './messages';
 import { ReplyAccumulator } from './reasoning';
-import { BuildMessages, ITutorRequest, ITutorTurn } from './prompt';
+import { BuildRequest, IAskOptions, ITutorTurn } from './request';
 
 /**
  * A reply being streamed, which `stop()` aborts.
@@ -102,11 +102,11 @@ export interface IReplyOutcome {
  */
 export async function streamReply(options: {
   client: ITutorClient;
-  buildMessages: BuildMessages;
+  buildRequest: BuildRequest;
   notebook: string;
   model: string;
   turns: ITutorTurn[];
-  request?: ITutorRequest;
+  options?: IAskOptions;
   handle: ReplyHandle;
   onText: (text: string, thinking: boolean) => void;
 }): Promise<IReplyOutcome> {
@@ -116,13 +116,13 @@ export async function streamReply(options: {
   let doneReason: string | null = null;
   let error: TutorError | null = null;
   try {
-    const messages = await options.buildMessages({
-      ...options.request,
+    const request = await options.buildRequest({
+      ...options.options,
       notebook,
       turns: options.turns
     });
     if (!handle.stopped) {
-      const stream = await client.chat({ model, messages }, { notebook });
+      const stream = await client.chat({ ...request, model }, { notebook });
       handle.attach(stream);
       for await (const chunk of stream) {
         if (handle.stopped) {

@@ -15,7 +15,7 @@ export * from './model';
 export * from './notebook-chat';
 export * from './notebooks';
 export * from './panel';
-export * from './prompt';
+export * from './request';
 export * from './review';
 export * from './setup';
 export * from './status';

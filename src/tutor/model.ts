@@ -23,7 +23,7 @@ import {
   turnsOf,
   tutorUser
 } from './messages';
-import { BuildMessages, buildTutorMessages, ITutorRequest } from './prompt';
+import { BuildRequest, IAskOptions, plainRequest } from './request';
 import {
   ReplyRules,
   ReplyRulesSource,
@@ -40,7 +40,7 @@ export class TutorChatModel extends NotebookChatModel {
     super(options);
     this._client = options.client;
     this._telemetry = options.telemetry;
-    this._buildMessages = options.buildMessages ?? buildTutorMessages;
+    this._buildRequest = options.buildRequest ?? plainRequest;
     this._replyRules = options.replyRules ?? null;
     this._trans = (options.translator ?? nullTranslator).load('jelai');
     this._tutor = tutorUser(this._trans);
@@ -87,10 +87,10 @@ export class TutorChatModel extends NotebookChatModel {
 
   /**
    * Adds the question and streams the tutor's reply; a question asked while
-   * a reply is still streaming stops that reply first. `request` says which
+   * a reply is still streaming stops that reply first. `options` say which
    * cell it is about and whether it asks for a hint.
    */
-  async ask(question: string, request: ITutorRequest = {}): Promise<boolean> {
+  async ask(question: string, options: IAskOptions = {}): Promise<boolean> {
     const text = question.trim();
     const conversation = this.current;
     if (!text) {
@@ -109,7 +109,7 @@ export class TutorChatModel extends NotebookChatModel {
     }
     conversation.stop();
     await conversation.restored;
-    await this._reply(conversation, notebook, model, request);
+    await this._reply(conversation, notebook, model, options);
     return true;
   }
 
@@ -168,7 +168,7 @@ export class TutorChatModel extends NotebookChatModel {
     conversation: Conversation,
     notebook: string,
     model: string,
-    request: ITutorRequest
+    options: IAskOptions
   ): Promise<void> {
     const handle = new ReplyHandle();
     const turns = turnsOf(conversation.messages);
@@ -181,11 +181,11 @@ export class TutorChatModel extends NotebookChatModel {
     this.syncWriters();
     const outcome = await streamReply({
       client: this._client,
-      buildMessages: this._buildMessages,
+      buildRequest: this._buildRequest,
       notebook,
       model,
       turns,
-      request,
+      options,
       handle,
       onText: (text, thinking) =>
         this._update(conversation, handle.id, { ...info, text, thinking })
@@ -247,7 +247,7 @@ export class TutorChatModel extends NotebookChatModel {
 
   private _client: ITutorClient;
   private _telemetry: TutorChatModel.ITelemetryLike;
-  private _buildMessages: BuildMessages;
+  private _buildRequest: BuildRequest;
   private _replyRules: ReplyRulesSource | null;
   private _trans: TranslationBundle;
   private _tutor: IUser;
@@ -271,8 +271,8 @@ export namespace TutorChatModel {
   export interface IOptions extends IChatModel.IOptions {
     client: ITutorClient;
     telemetry: ITelemetryLike;
-    /** Builds the messages sent to the model; the tutor prompt by default. */
-    buildMessages?: BuildMessages;
+    /** Builds the request for a question; the plain conversation by default. */
+    buildRequest?: BuildRequest;
     /** The rules finished replies are checked against; none by default. */
     replyRules?: ReplyRulesSource;
     translator?: ITranslator | null;

@@ -1,5 +1,6 @@
 import { IEvent, IEventQuery, SCHEMA_VERSION } from '../../tokens';
 import { ITutorClient } from '../client';
+import type { ITutorChatRequest } from '../request';
 import { TutorChatModel } from '../model';
 
 /**
@@ -78,12 +79,12 @@ export class FakeStream implements ITutorClient.IReplyStream {
  * A tutor client whose replies are FakeStreams (or a failure) the test drives.
  */
 export class FakeClient implements ITutorClient {
-  calls: { request: ITutorClient.IChatRequest; notebook: string }[] = [];
+  calls: { request: ITutorChatRequest; notebook: string }[] = [];
   streams: FakeStream[] = [];
   failNext: Error | null = null;
 
   async chat(
-    request: ITutorClient.IChatRequest,
+    request: ITutorChatRequest,
     context: ITutorClient.IContext
   ): Promise<ITutorClient.IReplyStream> {
     this.calls.push({ request, notebook: context.notebook });

@@ -82,8 +82,8 @@ describe('the reply check in the chat', () => {
     (await client.nextStream()).finish();
     await next;
     const sent = client.calls[1].request.messages;
-    expect(sent[2].role).toBe('assistant');
-    expect(sent[2].content).not.toContain('print(total)');
+    expect(sent[1].role).toBe('assistant');
+    expect(sent[1].content).not.toContain('print(total)');
   });
 
   it('leaves short snippets and assistant-mode replies as they are', async () => {
@@ -130,14 +130,17 @@ describe('the reply check in the chat', () => {
     expect(telemetry.publish).not.toHaveBeenCalled();
   });
 
-  it('passes the cell and the hint level of a request to the prompt builder', async () => {
+  it('passes the cell and the hint level of a question to the request builder', async () => {
     const client = new FakeClient();
-    const buildMessages = jest.fn(() => [{ role: 'user', content: 'q' }]);
+    const buildRequest = jest.fn(() => ({
+      messages: [{ role: 'user', content: 'q' }],
+      jelai: { hint: 2 as const }
+    }));
     const model = new TutorChatModel({
       client,
       telemetry: fakeTelemetry(),
       modelName: 'tiny:1b',
-      buildMessages
+      buildRequest
     });
     model.notebook = 'a.ipynb';
     const sent = model.ask('Give me a hint for cell 4 (hint 2 of 3).', {
@@ -146,7 +149,7 @@ describe('the reply check in the chat', () => {
     });
     (await client.nextStream()).finish();
     await sent;
-    expect(buildMessages).toHaveBeenCalledWith({
+    expect(buildRequest).toHaveBeenCalledWith({
       notebook: 'a.ipynb',
       turns: [
         { role: 'user', content: 'Give me a hint for cell 4 (hint 2 of 3).' }
