@@ -110,7 +110,9 @@ test.describe('the tutor sees what the student just did', () => {
     await expect(view).toContainText(/tokens of a budget of 5\d{3}\b/);
     await expect(
       view.locator('.jp-jelai-Tutor-contextInstructions')
-    ).toContainText("The server puts the tutor's instructions before these messages");
+    ).toContainText(
+      "The server puts the tutor's instructions before these messages"
+    );
     // The page shows the messages it sends: no system prompt among them.
     await expect(
       view.locator('.jp-jelai-Tutor-contextMessage[data-role="system"]')
