@@ -29,6 +29,7 @@ from pathlib import Path
 
 import browser
 import external
+import fair_queue
 import ingest
 import memory
 import proxy
@@ -43,6 +44,7 @@ BENCHMARKS: dict[str, tuple[str, Benchmark]] = {
     "context": ("4. context build", lambda folder, quick: external.context(quick)),
     "memory": ("5. server memory", memory.run),
     "analytics": ("6. class summary", lambda folder, quick: external.analytics(quick)),
+    "queue": ("7. fair queue", fair_queue.run),
 }
 
 

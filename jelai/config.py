@@ -17,6 +17,7 @@ from traitlets import Bool, Dict, Enum, Float, Int, List, TraitError, Unicode, d
 from traitlets.config import Configurable
 
 from .gateway.context_window import DEFAULT_CONTEXT_WINDOW, ContextFit, fit_context
+from .gateway.upstreams import parse_upstreams
 from .insight.sources import STORE_FILE, user_dir_name
 from .server.identity import server_user
 from .store import store_url
@@ -174,9 +175,42 @@ class JelaiTutor(Configurable):
             host = f"http://{host}"
         return host.rstrip("/")
 
+    upstreams = List(
+        Dict(),
+        help=(
+            "The model servers, when there are several or one is OpenAI-compatible: "
+            "[{'url': 'http://gpu1:11434'}, {'url': 'http://vllm:8000/v1', 'api': 'openai', "
+            "'models': ['Qwen/Qwen2.5-7B-Instruct'], 'api_key': '...', 'max_concurrent': 8}]. "
+            "api is 'ollama' (the default) or 'openai' (/v1/chat/completions; a url "
+            "without a path gets /v1); models lists what the server serves (empty: any "
+            "model); max_concurrent caps its generations in flight (0: no cap); headers "
+            "adds headers for it alone. Requests are spread over the servers of a model "
+            "and one that fails is left out for a while (see the README). Empty (the "
+            "default) means one Ollama server at ollama_url."
+        ),
+    ).tag(config=True)
+
+    @validate("upstreams")
+    def _check_upstreams(self, proposal: dict) -> list:
+        try:
+            parse_upstreams(proposal["value"])
+        except ValueError as error:
+            raise TraitError(f"c.JelaiTutor.upstreams: {error}.") from None
+        return proposal["value"]
+
+    upstream_backoff = Float(
+        10.0,
+        min=0.0,
+        help=(
+            "Seconds a model server that could not be reached, answered 5xx or went silent "
+            "is left out before it is tried again; doubled after each further failure in a "
+            "row, up to 32 times. A model's only upstream is tried whatever its back-off."
+        ),
+    ).tag(config=True)
+
     models = List(
         Unicode(),
-        help="Models students may use; empty allows every model the server has.",
+        help="Models students may use; empty allows every model the servers have.",
     ).tag(config=True)
     default_model = Unicode(
         "llama3.1:8b", help="Model selected when a student opens the tutor."

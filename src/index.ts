@@ -154,7 +154,6 @@ const tutorPlugin: JupyterFrontEndPlugin<void> = {
       telemetry,
       translator,
       buildRequest: provider.buildRequest,
-      replyRules: provider.replyRules,
       activeCellManager: new ActiveCellManager({ tracker, shell: app.shell }),
       config: { enableCodeToolbar: true }
     });

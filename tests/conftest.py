@@ -16,6 +16,8 @@ from jelai.insight.sources import Source, class_sources, own_source, user_dir_na
 from jelai.store import EventStore
 from tests.fake_ollama import DEFAULT_MODELS, FakeOllama
 from tests.postgres import Missing, PostgresServer
+from tests.real_model import Missing as ModelMissing
+from tests.real_model import RealModelServer
 
 pytest_plugins = ("pytest_jupyter.jupyter_server",)
 
@@ -75,6 +77,20 @@ def postgres() -> Iterator[PostgresServer]:
     except Missing as error:
         server.stop()
         pytest.fail(f"PostgreSQL did not start: {error}", pytrace=False)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def real_model(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealModelServer]:
+    """The session's real model: llama.cpp's OpenAI-compatible server with SmolLM2
+    (`base_url` ends in /v1, `model` is the name to ask for). A missing model
+    fails the tests that need it; scripts/test.sh installs it."""
+    log = tmp_path_factory.mktemp("real-model") / "server.log"
+    try:
+        server = RealModelServer(log_path=log).start()
+    except ModelMissing as error:
+        pytest.fail(str(error), pytrace=False)
     yield server
     server.stop()
 

@@ -6,8 +6,9 @@ statistics line; `stream: false` answers with one object; `/api/tags`,
 `/api/show`, `/api/ps` and `/api/version` answer like Ollama; an unknown
 model gets a 404 with Ollama's error body. It records every request it
 receives (with the port of the connection it came on) and whether the
-client hung up, and can be slowed down, held after a few tokens, made to
-fail mid-stream, or to hang up on requests without answering them.
+client hung up, and how many replies it generated at once at most
+(`peak_generating`), and can be slowed down, held after a few tokens, made
+to fail mid-stream, or to hang up on requests without answering them.
 
 What a model returns is shaped as Ollama does it: `options.num_predict`
 cuts the reply after that many tokens with `done_reason: "length"`; empty
@@ -21,10 +22,16 @@ last line's reason (Ollama sends an empty one when generation broke off).
 
     python tests/fake_ollama.py --port 11555 --delay 0.05 --models llama3.1:8b,qwen2.5:0.5b
 
+Like Ollama, it also answers OpenAI's API under `/v1/` (`tests/fake_openai.py`:
+`/v1/models` and `/v1/chat/completions`, streamed as server-sent events), with
+the same settings; `apis` (`--api openai`) makes it answer only one of the two,
+as vLLM or llama.cpp's server answer only OpenAI's, and `api_key` makes `/v1/`
+ask for that bearer token.
+
 Control endpoints (not part of Ollama), for UI tests that run it in another
 process: `GET /_fake/requests`, `POST /_fake/config` with any of `delay`,
-`fail_after`, `hold_after`, `hang_up`, `models`, `reply`, `thinking`, `done_reason`;
-`POST /_fake/release` (let held
+`fail_after`, `hold_after`, `hang_up`, `models`, `reply`, `thinking`, `done_reason`,
+`apis`, `api_key`, `reasoning_field`; `POST /_fake/release` (let held
 streams go on) and `POST /_fake/reset`.
 """
 
@@ -35,9 +42,11 @@ import asyncio
 import hashlib
 import json
 import re
+import sys
 import time
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 from tornado.httpserver import HTTPServer
@@ -65,6 +74,11 @@ class FakeSettings:
     reply: str | None = None  # the reply's content instead of `reply_for(question)`
     thinking: str | None = None  # reasoning streamed first, as thinking models do
     done_reason: str | None = None  # the last line's reason instead of Ollama's own
+    apis: list[str] = field(default_factory=lambda: ["ollama", "openai"])  # the APIs answered
+    api_key: str | None = None  # the bearer token OpenAI's API asks for, if any
+    # Where OpenAI's API puts reasoning: llama.cpp's server and vLLM say
+    # `reasoning_content`, Ollama's /v1 says `reasoning`.
+    reasoning_field: str = "reasoning_content"
 
 
 @dataclass
@@ -143,18 +157,28 @@ class FakeOllama:
 
     def __init__(self, **settings: Any) -> None:
         self._defaults = FakeSettings(**settings)
-        self.settings = replace(self._defaults, models=list(self._defaults.models))
+        self.settings = self._fresh_settings()
         self.requests: list[RecordedRequest] = []
         self.released = asyncio.Event()
         self.loaded: set[str] = set()
+        # Replies being generated now, and the most at once since the last reset.
+        self.generating = 0
+        self.peak_generating = 0
         self.port = 0
         self._server: HTTPServer | None = None
+        from tests.fake_openai import OpenAIHandler  # it builds on this module
+
         self.app = Application(
             [
                 (r"/_fake/([a-z]+)", ControlHandler, {"fake": self}),
+                (r"/(v1/.*)", OpenAIHandler, {"fake": self}),
                 (r"/(.*)", OllamaHandler, {"fake": self}),
             ]
         )
+
+    def _fresh_settings(self) -> FakeSettings:
+        defaults = self._defaults
+        return replace(defaults, models=list(defaults.models), apis=list(defaults.apis))
 
     @property
     def url(self) -> str:
@@ -184,9 +208,10 @@ class FakeOllama:
     def reset(self) -> None:
         self.released.set()  # free streams still held from before
         self.released = asyncio.Event()
-        self.settings = replace(self._defaults, models=list(self._defaults.models))
+        self.settings = self._fresh_settings()
         self.requests.clear()
         self.loaded.clear()
+        self.peak_generating = self.generating
 
     def received(self, path: str) -> list[RecordedRequest]:
         return [r for r in self.requests if r.path == path]
@@ -200,7 +225,12 @@ class ControlHandler(RequestHandler):
         if action != "requests":
             raise_not_found(self)
             return
-        self.finish({"requests": [r.to_json() for r in self.fake.requests]})
+        self.finish(
+            {
+                "requests": [r.to_json() for r in self.fake.requests],
+                "peak_generating": self.fake.peak_generating,
+            }
+        )
 
     def post(self, action: str) -> None:
         if action == "config":
@@ -225,6 +255,7 @@ def raise_not_found(handler: RequestHandler) -> None:
 
 
 class OllamaHandler(RequestHandler):
+    API = "ollama"  # the name `apis` turns it on by
     ROUTES = {
         ("POST", "api/chat"): "chat",
         ("POST", "api/generate"): "generate",
@@ -268,10 +299,12 @@ class OllamaHandler(RequestHandler):
             self._finished = True  # nothing more is written on that connection
             return
         try:
-            if path == "" and self.request.method == "GET":
+            if self.API not in self.fake.settings.apis:
+                raise_not_found(self)
+            elif path == "" and self.request.method == "GET":
                 self.finish("Ollama is running")
             elif (self.request.method, path) not in self.ROUTES:
-                raise_not_found(self)
+                self.not_found()
             elif not isinstance(body, (dict, type(None))):
                 self.fail(400, "invalid character in request body")
             else:
@@ -287,6 +320,9 @@ class OllamaHandler(RequestHandler):
             self.rec.hung_up = True
             self.rec.ended.set()
         self.gone.set()
+
+    def not_found(self) -> None:
+        raise_not_found(self)
 
     def answer(self, value: dict[str, Any], status: int = 200) -> None:
         self.set_status(status)
@@ -327,12 +363,12 @@ class OllamaHandler(RequestHandler):
             content = {"response": answer, **extra}
         return {"model": model, "created_at": now_iso(), **content, "done": False}
 
-    def pieces(self, body: dict[str, Any], question: str) -> list[tuple[str, str]]:
+    def pieces(self, question: str, think: bool = True) -> list[tuple[str, str]]:
         """The reply's tokens as (channel, text): reasoning first, then the content."""
         settings = self.fake.settings
         content = settings.reply if settings.reply is not None else reply_for(question)
         parts = [("content", part) for part in tokenize(content)]
-        if settings.thinking and body.get("think") is not False:
+        if settings.thinking and think:
             parts = [("thinking", part) for part in tokenize(settings.thinking)] + parts
         return parts
 
@@ -340,9 +376,20 @@ class OllamaHandler(RequestHandler):
         model = self.known_model(body)
         if model is None:
             return
+        fake = self.fake
+        fake.generating += 1
+        fake.peak_generating = max(fake.peak_generating, fake.generating)
+        try:
+            await self.generate_reply(body, model, question, prompt, run, kind)
+        finally:
+            fake.generating -= 1
+
+    async def generate_reply(
+        self, body: dict, model: str, question: str, prompt: str, run: bool, kind: str
+    ) -> None:
         self.fake.loaded.add(full_name(model))  # shows up in /api/ps from now on
         settings, start = self.fake.settings, time.monotonic()
-        pieces = self.pieces(body, question) if run else []
+        pieces = self.pieces(question, body.get("think") is not False) if run else []
         reason = "stop" if run else "load"
         if not run and body.get("keep_alive") in (0, "0", "0s"):
             reason = "unload"
@@ -451,6 +498,8 @@ class OllamaHandler(RequestHandler):
 
 async def serve(args: argparse.Namespace) -> None:
     fake = FakeOllama(
+        apis=["ollama", "openai"] if args.api == "both" else [args.api],
+        api_key=args.api_key,
         models=[m.strip() for m in args.models.split(",") if m.strip()],
         delay=args.delay,
         fail_after=args.fail_after,
@@ -473,6 +522,10 @@ def main() -> None:
     parser.add_argument("--hold-after", type=int, default=None, help="hold after N tokens")
     parser.add_argument("--reply", default=None, help="the reply's content, e.g. with <think>")
     parser.add_argument("--thinking", default=None, help="reasoning streamed before the reply")
+    parser.add_argument(
+        "--api", choices=["both", "ollama", "openai"], default="both", help="the APIs answered"
+    )
+    parser.add_argument("--api-key", default=None, help="the bearer token /v1/ asks for")
     try:
         asyncio.run(serve(parser.parse_args()))
     except KeyboardInterrupt:
@@ -480,4 +533,9 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # Run as a script, this file is loaded again as tests.fake_ollama, the
+    # module that tests/fake_openai.py builds on, so both share one set of classes.
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from tests.fake_ollama import main as run
+
+    run()

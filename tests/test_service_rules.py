@@ -96,6 +96,11 @@ def test_a_hub_configuration_gains_the_service_and_keeps_its_own_settings() -> N
     roles = {role["name"]: role for role in c.JupyterHub.load_roles}
     assert roles["user"]["scopes"] == ["self", "read:shares", "access:services!service=jelai"]
     assert roles["culler"]["scopes"] == ["list:users"]
+    assert roles["jelai-service"] == {
+        "name": "jelai-service",
+        "scopes": ["read:groups!group=instructors"],
+        "services": ["jelai"],
+    }
     assert c.Spawner.server_token_scopes == [
         "users:activity!user",
         "read:users:groups!user",

@@ -28,6 +28,13 @@ c.JelaiService.instructor_groups = ["instructors"]
 # Per student: at most this many events a minute and bytes a day (429 beyond).
 c.JelaiService.max_events_per_minute = 1200
 c.JelaiService.max_bytes_per_day = 64 * 1024 * 1024
+# The tutor's share of the model server: at most this many replies at once
+# (match Ollama's OLLAMA_NUM_PARALLEL; the rest wait in turns, told their
+# place), and what one student may ask (429 beyond, saying when asking works
+# again). Instructors are exempt.
+c.JelaiService.max_concurrent_generations = 4
+c.JelaiService.student_questions_per_hour = 30
+c.JelaiService.student_tokens_per_day = 300_000
 
 # -- what is recorded (docs/events.md lists every event type) ---------------------
 c.JelaiTelemetry.log_clipboard = False  # record only how much was pasted

@@ -65,6 +65,12 @@ c.JupyterHub.services = [
 c.JupyterHub.load_roles = [
     # Every user may reach the service (it decides what each may do there).
     {"name": "user", "scopes": ["self", ACCESS_JELAI]},
+    # The service lists the instructors' group, to leave them out of the class.
+    {
+        "name": "jelai-service",
+        "scopes": ["read:groups!group=instructors"],
+        "services": [JELAI_SERVICE],
+    },
     # Who else reads the class: e.g. teaching assistants, named by a group.
     {"name": "jelai-class-reader", "scopes": [READ_CLASS], "groups": ["teaching-assistants"]},
     {

@@ -7,9 +7,19 @@
   reference solutions per assignment, nbgrader's layout understood).
 - `page.py`: what the tutor's page may know of a notebook's instructions.
 - `upstream.py`: one streamed HTTP request to a model server.
+- `upstreams.py`: the model servers (`c.JelaiTutor.upstreams`), their health,
+  and the rule that picks the one for a request.
+- `routing.py`: sends a request there, with failover; merges model lists.
+- `openai.py`: Ollama's chat API to and from an OpenAI-compatible server's.
 - `exchange.py`: the record of one chat exchange.
+- `guardrails.py`: what of a reply the student may get in tutor mode, with
+  `fences.py` (long code blocks cut on the stream) and `similarity.py` (the
+  rule that tells a reply giving the reference solution away).
 - `context_window.py`: the model's context window and the budget in it.
 - `instructions.py`: the `TUTOR.md` layers that apply to a notebook.
+- `quota.py`: questions per hour and tokens per day, per student and course.
+- `queue.py`: the fair queue: a few generations at once, students in turn.
+- `admission.py`: quotas and queue as the course's service applies them.
 - `handler.py`: `ModelProxy`, the tornado side of it, used by a standalone
   server and by the course's service alike.
 """

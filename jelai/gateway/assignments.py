@@ -60,6 +60,9 @@ class Assignment:
     instructions: str | None
     # The reference solution (see the module docstring); None when it has none.
     reference: str | None
+    # The same, one piece per solution file, cell or region: the guard judges
+    # a reply against each on its own (`guardrails.py`).
+    regions: tuple[str, ...] = ()
 
 
 def assignment_folders(course_dir: str | os.PathLike[str], notebook: str) -> tuple[str, list[Path]]:
@@ -96,7 +99,8 @@ def find_assignment(course_dir: str | os.PathLike[str], notebook: str) -> Assign
         if text is not None:
             instructions = text
             break
-    return Assignment(name, instructions, _reference(folders, root))
+    regions = _reference_regions(folders, root)
+    return Assignment(name, instructions, "\n\n".join(regions) or None, tuple(regions))
 
 
 def reference_solution(course_dir: str | os.PathLike[str] | None, notebook: str) -> str | None:
@@ -108,7 +112,8 @@ def reference_solution(course_dir: str | os.PathLike[str] | None, notebook: str)
     name, folders = assignment_folders(course_dir, notebook)
     if not folders:
         return None
-    return _reference(folders, Path(course_dir).expanduser().resolve())
+    regions = _reference_regions(folders, Path(course_dir).expanduser().resolve())
+    return "\n\n".join(regions) or None
 
 
 def solution_code(notebook: dict[str, Any]) -> list[str]:
@@ -146,7 +151,7 @@ def solution_regions(source: str) -> list[str]:
     return regions
 
 
-def _reference(folders: list[Path], root: Path) -> str | None:
+def _reference_regions(folders: list[Path], root: Path) -> list[str]:
     pieces: list[str] = []
     own = folders[0]
     if own.parent == root:
@@ -166,7 +171,7 @@ def _reference(folders: list[Path], root: Path) -> str | None:
             notebook = _read_notebook(path, root)
             if notebook:
                 pieces.extend(solution_code(notebook))
-    return "\n\n".join(pieces) if pieces else None
+    return pieces
 
 
 def _read_text(path: Path, root: Path, limit: int) -> str | None:

@@ -18,7 +18,9 @@ rule trusts, unlike anything the browser could send.
 
 The browser names the conversation with two request headers:
 `X-Jelai-Notebook` (the notebook path, URI-encoded; empty for none) and
-`X-Jelai-Session` (the page session id).
+`X-Jelai-Session` (the page session id). In tutor mode the reply is guarded
+(`guardrails.py`) by the rules of the completed prompt's merged pedagogy and
+against the assignment's reference solution.
 """
 
 from __future__ import annotations
@@ -27,7 +29,6 @@ from asyncio import Future
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-import tornado.web
 from tornado.ioloop import IOLoop
 from tornado.iostream import StreamClosedError
 
@@ -36,11 +37,12 @@ from ..record.events import ENVELOPE_SCHEMA, EventError, new_event
 from ..record.paths import plain_notebook
 from ..record.policy import TelemetryPolicy, apply_policy
 from ..store import EventStore, StoreError
+from .admission import Admission
 from .assignments import Assignment, find_assignment
 from .instructions import InstructionsPathError
 from .prompt import HINT_LEVELS
 from .proxy import ProxyCall, check_endpoint
-from .upstream import IdleConnections
+from .upstreams import Upstreams
 
 if TYPE_CHECKING:
     from ..config import JelaiTutor
@@ -49,23 +51,26 @@ NDJSON = "application/x-ndjson"
 MAX_NOTEBOOK = ENVELOPE_SCHEMA["properties"]["notebook"]["maxLength"]
 
 
-class ModelProxy(tornado.web.RequestHandler):
+class ModelProxy(Admission):
     """Relays the allowed Ollama endpoints; refuses the rest with a JSON error.
 
     A handler class mixes it in before its base and provides `tutor_config`,
-    `idle_connections`, `exchange_store` (None: exchanges are not kept),
-    `exchange_user`, `recording_policy` and `read_body`, and may provide
-    `course_dir` (the instructor-only layer) and `reference_in_prompt`; its
-    base provides `reply` and `fail`.
+    `upstreams`, `exchange_store` (None: exchanges are not kept),
+    `exchange_user`, `recording_policy` and `read_body`, and a `gate` for
+    quotas and the queue (see `admission.py`), and may provide `course_dir`
+    (the instructor-only layer) and `reference_in_prompt`; its base provides
+    `reply` and `fail`.
     """
 
     _call: ProxyCall | None = None
     _saving: Future[None] | None = None
     _notebook: str | None = None
     _session = "unknown"
+    # The reference solution of the conversation's assignment, once found.
+    _reference: list[str] | None = None
 
     tutor_config: JelaiTutor
-    idle_connections: IdleConnections
+    upstreams: Upstreams
     exchange_store: EventStore | None
     exchange_user: str
     recording_policy: TelemetryPolicy
@@ -75,10 +80,18 @@ class ModelProxy(tornado.web.RequestHandler):
     def read_body(self, max_bytes: int) -> Any:
         raise NotImplementedError
 
+    def reference_solution(self) -> str | list[str] | None:
+        """The assignment's reference solution for the conversation's notebook
+        (`assignments.py`, read from the course folder with the rest of the
+        assignment; one string per solution region), which no reply may give
+        away, whether or not the model is shown it; None when there is none."""
+        return self._reference
+
     def on_connection_close(self) -> None:
         # The student pressed stop or left: the model server should stop too.
         if self._call is not None:
             self._call.stop()
+        self.leave_queue()
 
     async def relay(self, method: str, path: str) -> None:
         """Answers one request for `/api/<path>`."""
@@ -87,13 +100,20 @@ class ModelProxy(tornado.web.RequestHandler):
             endpoint = check_endpoint(path, method)  # refuse before reading the body
             self._conversation()
             payload = self.read_body(tutor.max_request_bytes) if method == "POST" else None
-            record = self._record if endpoint == "chat" else None
-            assignment = await self._assignment() if endpoint == "chat" else None
-            self._call = call = ProxyCall(
-                tutor, self.idle_connections, method, path, payload, record, assignment
+            record = assignment = reference = None
+            if endpoint == "chat":
+                record = self._record
+                assignment = await self._assignment()
+                reference = self.reference_solution()
+            call = ProxyCall(
+                tutor, self.upstreams, method, path, payload, record, assignment, reference
             )
+            self.admit(endpoint)  # a question past a quota is neither sent nor recorded
+            self._call = call
             if call.prompt is not None and call.prompt.fields.hint is not None:
                 await self._record_hint(call.prompt.fields.hint, call.prompt.fields.cell)
+            if not await self.take_turn(call, endpoint, payload):
+                return  # stopped while waiting for a slot
             await call.start()
             if not call.streaming:
                 body = await call.read_body()
@@ -155,8 +175,10 @@ class ModelProxy(tornado.web.RequestHandler):
             raise JelaiError(
                 503, "The course's instructions for this assignment cannot be read."
             ) from None
+        # The guard holds replies to the reference even when the model is not shown it.
+        self._reference = list(found.regions) if found is not None and found.regions else None
         if found is not None and not self.reference_in_prompt:
-            found = Assignment(found.name, found.instructions, None)
+            found = Assignment(found.name, found.instructions, None, found.regions)
         return found
 
     async def _record_hint(self, level: int, cell: dict[str, Any] | None) -> None:
@@ -177,24 +199,30 @@ class ModelProxy(tornado.web.RequestHandler):
                 None, self._save, store, self.exchange_user, kept
             )
 
-    def _record(self, data: dict[str, Any]) -> None:
+    def _record(self, records: list[tuple[str, dict[str, Any]]]) -> None:
+        """Stores the exchange (first) and what the guardrails did, linked to it."""
+        self.spend_tokens(records[0][1])
         store = self.exchange_store
         if store is None:
             return
+        events: list[dict[str, Any]] = []
         try:
-            event = new_event("chat.exchange", data, session=self._session, notebook=self._notebook)
+            for kind, data in records:
+                if events:
+                    data = {**data, "exchange_id": events[0]["id"]}
+                events.append(new_event(kind, data, session=self._session, notebook=self._notebook))
         except EventError as error:
             self.log.error("jelai: a chat exchange was not stored: %s", error)
             return
         # A durable write waits for the disk: off the IO loop, so that other
         # students' streams are not held up by it.
         self._saving = IOLoop.current().run_in_executor(
-            None, self._save, store, self.exchange_user, event
+            None, self._save, store, self.exchange_user, *events
         )
 
-    def _save(self, store: EventStore, user: str, event: dict[str, Any]) -> None:
+    def _save(self, store: EventStore, user: str, *events: dict[str, Any]) -> None:
         try:
-            store.add(user, [event])
+            store.add(user, list(events))
         except StoreError as error:
             # The student still gets the reply; the record is what is lost.
             self.log.error("jelai: a chat exchange was not stored: %s", error)

@@ -5,7 +5,9 @@
 chat's prompt (`prompt.py`), sends it to Ollama and hands the reply back
 line by line so the handler can flush each line as it comes. For
 `/api/chat` it keeps an `Exchange`, the server's own record of the
-conversation turn, and gives it to a callback when the reply ends.
+conversation turn, and gives it to a callback when the reply ends; in tutor
+mode (the completed prompt's merged pedagogy) a `ReplyGuard` (`guardrails.py`)
+decides what of the reply the browser gets, line by line.
 It knows nothing of Jupyter's handlers; `handler.py` drives it.
 
 Only what the tutor uses passes: `/api/chat` (POST), `/api/tags` and
@@ -26,8 +28,11 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from ..errors import JelaiError
 from .exchange import Exchange
+from .guardrails import ReplyGuard
 from .prompt import CompletedChat, complete_chat
-from .upstream import IdleConnections, Upstream, UpstreamError
+from .routing import route
+from .upstream import UpstreamError
+from .upstreams import Upstreams, full_name
 
 if TYPE_CHECKING:
     from ..config import JelaiTutor
@@ -46,11 +51,6 @@ WITH_OPTIONS = ("chat",)
 MODEL_LISTS = ("tags",)
 # The fields of Ollama's chat request a student's side may set; `jelai` is the page's.
 CHAT_FIELDS = ("model", "messages", "stream", "options", "format", "think", "jelai")
-
-
-def full_name(model: str) -> str:
-    """Ollama's rule: a model name without a tag means `:latest`."""
-    return model if ":" in model else f"{model}:latest"
 
 
 def model_allowed(models: list[str], model: str) -> bool:
@@ -181,12 +181,13 @@ class ProxyCall:
     def __init__(
         self,
         cfg: JelaiTutor,
-        idle: IdleConnections,
+        upstreams: Upstreams,
         method: str,
         path: str,
         payload: Any,
-        on_exchange: Callable[[dict[str, Any]], None] | None = None,
+        on_exchange: Callable[[list[tuple[str, dict[str, Any]]]], None] | None = None,
         assignment: Assignment | None = None,
+        reference: str | list[str] | None = None,
     ) -> None:
         self.endpoint = check_endpoint(path, method)
         self.models = list(cfg.models)
@@ -194,14 +195,20 @@ class ProxyCall:
         # A chat's prompt, completed with the course's instructions.
         self.prompt: CompletedChat | None = None
         self.exchange = None
+        # In tutor mode, what the student may get of a chat reply (guardrails.py),
+        # held to the merged pedagogy's rules and the assignment's `reference`.
+        self.guard: ReplyGuard | None = None
         if self.endpoint == "chat" and body is not None:
             self.prompt = complete_chat(cfg, body, assignment, cfg.context_fit().budget)
             body = self.prompt.body
             self.exchange = Exchange.for_prompt(self.prompt)
+            self.guard = ReplyGuard.for_prompt(self.prompt.pedagogy, payload, reference)
         self._on_exchange = on_exchange
-        self._upstream = Upstream.to_model(cfg, method, self.endpoint, body, idle)
+        self._upstream = route(cfg, upstreams, method, self.endpoint, body)
         self._ended = False
         self._done = False
+        # The model's last line (with its token counts), once it came.
+        self.last_line: dict[str, Any] | None = None
         self.status = 502
         self.content_type = "application/json"
 
@@ -230,11 +237,13 @@ class ProxyCall:
                 *complete, pending = pending.split(b"\n")
                 for line in complete:
                     if line.strip():
+                        for out in self._guarded(line):
+                            yield out
                         self._observe(line)
-                        yield line + b"\n"
             if pending.strip():
+                for out in self._guarded(pending):
+                    yield out
                 self._observe(pending)
-                yield pending + b"\n"
             if not self._ended and not self._done and not self._upstream.stopped:
                 # Without its last line the browser's client cannot tell what happened.
                 raise UpstreamError(502, "The model server ended the reply early.")
@@ -257,8 +266,10 @@ class ProxyCall:
             self._upstream.close()
         if self.status == 200 and self.endpoint in MODEL_LISTS:
             body = filter_models(self.models, body)
-        if self.exchange:
-            self._observe(body)  # an unstreamed chat reply is one object
+        if self.endpoint in WITH_OPTIONS:
+            self._observe(body)  # an unstreamed reply is one object
+            if self.guard is not None and self.status == 200:
+                body = self.guard.whole(body)
             self._end("finished" if self._done else "failed", f"HTTP {self.status}")
         return body
 
@@ -266,6 +277,18 @@ class ProxyCall:
         """The browser went away or stopped: close the upstream request."""
         self._end("stopped", None)
         self._upstream.stop()
+
+    def _guarded(self, line: bytes) -> list[bytes]:
+        """What the browser gets of one line of the reply."""
+        if self.guard is None:
+            return [line + b"\n"]
+        out = self.guard.relay(line)
+        if self.guard.stopped and not self._upstream.stopped:
+            # The reply was giving the solution away: the model stops, and the
+            # reply is over for the student (its last line was the guard's).
+            self._done = True
+            self._upstream.stop()
+        return out
 
     def _observe(self, line: bytes) -> None:
         try:
@@ -280,6 +303,7 @@ class ProxyCall:
             self._end("failed", str(item["error"]))
         elif item.get("done"):
             self._done = True
+            self.last_line = item
             self._end("finished", None)
 
     def _end(self, status: str, error: str | None) -> None:
@@ -287,4 +311,6 @@ class ProxyCall:
             return
         self._ended = True
         if self.exchange and self._on_exchange:
-            self._on_exchange(self.exchange.end(status, error))
+            data = self.exchange.end(status, error)
+            records = self.guard.records(data) if self.guard else [("chat.exchange", data)]
+            self._on_exchange(records)

@@ -12,20 +12,16 @@ keep-alive), so a question does not wait for a new TCP or TLS handshake.
 from __future__ import annotations
 
 import asyncio
-import json
 import ssl
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from tornado.http1connection import HTTP1Connection, HTTP1ConnectionParameters
 from tornado.httputil import HTTPHeaders, HTTPMessageDelegate, RequestStartLine, ResponseStartLine
 from tornado.iostream import IOStream, StreamClosedError
 from tornado.tcpclient import TCPClient
-
-if TYPE_CHECKING:
-    from ..config import JelaiTutor
 
 _END = b""  # queued when the reply is complete
 _PORTS = {"http": 80, "https": 443}
@@ -38,6 +34,10 @@ class UpstreamError(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
+
+
+class Unreachable(UpstreamError):
+    """No connection could be made: the request never left."""
 
 
 Address = tuple[str, str, int]  # scheme, host, port
@@ -148,27 +148,6 @@ class Upstream:
         # The reply's headers, once `open()` has returned.
         self.headers = HTTPHeaders()
 
-    @classmethod
-    def to_model(
-        cls,
-        cfg: JelaiTutor,
-        method: str,
-        endpoint: str,
-        body: dict[str, Any] | None,
-        idle: IdleConnections,
-    ) -> Upstream:
-        """A request to the Ollama API at `cfg.ollama_url` + `/api/<endpoint>`."""
-        return cls(
-            cfg.ollama_url,
-            f"api/{endpoint}",
-            method,
-            None if body is None else json.dumps(body).encode(),
-            idle,
-            headers=cfg.headers,
-            connect_timeout=cfg.connect_timeout,
-            read_timeout=cfg.read_timeout,
-        )
-
     async def open(self) -> tuple[int, str]:
         """Sends the request and returns the reply's status and type."""
         kept = self._idle.take(self._address)
@@ -264,7 +243,7 @@ class Upstream:
             reason = f"no answer within {self._connect_timeout:g} s"
         except (OSError, StreamClosedError) as err:
             reason = str(getattr(err, "real_error", None) or err) or type(err).__name__
-        raise UpstreamError(502, f"{self._name} at {self.base_url} is not reachable ({reason}).")
+        raise Unreachable(502, f"{self._name} at {self.base_url} is not reachable ({reason}).")
 
     async def _read(self, connection: HTTP1Connection, reader: _Reader) -> None:
         try:

@@ -56,6 +56,11 @@ def _rows(schema: dict[str, Any], defs: dict[str, Any]) -> list[str]:
         if values:
             # Each value of a closed set says what it means.
             description += " " + "; ".join(f"`{v['const']}`: {v['description']}" for v in values)
+        if spec.get("x-staff-only"):
+            description = (
+                "Staff only: left out of what a student reads back or downloads of their "
+                "own events. " + description
+            )
         mark = "yes" if name in required else ""
         rows.append(f"| `{name}` | {_type_name(spec, defs)} | {mark} | {_escape(description)} |")
     return rows

@@ -7,6 +7,7 @@
 - `paths.py`: notebook paths as the contents manager names them.
 - `policy.py`: the instructor's recording policy.
 - `ingest.py`: what a posted batch becomes (used by both servers).
+- `staff.py`: the fields only staff read, left out of what a student reads.
 
 Nothing here knows about tornado or SQL.
 """

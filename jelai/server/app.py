@@ -8,6 +8,7 @@ from jupyter_server.serverapp import ServerApp
 
 from ..config import Jelai, JelaiTelemetry, JelaiTutor
 from ..gateway.upstream import IdleConnections
+from ..gateway.upstreams import Upstreams
 from ..store import EventStore
 from .routes import setup_routes
 
@@ -21,8 +22,14 @@ class JelaiContext:
     tutor: JelaiTutor
     # None in hub mode: the course's service keeps the record.
     store: EventStore | None
-    # Open connections to the model server, reused from one question to the next.
+    # Open connections to the model servers (or, in hub mode, to the service),
+    # reused from one question to the next.
     upstream: IdleConnections = field(default_factory=IdleConnections)
+    # The model servers' health and the requests in flight on each.
+    upstreams: Upstreams = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.upstreams = Upstreams(self.upstream)
 
 
 def load_jupyter_server_extension(serverapp: ServerApp) -> None:

@@ -20,6 +20,7 @@ from tornado.ioloop import IOLoop
 from .. import __version__
 from ..config import telemetry_public_config, tutor_public_config
 from ..record.ingest import accept_batch
+from ..record.staff import for_student
 from ..store import StoreError
 from ..web.query_args import limit_argument, notebook_required, since_argument
 from .base import JelaiError, JelaiHandler
@@ -108,8 +109,11 @@ class EventsHandler(JelaiHandler):
         limit = limit_argument(self.get_query_argument("limit", None))
         user, store = self.user_name, self.jelai.store
         types = self.get_query_arguments("type") or None
+        # The student's own events, as a student may read them (see `record/staff.py`).
         return await self._in_store(
-            lambda: store.query_json(
-                user=user, notebook=notebook, since=since, limit=limit, types=types
+            lambda: for_student(
+                store.query_json(
+                    user=user, notebook=notebook, since=since, limit=limit, types=types
+                )
             )
         )

@@ -107,7 +107,8 @@ class ClassAnalyticsHandler(InsightHandler):
 class ExportHandler(Download, InsightHandler):
     """`GET /jelai/export`: events as a JSONL or CSV download (see `download.py`).
 
-    Students get their own events; instructors the class's (or `?user=`'s).
+    Students get their own events, without the fields only staff read
+    (`record/staff.py`); instructors the class's (or `?user=`'s), all of them.
     `pseudonymise=1` replaces user names with the keyed pseudonyms of
     `jelai export`, the key kept in this server's data folder.
     """
@@ -129,7 +130,7 @@ class ExportHandler(Download, InsightHandler):
         except JelaiError as error:
             self.fail(error)
             return
-        await self.send_export(kind, sources, filters, pseudonymiser)
+        await self.send_export(kind, sources, filters, pseudonymiser, staff=self.is_instructor)
 
     def _argument(self, name: str) -> str | None:
         return self.get_query_argument(name, None)

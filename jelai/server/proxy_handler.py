@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import tornado.web
 
 from ..gateway.handler import ModelProxy
-from ..gateway.upstream import IdleConnections
+from ..gateway.upstreams import Upstreams
 from ..store import EventStore
 from .base import JelaiHandler
 
@@ -24,8 +24,8 @@ class OllamaProxyHandler(ModelProxy, JelaiHandler):
         return self.jelai.tutor
 
     @property
-    def idle_connections(self) -> IdleConnections:  # type: ignore[override]
-        return self.jelai.upstream
+    def upstreams(self) -> Upstreams:  # type: ignore[override]
+        return self.jelai.upstreams
 
     @property
     def exchange_store(self) -> EventStore | None:  # type: ignore[override]

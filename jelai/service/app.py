@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -32,7 +33,10 @@ from traitlets import Unicode
 from traitlets.config import Application as TraitletsApplication
 
 from ..config import JelaiTelemetry, JelaiTutor
-from ..gateway.upstream import IdleConnections
+from ..gateway.admission import Gate
+from ..gateway.queue import FairQueue
+from ..gateway.quota import QuotaLimits, Quotas, stored_usage
+from ..gateway.upstreams import Upstreams
 from ..store import EventStore
 from .config import JelaiService
 from .handlers import (
@@ -45,6 +49,7 @@ from .handlers import (
     TutorInstructionsHandler,
 )
 from .limits import IngestLimits
+from .staff import Staff
 
 
 class JelaiServiceApp(TraitletsApplication):
@@ -73,6 +78,7 @@ class JelaiServiceApp(TraitletsApplication):
         self.telemetry = JelaiTelemetry(parent=self)
         self.tutor = JelaiTutor(parent=self)
         self.store = EventStore(self.service.store_url)
+        self.gate = make_gate(self.service)
 
     def make_app(self) -> Application:
         """The tornado application: the API under the service's prefix."""
@@ -84,9 +90,16 @@ class JelaiServiceApp(TraitletsApplication):
             "telemetry": self.telemetry,
             "store": self.store,
             "tutor": self.tutor,
-            "upstream": IdleConnections(),
+            "upstreams": Upstreams(),
+            "gate": self.gate,
             "limits": IngestLimits(
                 self.service.max_events_per_minute, self.service.max_bytes_per_day
+            ),
+            "staff": Staff(
+                hub_auth.api_url,
+                hub_auth.api_token,
+                self.service.instructors,
+                self.service.instructor_groups,
             ),
         }
         routes = [
@@ -118,9 +131,18 @@ class JelaiServiceApp(TraitletsApplication):
         url = urlparse(os.environ.get("JUPYTERHUB_SERVICE_URL", "http://127.0.0.1:10101"))
         asyncio.run(self._serve(url.hostname or "127.0.0.1", url.port or 10101))
 
+    async def prepare(self) -> None:
+        """Before the first request: the store's schema is created or migrated,
+        and the quotas count on from the exchanges it holds (a restart forgives
+        nothing)."""
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, self.store.open)
+        if self.gate.quotas is not None:
+            usage = await loop.run_in_executor(None, stored_usage, self.store, time.time())
+            self.gate.quotas.restore(usage)
+
     async def _serve(self, host: str, port: int) -> None:
-        # The schema is created or migrated before the first request is taken.
-        await asyncio.get_running_loop().run_in_executor(None, self.store.open)
+        await self.prepare()
         server = HTTPServer(self.make_app(), xheaders=True)
         server.listen(port, host)
         self.log.info("jelai service on %s:%d, store %s", host, port, self.store.where)
@@ -131,6 +153,21 @@ class JelaiServiceApp(TraitletsApplication):
         await stopped.wait()
         server.stop()
         self.store.close()
+
+
+def make_gate(service: JelaiService) -> Gate:
+    """The tutor's quotas and queue, as the service's settings give them."""
+    limits = QuotaLimits(
+        student_questions_per_hour=service.student_questions_per_hour,
+        student_tokens_per_day=service.student_tokens_per_day,
+        course_questions_per_hour=service.course_questions_per_hour,
+        course_tokens_per_day=service.course_tokens_per_day,
+    )
+    return Gate(
+        queue=FairQueue(service.max_concurrent_generations),
+        quotas=Quotas(limits) if limits else None,
+        exempt_instructors=service.quota_exempt_instructors,
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

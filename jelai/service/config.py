@@ -3,6 +3,8 @@
 c.JelaiService.store_url = "postgresql+psycopg://jelai@db/jelai"
 c.JelaiService.instructor_groups = ["instructors"]
 c.JelaiTelemetry.log_clipboard = False   # the recording policy, as in a server
+c.JelaiService.max_concurrent_generations = 4
+c.JelaiService.student_questions_per_hour = 30
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ READ_CLASS_SCOPE = "custom:jelai:read-class"
 
 
 class JelaiService(Configurable):
-    """Where the course's record is kept, who reads the class, and ingest limits."""
+    """Where the course's record is kept, who reads the class, ingest limits,
+    the tutor's quotas and its queue."""
 
     store_url = Unicode(
         help=(
@@ -97,5 +100,53 @@ class JelaiService(Configurable):
         help=(
             "Most bytes of event batches one user may send in a UTC day; a batch "
             "that would pass it is refused whole with 429."
+        ),
+    ).tag(config=True)
+
+    # The tutor's share of the model server (see `gateway/admission.py`).
+    max_concurrent_generations = Int(
+        4,
+        min=1,
+        help=(
+            "Most replies the model server generates at once; further questions "
+            "wait their turn, students taking turns (round robin), and each sees "
+            "their place in the line. Set it to what the model server runs in "
+            "parallel (Ollama's OLLAMA_NUM_PARALLEL): beyond that the server "
+            "queues them itself, first come first served."
+        ),
+    ).tag(config=True)
+    student_questions_per_hour = Int(
+        0,
+        min=0,
+        help=(
+            "Most questions to the tutor one student may ask in any 60 minutes; "
+            "0 for no limit. A question past it is refused (429) with the time "
+            "when asking works again."
+        ),
+    ).tag(config=True)
+    student_tokens_per_day = Int(
+        0,
+        min=0,
+        help=(
+            "Most tokens (prompt and reply, as the model server counts them) one "
+            "student may use in a UTC day; 0 for no limit. The reply that passes "
+            "it is finished; the next question is refused."
+        ),
+    ).tag(config=True)
+    course_questions_per_hour = Int(
+        0,
+        min=0,
+        help="Most questions the whole class may ask in any 60 minutes; 0 for no limit.",
+    ).tag(config=True)
+    course_tokens_per_day = Int(
+        0,
+        min=0,
+        help="Most tokens the whole class may use in a UTC day; 0 for no limit.",
+    ).tag(config=True)
+    quota_exempt_instructors = Bool(
+        True,
+        help=(
+            "Instructors are never refused by a quota. Their questions and tokens "
+            "still count towards the course's totals."
         ),
     ).tag(config=True)

@@ -11,15 +11,18 @@ hub mode relays its browser's requests unchanged:
 - `POST events`: append the caller's events (`{"events": [...]}`), answered
   `{"stored", "duplicates", "dropped"}`; 400/413 for a bad batch, 429 past a
   limit (with `Retry-After`), 503 when the store cannot be written.
-- `GET events?notebook=&since=&limit=&type=`: the caller's own events.
+- `GET events?notebook=&since=&limit=&type=`: the caller's own events,
+  without the fields only staff read (`record/staff.py`).
 - `GET analytics[?user=]`: the caller's summary; instructors may name a user.
 - `GET analytics/class`: every student's summary, instructors only.
 - `GET export?format=&since=&until=&notebook=&pseudonymise=[&user=]`: a
   JSONL or CSV download (see `download.py`): the caller's own events; for
-  instructors the course's, or one user's.
+  instructors the course's, or one user's, with the fields only staff read.
 - `/ollama/api/<endpoint>`: the model gateway: the tutor's requests, relayed
   to the model server the service alone can reach, each exchange recorded
-  under the caller's name (see `gateway/handler.py`).
+  under the caller's name (see `gateway/handler.py`); questions within the
+  course's quotas, replies generated a few at a time, waiting students
+  taking turns (see `gateway/admission.py`).
 
 Every endpoint needs a JupyterHub token (`Authorization: token ...`) or the
 browser's OAuth cookie whose owner holds `access:services!service=<name>`;
@@ -44,24 +47,27 @@ from ..config import (
     tutor_course_config,
     tutor_public_config,
 )
-from ..errors import JelaiError
+from ..errors import JelaiError, RateLimited
+from ..gateway.admission import Gate
 from ..gateway.assignments import find_assignment
 from ..gateway.handler import ModelProxy
 from ..gateway.instructions import InstructionsPathError
 from ..gateway.page import for_notebook
-from ..gateway.upstream import IdleConnections
+from ..gateway.upstreams import Upstreams
 from ..insight.analytics import summarise
 from ..insight.export import export_users
 from ..insight.sources import Source, own_source
 from ..record.ingest import accept_batch
 from ..record.paths import plain_path
+from ..record.staff import for_student
 from ..store import EventStore, StoreError
 from ..web.download import Download, export_request, pseudonymiser_for, wants_pseudonyms
 from ..web.json_body import parse_json_body
 from ..web.query_args import analytics_options, limit_argument, notebook_required, since_argument
 from .config import JelaiService
 from .identity import Caller, caller
-from .limits import IngestLimits, RateLimited
+from .limits import IngestLimits
+from .staff import Staff
 
 T = TypeVar("T")
 
@@ -117,10 +123,12 @@ class ServiceHandler(HubOAuthenticated, web.RequestHandler):
     def fail(self, error: JelaiError) -> None:
         """Answers `{"error", "field"}` with the error's status."""
         self.set_status(error.status)
+        body = {"error": error.message, "field": error.field}
         if isinstance(error, RateLimited):
             self.set_header("Retry-After", str(error.retry_after))
+            body = error.body()
         self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps({"error": error.message, "field": error.field}))
+        self.finish(json.dumps(body))
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         error = kwargs.get("exc_info", (None, None, None))[1]
@@ -213,8 +221,10 @@ class EventsHandler(ServiceHandler):
         limit = limit_argument(self.get_query_argument("limit", None))
         types = self.get_query_arguments("type") or None
         rows = await self.in_store(
-            lambda: self.store.query_json(
-                user=who.name, notebook=notebook, since=since, limit=limit, types=types
+            lambda: for_student(
+                self.store.query_json(
+                    user=who.name, notebook=notebook, since=since, limit=limit, types=types
+                )
             )
         )
         self.finish('{"events":[' + ",".join(rows) + "]}")
@@ -240,8 +250,9 @@ class ClassAnalyticsHandler(ServiceHandler):
         who = self.caller
         if not who.instructor:
             raise JelaiError(403, "Only instructors may see the class's data.")
-        staff = [who.name, *self.service.instructors]
-        await self.summary(who, own_source(self.store, None, exclude=staff))
+        staff: Staff = self.context["staff"]
+        exclude = {who.name, *await staff.names()}
+        await self.summary(who, own_source(self.store, None, exclude=exclude))
 
 
 class ExportHandler(Download, ServiceHandler):
@@ -268,7 +279,7 @@ class ExportHandler(Download, ServiceHandler):
             names.update(await self.in_store(lambda: export_users(sources)))
             key_file = Path(self.service.export_key_file)
             pseudonymiser = pseudonymiser_for(key_file, sorted(names))
-        await self.send_export(kind, sources, filters, pseudonymiser)
+        await self.send_export(kind, sources, filters, pseudonymiser, staff=who.instructor)
 
 
 class GatewayHandler(ModelProxy, ServiceHandler):
@@ -279,8 +290,8 @@ class GatewayHandler(ModelProxy, ServiceHandler):
         return self.context["tutor"]
 
     @property
-    def idle_connections(self) -> IdleConnections:  # type: ignore[override]
-        return self.context["upstream"]
+    def upstreams(self) -> Upstreams:  # type: ignore[override]
+        return self.context["upstreams"]
 
     @property
     def exchange_store(self) -> EventStore:  # type: ignore[override]
@@ -301,6 +312,14 @@ class GatewayHandler(ModelProxy, ServiceHandler):
     @property
     def reference_in_prompt(self) -> bool:  # type: ignore[override]
         return self.service.reference_in_prompt
+
+    @property
+    def gate(self) -> Gate:  # type: ignore[override]
+        return self.context["gate"]
+
+    @property
+    def quota_exempt(self) -> bool:  # type: ignore[override]
+        return self.caller.instructor
 
     def read_body(self, max_bytes: int) -> Any:
         return parse_json_body(self.request.body or b"", max_bytes)

@@ -7,9 +7,10 @@
 It registers the service (hub-managed with `command`, external without),
 lets users reach it (`access:services!service=jelai` in the `user` role),
 declares the instructors' custom scope (`custom:jelai:read-class`, to grant
-in a role of your own), gives each user's server a token that may reach
-the service and tell it its owner's groups and that scope, and tells each
-server where it is (`$JELAI_SERVICE_URL`). Scope names are JupyterHub's
+in a role of your own), lets the service list the instructors' groups (so
+their members are left out of the class view), gives each user's server a
+token that may reach the service and tell it its owner's groups and that
+scope, and tells each server where it is (`$JELAI_SERVICE_URL`). Scope names are JupyterHub's
 (docs: "JupyterHub RBAC", "Services").
 """
 
@@ -21,6 +22,7 @@ from .config import READ_CLASS_SCOPE
 
 SERVICE_NAME = "jelai"
 ACCESS_SCOPE = f"access:services!service={SERVICE_NAME}"
+SERVICE_ROLE = f"{SERVICE_NAME}-service"
 # What a user's server token may do: JupyterHub's own need (activity), and
 # what the service needs to let it in and to know its owner (groups, and the
 # read-class scope, which JupyterHub keeps only for owners who hold it).
@@ -39,6 +41,7 @@ def add_jelai_service(
     command: list[str] | None = None,
     api_token: str | None = None,
     server_url: str | None = None,
+    instructor_groups: list[str] | None = None,
 ) -> None:
     """Adds the jelai service to the hub configuration `c`.
 
@@ -46,7 +49,9 @@ def add_jelai_service(
     `/services/jelai/` to it); `command` makes it hub-managed; `api_token`
     is an external service's token (the same value in its
     $JUPYTERHUB_API_TOKEN); `server_url` is how users' servers reach it
-    (default: `url` + `/services/jelai/`). Settings already in `c` are kept
+    (default: `url` + `/services/jelai/`); `instructor_groups` are the
+    service's `c.JelaiService.instructor_groups` (default `["instructors"]`),
+    whose members it may read. Settings already in `c` are kept
     beside these: other services, other roles' scopes, the spawner's
     environment.
     """
@@ -64,6 +69,11 @@ def add_jelai_service(
         roles.append({"name": "user", "scopes": ["self", ACCESS_SCOPE]})
     elif ACCESS_SCOPE not in user_role.get("scopes", []):
         user_role["scopes"] = [*user_role.get("scopes", ["self"]), ACCESS_SCOPE]
+    groups = ["instructors"] if instructor_groups is None else instructor_groups
+    roles = [role for role in roles if role.get("name") != SERVICE_ROLE]
+    if groups:
+        scopes = [f"read:groups!group={group}" for group in groups]
+        roles.append({"name": SERVICE_ROLE, "scopes": scopes, "services": [SERVICE_NAME]})
     c.JupyterHub.load_roles = roles
 
     custom = dict(c.JupyterHub.get("custom_scopes", {}))

@@ -15,7 +15,9 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..errors import JelaiError
+from ..errors import RateLimited
+
+__all__ = ["IngestLimits", "RateLimited"]
 
 WINDOW_SECONDS = 60.0
 DAY_SECONDS = 86400
@@ -76,11 +78,3 @@ class IngestLimits:
             )
         usage.batches.append((now, events))
         usage.day_bytes += size
-
-
-class RateLimited(JelaiError):
-    """A 429: `retry_after` is the seconds until the batch would be admitted."""
-
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(429, message)
-        self.retry_after = max(retry_after, 1)

@@ -35,6 +35,7 @@ from ..insight.export import (
 from ..insight.pseudonyms import Pseudonymiser, load_key
 from ..insight.sources import Source
 from ..record.events import utc_time
+from ..record.staff import event_for_student
 
 EXPORT_CHUNK = 1000
 CONTENT_TYPES = {"jsonl": "application/x-ndjson; charset=utf-8", "csv": "text/csv; charset=utf-8"}
@@ -82,8 +83,11 @@ class Download(tornado.web.RequestHandler):
         sources: list[Source],
         filters: Filters,
         pseudonymiser: Pseudonymiser | None,
+        *,
+        staff: bool = False,
     ) -> None:
-        """Writes the download, chunk by chunk, read off the IO loop."""
+        """Writes the download, chunk by chunk, read off the IO loop; the fields
+        only staff read are left out unless `staff`."""
         content_type = CONTENT_TYPES[kind]
         self.set_header("Content-Type", content_type)
         stamp = utc_time()[:10]
@@ -99,7 +103,7 @@ class Download(tornado.web.RequestHandler):
                 self.write(csv_text([csv_columns()]))
             while True:
                 chunk = await loop.run_in_executor(
-                    None, lambda: _chunk(events, kind, pseudonymiser)
+                    None, lambda: _chunk(events, kind, pseudonymiser, staff)
                 )
                 if not chunk:
                     break
@@ -113,11 +117,16 @@ class Download(tornado.web.RequestHandler):
 
 
 def _chunk(
-    events: Generator[dict[str, Any], None, None], kind: str, pseudonymiser: Pseudonymiser | None
+    events: Generator[dict[str, Any], None, None],
+    kind: str,
+    pseudonymiser: Pseudonymiser | None,
+    staff: bool,
 ) -> str:
     """The next events of the download as text; '' when there are no more."""
     rows: list[Any] = []
     for event in events:
+        if not staff:
+            event = event_for_student(event)
         if pseudonymiser is not None:
             event = pseudonymiser.event(event)
         rows.append(jsonl_line(event) if kind == "jsonl" else csv_values(event))

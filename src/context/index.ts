@@ -11,6 +11,5 @@ export * from './hints';
 export * from './log';
 export * from './outcome';
 export * from './settings';
-export * from './reply';
 export * from './timeline';
 export * from './notebook';

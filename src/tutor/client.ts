@@ -3,6 +3,7 @@ import { ServerConnection } from '@jupyterlab/services';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { Ollama } from 'ollama/browser';
 import type { ChatResponse } from 'ollama/browser';
+import { IGatewayChunk } from './queue-line';
 import type { ITutorChatRequest } from './request';
 
 /**
@@ -12,6 +13,7 @@ export type TutorErrorKind =
   | 'offline'
   | 'unreachable'
   | 'refused'
+  | 'quota'
   | 'unknown-model'
   | 'timeout'
   | 'aborted'
@@ -84,8 +86,11 @@ export namespace ITutorClient {
   export type IChunk = Pick<ChatResponse, 'message' | 'done'> &
     Partial<ChatResponse>;
 
-  /** A streamed reply that can be aborted (Ollama's AbortableAsyncIterator). */
-  export interface IReplyStream extends AsyncIterable<IChunk> {
+  /**
+   * A streamed reply that can be aborted (Ollama's AbortableAsyncIterator);
+   * a course's gateway may send lines of its own first (see `queue-line.ts`).
+   */
+  export interface IReplyStream extends AsyncIterable<IChunk | IGatewayChunk> {
     abort(): void;
   }
 }
@@ -188,6 +193,9 @@ export function describeTutorError(
         : trans.__('The model server is not reachable.');
     case 'refused':
       return trans.__('The server refused the request: %1', error.message);
+    case 'quota':
+      // The course's service says which quota and when asking works again.
+      return error.message;
     case 'unknown-model':
       return trans.__(
         'This model is not available on the model server: %1',
@@ -305,6 +313,9 @@ namespace Private {
     if (status === 413) {
       // The gateway's own check: the prompt with its instructions is too long.
       return 'too-long';
+    }
+    if (status === 429) {
+      return 'quota';
     }
     if (status >= 400 && status < 500) {
       return 'refused';

@@ -18,7 +18,6 @@ import {
   ITutorChatRequest,
   ITutorTurn
 } from './request';
-import { ReplyRules } from './review';
 
 /**
  * Gathers what the tutor sees when the student asks: the notebook as it is,
@@ -102,12 +101,6 @@ export class TutorContextProvider implements IDisposable {
       jelai.notebook = state.metadata;
     }
     return { messages: result.messages, jelai };
-  };
-
-  /** The rules replies about a notebook are checked against. */
-  readonly replyRules = async (notebook: string): Promise<ReplyRules> => {
-    const { mode, maxCodeLines } = await this.settings(notebook);
-    return { mode, maxCodeLines };
   };
 
   /**

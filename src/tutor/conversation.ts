@@ -2,6 +2,7 @@ import { IMessageContent } from '@jupyter/chat';
 import { UUID } from '@lumino/coreutils';
 import { ITutorClient, toTutorError, TutorError } from './client';
 import { ReplyStatus } from './messages';
+import { readGatewayLine } from './queue-line';
 import { ReplyAccumulator } from './reasoning';
 import { BuildRequest, IAskOptions, ITutorTurn } from './request';
 
@@ -97,7 +98,8 @@ export interface IReplyOutcome {
 
 /**
  * Builds the prompt, streams the reply and reports the answer so far after
- * each chunk (reasoning left out; `thinking` while only reasoning came); a
+ * each chunk (reasoning left out; `thinking` while only reasoning came), and
+ * the question's place in line while it waits for the model server; a
  * stopped reply keeps what arrived, a failed one says why.
  */
 export async function streamReply(options: {
@@ -109,6 +111,7 @@ export async function streamReply(options: {
   options?: IAskOptions;
   handle: ReplyHandle;
   onText: (text: string, thinking: boolean) => void;
+  onQueue?: (position: number) => void;
 }): Promise<IReplyOutcome> {
   const { client, notebook, model, handle } = options;
   const reply = new ReplyAccumulator();
@@ -127,6 +130,16 @@ export async function streamReply(options: {
       for await (const chunk of stream) {
         if (handle.stopped) {
           break;
+        }
+        const line = readGatewayLine(chunk);
+        if (line) {
+          if (line.position !== null) {
+            options.onQueue?.(line.position);
+          }
+          continue;
+        }
+        if (!('message' in chunk)) {
+          continue;
         }
         reply.add(chunk.message);
         const parts = reply.parts(true);

@@ -1,6 +1,7 @@
 import { IMessageContent, IUser } from '@jupyter/chat';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { UUID } from '@lumino/coreutils';
+import { showGuardNotes } from './guard-notes';
 import { ITutorTurn } from './request';
 
 declare module '@jupyter/chat' {
@@ -58,6 +59,8 @@ export interface ITutorMessageInfo {
   status?: ReplyStatus;
   /** While streaming: the model is reasoning and has not answered yet. */
   thinking?: boolean;
+  /** While streaming: the question's place in line for the model server (1: next). */
+  queue?: number | null;
   /** How a finished reply ended, when not normally (see `ReplyEnding`). */
   ending?: ReplyEnding | null;
   /** Why the reply failed, in words for the student. */
@@ -151,8 +154,12 @@ export function replyBody(
   info: Omit<ITutorMessageInfo, 'role'>,
   trans: TranslationBundle
 ): string {
-  const parts = info.text ? [Private.closeFence(info.text)] : [];
-  if (info.status === 'streaming' && info.thinking) {
+  const parts = info.text
+    ? [showGuardNotes(Private.closeFence(info.text), trans)]
+    : [];
+  if (info.status === 'streaming' && info.queue && !info.text) {
+    parts.push(Private.mark('queued', Private.place(info.queue, trans)));
+  } else if (info.status === 'streaming' && info.thinking) {
     parts.push(Private.mark('thinking', trans.__('Thinking…')));
   } else if (info.status === 'finished' && info.ending) {
     parts.push(
@@ -188,6 +195,18 @@ export function turnsOf(messages: IMessageContent[]): ITutorTurn[] {
 }
 
 namespace Private {
+  /** The sentence telling the student where their question waits. */
+  export function place(position: number, trans: TranslationBundle): string {
+    return position === 1
+      ? trans.__(
+          'Many students are asking the tutor right now: your question is next in line.'
+        )
+      : trans.__(
+          'Many students are asking the tutor right now: your question is number %1 in line.',
+          position
+        );
+  }
+
   /** The sentence telling the student how a reply ended. */
   export function ending(
     ending: ReplyEnding,

@@ -5,7 +5,6 @@ import {
   TranslationBundle
 } from '@jupyterlab/translation';
 import { ISignal, Signal } from '@lumino/signaling';
-import { replyTrimmedEventData, TUTOR_REPLY_TRIMMED_EVENT } from '../context';
 import { ITelemetry } from '../tokens';
 import { TutorChatContext } from './chat-context';
 import { describeTutorError, ITutorClient, TutorError } from './client';
@@ -24,12 +23,6 @@ import {
   tutorUser
 } from './messages';
 import { BuildRequest, IAskOptions, plainRequest } from './request';
-import {
-  ReplyRules,
-  ReplyRulesSource,
-  reviewHistory,
-  reviewReply
-} from './review';
 
 /**
  * The tutor chat: one conversation per notebook path, each reply streamed
@@ -41,7 +34,6 @@ export class TutorChatModel extends NotebookChatModel {
     this._client = options.client;
     this._telemetry = options.telemetry;
     this._buildRequest = options.buildRequest ?? plainRequest;
-    this._replyRules = options.replyRules ?? null;
     this._trans = (options.translator ?? nullTranslator).load('jelai');
     this._tutor = tutorUser(this._trans);
     this._user = options.user ?? {
@@ -149,15 +141,12 @@ export class TutorChatModel extends NotebookChatModel {
     notebook: string
   ): Promise<void> {
     const generation = conversation.generation;
-    let contents = await readHistory(this._telemetry, notebook, {
+    // The server keeps each reply as the student was shown it.
+    const contents = await readHistory(this._telemetry, notebook, {
       user: this._user,
       tutor: this._tutor,
       trans: this._trans
     });
-    const rules = contents.length ? await this._rules(notebook) : null;
-    if (rules) {
-      contents = reviewHistory(contents, rules, this._trans);
-    }
     if (conversation.generation !== generation || !contents.length) {
       return;
     }
@@ -188,10 +177,12 @@ export class TutorChatModel extends NotebookChatModel {
       options,
       handle,
       onText: (text, thinking) =>
-        this._update(conversation, handle.id, { ...info, text, thinking })
+        this._update(conversation, handle.id, { ...info, text, thinking }),
+      onQueue: queue =>
+        this._update(conversation, handle.id, { ...info, queue })
     });
-    const { status, error } = outcome;
-    const text = await this._review(notebook, outcome.text);
+    // The gateway cut what the student may not see before it arrived.
+    const { status, error, text } = outcome;
     const reason = error ? describeTutorError(error, this._trans) : null;
     this._update(conversation, handle.id, {
       text,
@@ -210,29 +201,6 @@ export class TutorChatModel extends NotebookChatModel {
     this._replyFinished.emit({ notebook, status, error });
   }
 
-  /** The reply as the student may see it; a trimmed one is recorded as such. */
-  private async _review(notebook: string, text: string): Promise<string> {
-    const rules = text ? await this._rules(notebook) : null;
-    if (!rules) {
-      return text;
-    }
-    const check = reviewReply(text, rules, this._trans);
-    if (check.trimmed) {
-      const data = replyTrimmedEventData(check, rules.maxCodeLines);
-      this._telemetry.publish(TUTOR_REPLY_TRIMMED_EVENT, data, { notebook });
-    }
-    return check.text;
-  }
-
-  private async _rules(notebook: string): Promise<ReplyRules | null> {
-    try {
-      return (await this._replyRules?.(notebook)) ?? null;
-    } catch (reason) {
-      console.warn('jelai: replies not checked, no rules.', reason);
-      return null;
-    }
-  }
-
   /** Updates a reply in place, in its conversation and on screen. */
   private _update(
     conversation: Conversation,
@@ -248,7 +216,6 @@ export class TutorChatModel extends NotebookChatModel {
   private _client: ITutorClient;
   private _telemetry: TutorChatModel.ITelemetryLike;
   private _buildRequest: BuildRequest;
-  private _replyRules: ReplyRulesSource | null;
   private _trans: TranslationBundle;
   private _tutor: IUser;
   private _user: IUser;
@@ -273,8 +240,6 @@ export namespace TutorChatModel {
     telemetry: ITelemetryLike;
     /** Builds the request for a question; the plain conversation by default. */
     buildRequest?: BuildRequest;
-    /** The rules finished replies are checked against; none by default. */
-    replyRules?: ReplyRulesSource;
     translator?: ITranslator | null;
     /** The student; a generic "You" by default. */
     user?: IUser;

@@ -194,21 +194,34 @@ class Hub:
 
 
 @contextmanager
-def running_hub(root: Path, extra: dict[str, Any] | None = None) -> Iterator[Hub]:
+def running_hub(
+    root: Path,
+    extra: dict[str, Any] | None = None,
+    host: str = "127.0.0.1",
+    model_port: int = 0,
+    model_server_args: tuple[str, ...] = (),
+) -> Iterator[Hub]:
     """JupyterHub, its proxy and a fake Ollama, stopped (process groups and all)
-    however the tests end; `extra` settings reach `jupyterhub_config.py`."""
+    however the tests end; `extra` settings reach `jupyterhub_config.py`.
+
+    The proxy, the hub and the service listen on `host`; the fake Ollama
+    listens on 127.0.0.1 whatever `host` is, on `model_port` (0: a free
+    one), given `model_server_args` too.
+    """
     extra = extra or {}
     singleuser = Path(sys.executable).with_name("jupyterhub-singleuser")
     if not singleuser.is_file():
         pytest.fail(f"{singleuser} is missing: pip install -e '.[test]' installs JupyterHub")
     data_dir = root / "jelai"
-    ports = {name: free_port() for name in ("proxy_port", "proxy_api_port", "hub_port", "ollama")}
+    ports = {name: free_port() for name in ("proxy_port", "proxy_api_port", "hub_port")}
+    ports["ollama"] = model_port or free_port()
     password = secrets.token_urlsafe(16)
     settings = {
         **ports,
         "state_dir": str(root),
         "data_dir": str(data_dir),
         "password": password,
+        "host": host,
         "users": [*STUDENTS, INSTRUCTOR],
         "instructors": [INSTRUCTOR],
         "singleuser": str(singleuser),
@@ -222,12 +235,12 @@ def running_hub(root: Path, extra: dict[str, Any] | None = None) -> Iterator[Hub
         "CONFIGPROXY_AUTH_TOKEN": secrets.token_hex(32),
         "JELAI_HUB_TEST_SETTINGS": str(root / "settings.json"),
     }
-    url = f"http://127.0.0.1:{ports['proxy_port']}"
-    hub_url = f"http://127.0.0.1:{ports['hub_port']}"
+    url = f"http://{host}:{ports['proxy_port']}"
+    hub_url = f"http://{host}:{ports['hub_port']}"
     model_server = [sys.executable, str(REPO / "tests" / "fake_ollama.py")]
     model_server += ["--port", str(ports["ollama"]), "--delay", "0.01"]
-    model_server += ["--models", ",".join(COURSE_MODELS)]
-    proxy = [str(proxy_command()), "--ip", "127.0.0.1", "--port", str(ports["proxy_port"])]
+    model_server += ["--models", ",".join(COURSE_MODELS), *model_server_args]
+    proxy = [str(proxy_command()), "--ip", host, "--port", str(ports["proxy_port"])]
     proxy += ["--api-ip", "127.0.0.1", "--api-port", str(ports["proxy_api_port"])]
     proxy += ["--default-target", hub_url, "--error-target", f"{hub_url}/hub/error"]
     jupyterhub = [sys.executable, "-m", "jupyterhub", "-f", str(HERE / "jupyterhub_config.py")]
@@ -249,6 +262,23 @@ def running_hub(root: Path, extra: dict[str, Any] | None = None) -> Iterator[Hub
     finally:
         for process in reversed(processes):
             stop(process)
+
+
+def server_process(hub: Hub, user: str) -> tuple[int, dict[str, str]]:
+    """The process id and environment of `user`'s single-user server in `hub`
+    (not another hub's on this machine), read from /proc."""
+    ours = f"--Jelai.data_dir={hub.data_dir}/".encode()
+    owner = f"JUPYTERHUB_USER={user}\0".encode()
+    for entry in Path("/proc").iterdir():
+        try:
+            command = (entry / "cmdline").read_bytes()
+            environ = (entry / "environ").read_bytes()
+        except OSError:
+            continue
+        if b"jupyterhub-singleuser" in command and ours in command and owner in environ:
+            pairs = [item.split(b"=", 1) for item in environ.split(b"\0") if b"=" in item]
+            return int(entry.name), {k.decode(): v.decode(errors="replace") for k, v in pairs}
+    raise AssertionError(f"the server of {user} is not running")
 
 
 # -- what the users do ---------------------------------------------------------

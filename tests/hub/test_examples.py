@@ -149,9 +149,15 @@ def test_the_hub_grants_exactly_the_scopes_the_service_needs(
     assert config.Spawner.server_token_scopes == SERVER_TOKEN_SCOPES
     # JupyterHub refuses a custom scope it was not told of.
     assert READ_CLASS_SCOPE in config.JupyterHub.custom_scopes
-    # The service itself holds no role: it needs nothing of the hub's API but
-    # asking who a token belongs to, which every token may do.
-    assert not [role for role in roles.values() if SERVICE in role.get("services", [])]
+    # The service's one role: reading the instructors' group (to leave its
+    # members out of the class); asking who a token belongs to needs none.
+    assert [role for role in roles.values() if SERVICE in role.get("services", [])] == [
+        {
+            "name": "jelai-service",
+            "scopes": ["read:groups!group=instructors"],
+            "services": [SERVICE],
+        }
+    ]
     assert roles["jupyterhub-idle-culler"]["services"] == ["jupyterhub-idle-culler"]
     culler = next(s for s in config.JupyterHub.services if s["name"] == "jupyterhub-idle-culler")
     assert culler["command"][:3] == ["python3", "-m", "jupyterhub_idle_culler"]
@@ -405,6 +411,10 @@ def test_the_hub_values_grant_exactly_the_scopes_the_service_needs() -> None:
     hub = z2jh_values()["hub"]
     assert hub["loadRoles"]["user"]["scopes"] == ["self", ACCESS]
     assert hub["loadRoles"]["jelai-class-reader"]["scopes"] == [READ_CLASS_SCOPE]
+    assert hub["loadRoles"]["jelai-service"] == {
+        "scopes": ["read:groups!group=instructors"],
+        "services": [SERVICE],
+    }
     assert hub["config"]["Spawner"]["server_token_scopes"] == SERVER_TOKEN_SCOPES
     assert READ_CLASS_SCOPE in hub["config"]["JupyterHub"]["custom_scopes"]
     assert "instructors" in hub["config"]["JupyterHub"]["load_groups"]

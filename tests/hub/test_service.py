@@ -36,6 +36,7 @@ from tests.hub.hubtools import (
     free_port,
     run,
     running_hub,
+    server_process,
     wait_for,
 )
 
@@ -204,6 +205,10 @@ def test_downloads_hold_what_each_may_see_and_pseudonyms_hide_every_name(
 
 
 def test_a_teaching_assistant_with_the_read_class_scope_sees_the_class(course: Course) -> None:
+    # The instructor's own work is not a student's, for the assistant either:
+    # the service lists the instructors' group on the hub.
+    opened = course.relay(INSTRUCTOR, "POST", "events", json={"events": [run("c9", 1)]})
+    assert opened.status_code == 200, opened.text
     response = course.relay(ASSISTANT, "GET", "analytics/class")
     assert response.status_code == 200, response.text
     assert response.json()["instructor"] is True
@@ -363,9 +368,55 @@ def test_stop_closes_the_request_at_every_hop(course: Course) -> None:
         requests.post(f"{fake}/_fake/config", json={"hold_after": None}, timeout=5)
 
 
+def test_the_service_cuts_long_code_and_no_student_route_returns_the_cut_part(
+    course: Course,
+) -> None:
+    fake = course.hub.ollama_url
+    secret = "\n".join(f"step_{i} = secret_{i}()" for i in range(1, 8))
+    reply = f"Like this:\n\n```python\n{secret}\n```\n\nWhich step is yours?"
+    requests.post(f"{fake}/_fake/config", json={"reply": reply}, timeout=5).raise_for_status()
+    notebook = "guarded.ipynb"
+    try:
+        question = {
+            "model": COURSE_MODELS[0],
+            "messages": [{"role": "user", "content": "Show me the whole loop."}],
+        }
+        # The notebook asks for 2 lines, below the course's 6: the relay passes it on.
+        question["jelai"] = {"notebook": {"mode": "tutor", "max_code_lines": 2}}
+        headers = {"X-Jelai-Notebook": notebook}
+        response = course.relay("ana", "POST", "ollama/api/chat", json=question, headers=headers)
+        assert response.status_code == 200, response.text
+    finally:
+        requests.post(f"{fake}/_fake/config", json={"reply": None}, timeout=5)
+    assert b"step_2" in response.content and b"secret_3" not in response.content
+    # Nothing she can read back holds the cut part: history, events, downloads.
+    routes = [
+        ("events", {"notebook": notebook, "type": "chat.exchange"}),
+        ("events", {"notebook": notebook}),
+        ("export", {}),
+        ("export", {"format": "csv"}),
+    ]
+    for path, params in routes:
+        body = course.relay("ana", "GET", path, params=params).content
+        assert b"step_2" in body and b"secret_3" not in body, (path, params)
+    kinds = [
+        e["type"]
+        for e in course.relay("ana", "GET", "events", params=routes[1][1]).json()["events"]
+    ]
+    assert kinds == ["chat.exchange", "tutor.reply_trimmed"]
+    # The instructor's download keeps what the model wrote.
+    download = course.relay(INSTRUCTOR, "GET", "export", params={"user": "ana"}).text
+    exchange = next(
+        e
+        for e in map(json.loads, download.splitlines())
+        if e["type"] == "chat.exchange" and e["notebook"] == notebook
+    )
+    assert exchange["data"]["model_reply"] == reply
+
+
 def test_no_users_server_knows_the_model_server(course: Course) -> None:
     for user in [*STUDENTS, INSTRUCTOR]:
-        environ = server_environ(user)
+        environ = server_process(course.hub, user)[1]
         assert environ["JELAI_SERVICE_URL"].endswith("/services/jelai/")
         port = course.hub.ollama_url.rsplit(":", 1)[-1]
         assert not [value for value in environ.values() if port in value], user
@@ -416,6 +467,12 @@ def test_files_in_a_students_server_do_not_change_the_record(course: Course) -> 
 HIDDEN_TEXT = "HIDDEN-7f3: the students must find zip() on their own."
 REFERENCE_TEXT = "REFERENCE-9c1"
 CONTEXT = "[Context gathered by jelai from the notebook]\n\n## Active cell: cell 2"
+LAB3_SOLUTION = """\
+    ranked = sorted(zip(scores, names), reverse=True)
+    best = [name for score, name in ranked[:count]]
+    total = sum(score for score, name in ranked[:count])
+    average = total / max(count, 1)
+    return best, round(average, 2)"""
 
 
 def write_course_dir(root: Path) -> Path:
@@ -430,6 +487,11 @@ def write_course_dir(root: Path) -> Path:
     )
     cell = {"cell_type": "code", "metadata": {}, "source": solution}
     (source / "lab1.ipynb").write_text(json.dumps({"cells": [cell], "metadata": {}}))
+    # lab3 has no instructions, only nbgrader's solution: the guard's reference.
+    (root / "source" / "lab3").mkdir(parents=True)
+    solution = f"def top_scores(names, scores, count):\n    ### BEGIN SOLUTION\n{LAB3_SOLUTION}\n"
+    cell = {"cell_type": "code", "metadata": {}, "source": solution + "    ### END SOLUTION"}
+    (root / "source" / "lab3" / "lab3.ipynb").write_text(json.dumps({"cells": [cell]}))
     return root
 
 
@@ -533,6 +595,34 @@ def test_the_service_enforces_the_tutors_rules_even_when_asked_directly(course: 
     assert after == before  # nothing reached the model server
 
 
+def test_a_reply_copying_the_nbgrader_solution_is_stopped(course: Course) -> None:
+    fake = course.hub.ollama_url
+    reply = (
+        f"Here it is:\n\n```python\ndef top_scores(names, scores, count):\n{LAB3_SOLUTION}\n```\n"
+    )
+    requests.post(f"{fake}/_fake/config", json={"reply": reply}, timeout=5).raise_for_status()
+    notebook = "lab3.ipynb"
+    headers = {"X-Jelai-Notebook": notebook, "X-Jelai-Session": "page-4"}
+    try:
+        response = course.relay(
+            "ana", "POST", "ollama/api/chat", json=page_question(), headers=headers
+        )
+        assert response.status_code == 200, response.text
+    finally:
+        requests.post(f"{fake}/_fake/config", json={"reply": None}, timeout=5)
+    bodies = [response.content]
+    for path, params in (
+        ("events", {"notebook": notebook}),
+        ("export", {}),
+        ("export", {"format": "csv"}),
+    ):
+        bodies.append(course.relay("ana", "GET", path, params=params).content)
+    for body in bodies:
+        assert b"ranked" not in body and b"round(average" not in body, body[:300]
+    events = course.relay("ana", "GET", "events", params={"notebook": notebook}).json()["events"]
+    assert [e["type"] for e in events] == ["chat.exchange", "tutor.leak_blocked"]
+
+
 def test_a_hint_clears_stuck_only_when_the_gateway_recorded_it(course: Course) -> None:
     notebook = "lab2.ipynb"
 
@@ -562,20 +652,6 @@ def test_a_hint_clears_stuck_only_when_the_gateway_recorded_it(course: Course) -
     hints = course.relay("ana", "GET", "events", params=query).json()["events"]
     assert [(h["user"], h["cell"]["id"], h["data"]["level"]) for h in hints] == [("ana", "c9", 1)]
     assert stuck() == []
-
-
-def server_environ(user: str) -> dict[str, str]:
-    """The environment of `user`'s single-user server, read from /proc."""
-    for entry in Path("/proc").iterdir():
-        try:
-            command = (entry / "cmdline").read_bytes()
-            environ = (entry / "environ").read_bytes()
-        except OSError:
-            continue
-        if b"jupyterhub-singleuser" in command and f"JUPYTERHUB_USER={user}\0".encode() in environ:
-            pairs = [item.split(b"=", 1) for item in environ.split(b"\0") if b"=" in item]
-            return {key.decode(): value.decode(errors="replace") for key, value in pairs}
-    raise AssertionError(f"the server of {user} is not running")
 
 
 def service_pid(store_url: str) -> int:

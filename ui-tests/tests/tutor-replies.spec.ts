@@ -99,4 +99,67 @@ test.describe('tutor replies', () => {
         ['A class bundles data and the functions that', null, 'length']
       ]);
   });
+
+  test("show a long code block cut by the server, with its note, under the notebook folder's tighter limit", async ({
+    page,
+    request,
+    tmpPath
+  }) => {
+    // The assignment asks for 2 lines, below the course's 6.
+    expect(
+      await page.contents.uploadContent(
+        '---\nmode: tutor\nmax_code_lines: 2\n---\nShort snippets only.\n',
+        'text',
+        `${tmpPath}/TUTOR.md`
+      )
+    ).toBe(true);
+    const name = 'guarded.ipynb';
+    await page.notebook.createNew(name);
+    await page.evaluate(async () => {
+      await window.jupyterapp.commands.execute('jelai:open-tutor');
+    });
+    await expect(
+      page.locator(`${PANEL} .jp-jelai-Tutor-status`)
+    ).toHaveAttribute('data-state', 'connected');
+    const code = [1, 2, 3, 4, 5, 6].map(i => `step_${i} = secret_${i}()`);
+    await fake(request, 'config', {
+      reply: `Like this:\n\n\`\`\`python\n${code.join('\n')}\n\`\`\`\n\nWhich step is yours?`
+    });
+    const bodies: Promise<string>[] = [];
+    page.on('response', response => {
+      if (response.url().includes('/jelai/ollama/api/chat')) {
+        bodies.push(response.text());
+      }
+    });
+    await ask(page, 'Show me all the steps.');
+    const reply = page.locator(`${PANEL} .jp-chat-message`).nth(1);
+    await expect(reply).toContainText('Which step is yours?');
+    await expect(reply).toContainText('step_2 = secret_2()');
+    await expect(reply).not.toContainText('secret_3');
+    await expect(
+      reply.locator('.jp-jelai-Tutor-mark.jp-mod-trimmed')
+    ).toHaveText(/4 more lines of code left out/);
+    // The browser never received the cut part.
+    expect(bodies).toHaveLength(1);
+    expect(await bodies[0]).not.toContain('secret_3');
+
+    // The server recorded what the student was shown, and the cut.
+    const path = `${tmpPath}/${name}`;
+    await expect
+      .poll(async () =>
+        (
+          await storedEvents(page, path, [
+            'chat.exchange',
+            'tutor.reply_trimmed'
+          ])
+        ).map(e => [
+          e.type,
+          e.data.max_code_lines ?? e.data.reply.includes('secret_3')
+        ])
+      )
+      .toEqual([
+        ['chat.exchange', false],
+        ['tutor.reply_trimmed', 2]
+      ]);
+  });
 });

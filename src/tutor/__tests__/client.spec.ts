@@ -67,12 +67,12 @@ const chunk = (content: string, done = false) => ({
   done
 });
 
-async function collect(
-  stream: AsyncIterable<{ message: { content: string } }>
-) {
+async function collect(stream: AsyncIterable<object>) {
   let text = '';
   for await (const part of stream) {
-    text += part.message.content;
+    if ('message' in part) {
+      text += (part as { message: { content: string } }).message.content;
+    }
   }
   return text;
 }
@@ -153,6 +153,24 @@ describe('TutorClient', () => {
     });
   });
 
+  it("hands the gateway's queue lines over before the reply", async () => {
+    const place = (position: number) => ({ jelai: { queue: { position } } });
+    const { settings } = server(() =>
+      ndjson(place(2), place(1), chunk('Hi'), chunk('', true))
+    );
+    const client = new TutorClient({ serverSettings: settings });
+    const stream = await client.chat(
+      { model: 'tiny:1b', messages: [], jelai: {} },
+      { notebook: 'a.ipynb' }
+    );
+    const seen: object[] = [];
+    for await (const part of stream) {
+      seen.push(part);
+    }
+    expect(seen.slice(0, 2)).toEqual([place(2), place(1)]);
+    expect(seen).toHaveLength(4);
+  });
+
   it('throws the error line a stream carries', async () => {
     const { settings } = server(() =>
       ndjson(chunk('Par'), { error: 'model runner crashed' })
@@ -178,7 +196,8 @@ describe('TutorClient', () => {
     [400, 'System messages are refused in tutor mode', 'refused'],
     [404, "model 'nope' not found", 'unknown-model'],
     [413, 'The question with its context and the instructions', 'too-long'],
-    [504, 'The model server did not answer in time', 'timeout']
+    [504, 'The model server did not answer in time', 'timeout'],
+    [429, 'You have asked 20 questions in the last hour', 'quota']
   ])('turns a %d answer into a typed error', async (status, message, kind) => {
     const { settings } = server(() => jsonError(status, message));
     const client = new TutorClient({ serverSettings: settings });
@@ -189,6 +208,13 @@ describe('TutorClient', () => {
     expect(error.kind).toBe(kind);
     expect(error.status).toBe(status);
     expect(error.message).toBe(message);
+  });
+
+  it("tells a student past a quota the service's own words", () => {
+    const message =
+      'You have asked 20 questions in the last hour; this course allows 20. You can ask again at 14:32:00 UTC (in 12 minutes).';
+    const error = new TutorError(message, 'quota', 429);
+    expect(describeTutorError(error, trans)).toBe(message);
   });
 
   it('says which model server is not reachable', () => {

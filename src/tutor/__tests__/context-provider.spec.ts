@@ -224,7 +224,7 @@ describe('TutorContextProvider', () => {
       assignment: { path: null, text: null }
     });
     state.metadata = { mode: 'assistant', max_code_lines: 3 };
-    expect(await provider.replyRules(PATH)).toEqual({
+    expect(await provider.settings(PATH)).toMatchObject({
       mode: 'tutor',
       maxCodeLines: 3
     });

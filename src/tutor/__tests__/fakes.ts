@@ -1,7 +1,11 @@
 import { IEvent, IEventQuery, SCHEMA_VERSION } from '../../tokens';
 import { ITutorClient } from '../client';
 import type { ITutorChatRequest } from '../request';
+import { IGatewayChunk } from '../queue-line';
 import { TutorChatModel } from '../model';
+
+/** What a reply stream yields: Ollama's chunks, or a line of the gateway. */
+type Chunk = ITutorClient.IChunk | IGatewayChunk;
 
 /**
  * A streamed reply driven by the test, shaped like Ollama's
@@ -24,6 +28,11 @@ export class FakeStream implements ITutorClient.IReplyStream {
         done: false
       }
     });
+  }
+
+  /** The course's gateway telling the question's place in line. */
+  pushPlace(position: number): void {
+    this._put({ chunk: { jelai: { queue: { position } } } });
   }
 
   /** The last line; `doneReason` undefined leaves the field out. */
@@ -49,7 +58,7 @@ export class FakeStream implements ITutorClient.IReplyStream {
     this._put({ error });
   }
 
-  async *[Symbol.asyncIterator](): AsyncGenerator<ITutorClient.IChunk> {
+  async *[Symbol.asyncIterator](): AsyncGenerator<Chunk> {
     for (;;) {
       while (!this._queue.length) {
         await new Promise<void>(resolve => (this._wake = resolve));
@@ -59,19 +68,19 @@ export class FakeStream implements ITutorClient.IReplyStream {
         throw item.error;
       }
       yield item.chunk!;
-      if (item.chunk!.done) {
+      if ('done' in item.chunk! && item.chunk.done) {
         return;
       }
     }
   }
 
-  private _put(item: { chunk?: ITutorClient.IChunk; error?: Error }): void {
+  private _put(item: { chunk?: Chunk; error?: Error }): void {
     this._queue.push(item);
     this._wake?.();
     this._wake = null;
   }
 
-  private _queue: { chunk?: ITutorClient.IChunk; error?: Error }[] = [];
+  private _queue: { chunk?: Chunk; error?: Error }[] = [];
   private _wake: (() => void) | null = null;
 }
 
@@ -87,7 +96,7 @@ export class FakeClient implements ITutorClient {
     request: ITutorChatRequest,
     context: ITutorClient.IContext
   ): Promise<ITutorClient.IReplyStream> {
-    this.calls.push({ request, notebook: context.notebook });
+    this.calls.push({ request, ...context });
     if (this.failNext) {
       const error = this.failNext;
       this.failNext = null;

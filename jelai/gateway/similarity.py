@@ -1,0 +1,191 @@
+"""The rule that tells a reply giving away the assignment's solution.
+
+Code is compared after normalising it into tokens, so that renaming
+variables, changing numbers or strings, reindenting, adding comments or
+docstrings, or moving statements around changes little:
+
+- a small lexer reads Python's tokens (names, numbers, strings with their
+  prefixes and triple quotes, operators); comments are dropped, and so is a
+  statement made of strings only (a docstring);
+- keywords, built-in names (`len`, `range`, `print`...) and attribute
+  names after a dot (`.append`, `.get`) stay as they are; every other name
+  becomes `V`, every number `N`, every string `S`;
+- the end of a statement becomes `;`; indentation is dropped.
+
+The reference (the assignment's solution) and the reply's code are cut into
+shingles, every run of `SHINGLE` consecutive tokens, counted with their
+repeats (a chain of four `elif` branches is not matched by one). A reply
+leaks when its code reproduces at least `THRESHOLD` of the reference's
+shingles, and at least `MIN_SHINGLES` of them, not counting the shingles the
+student already has in what they sent (their notebook's cells in the
+context, their question, the conversation so far): quoting the student's own
+code back is no leak. A reference of fewer than `MIN_SHINGLES` shingles (two
+or three short lines) never triggers. Each solution region is its own
+reference, so a reply that gives away one exercise of several is caught.
+docs/guardrails.md gives examples and the measurements behind the numbers.
+
+Python's own `tokenize` is not used: it stops at the first error (a block
+cut in the middle of a string or a bracket, which a stream always is, or
+code in another language) and its tokens differ between Python versions.
+"""
+
+from __future__ import annotations
+
+import builtins
+import keyword
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+# Tokens per shingle: long enough that generic code (`for V in V : ;`) is a
+# small share of a reference, short enough that moving statements around
+# breaks few of them. Measured on docs/guardrails.md's cases.
+SHINGLE = 8
+# Share of the reference's shingles a reply must reproduce to be stopped.
+THRESHOLD = 0.6
+# A reference must have this many shingles, and a reply reproduce at least
+# this many, for the rule to apply (about three lines of code).
+MIN_SHINGLES = 16
+
+Shingle = tuple[str, ...]
+
+_KEEP = frozenset(keyword.kwlist) | frozenset(
+    name for name in dir(builtins) if not name.startswith("_")
+)
+_TOKEN = re.compile(
+    r"""
+    (?P<comment>\#[^\n]*)
+  | (?P<string>(?:[rRbBuUfF]{1,2})?(?:'''[\s\S]*?(?:'''|\Z)|\"\"\"[\s\S]*?(?:\"\"\"|\Z)
+        |'(?:\\.|[^'\\\n])*(?:'|$)|"(?:\\.|[^"\\\n])*(?:"|$)))
+  | (?P<number>0[xXoObB][0-9a-fA-F_]+|(?:\d[\d_]*\.?[\d_]*|\.\d[\d_]*)(?:[eE][+-]?\d+)?[jJ]?)
+  | (?P<name>[^\W\d]\w*)
+  | (?P<newline>\\?\n)
+  | (?P<op>\*\*=|//=|>>=|<<=|\.\.\.|->|:=|[-+*/%@&|^<>=!]=|\*\*|//|<<|>>|\S)
+    """,
+    re.VERBOSE | re.MULTILINE,
+)
+_OPEN, _CLOSE = "([{", ")]}"
+
+
+@dataclass(frozen=True)
+class LeakRule:
+    """The rule's three numbers (see the module's docstring)."""
+
+    shingle: int = SHINGLE
+    threshold: float = THRESHOLD
+    min_shingles: int = MIN_SHINGLES
+
+
+def code_tokens(text: str) -> list[str]:
+    """The normalised tokens of `text`, read as Python; never fails."""
+    out: list[str] = []
+    line: list[str] = []  # the statement being read
+    depth = 0
+    previous = ""
+    for match in _TOKEN.finditer(text):
+        kind, value = match.lastgroup, match.group()
+        if kind == "comment":
+            continue
+        if kind == "newline":
+            if depth == 0 and value == "\n":
+                _end_statement(line, out)
+                line = []
+            continue
+        if kind == "string":
+            token = "S"
+        elif kind == "number":
+            token = "N"
+        elif kind == "name":
+            token = value if value in _KEEP or previous == "." else "V"
+        else:
+            token = value
+            if value in _OPEN:
+                depth += 1
+            elif value in _CLOSE:
+                depth = max(depth - 1, 0)
+            elif value == ";" and depth == 0:
+                _end_statement(line, out)
+                line = []
+                previous = value
+                continue
+        line.append(token)
+        previous = value if kind == "op" else kind or ""
+    _end_statement(line, out)
+    return out
+
+
+def _end_statement(line: list[str], out: list[str]) -> None:
+    if line and any(token != "S" for token in line):  # strings only: a docstring
+        out.extend(line)
+        out.append(";")
+
+
+def shingles(tokens: Sequence[str], size: int = SHINGLE) -> Counter[Shingle]:
+    """Every run of `size` consecutive tokens, with how often it occurs."""
+    return Counter(tuple(tokens[i : i + size]) for i in range(len(tokens) - size + 1))
+
+
+def code_shingles(texts: Iterable[str], size: int = SHINGLE) -> Counter[Shingle]:
+    """The shingles of several pieces of code, each read on its own."""
+    found: Counter[Shingle] = Counter()
+    for text in texts:
+        found.update(shingles(code_tokens(text), size))
+    return found
+
+
+@dataclass(frozen=True)
+class Containment:
+    """How much of one reference region a reply's code reproduces."""
+
+    region: int
+    reproduced: int  # the region's shingles found in the reply, the student's own not counted
+    size: int  # the region's shingles
+
+    @property
+    def share(self) -> float:
+        return self.reproduced / self.size if self.size else 0.0
+
+
+class LeakCheck:
+    """The reference regions, the student's own shingles, and the rule."""
+
+    def __init__(
+        self,
+        reference: str | Sequence[str],
+        known: Iterable[str] = (),
+        rule: LeakRule | None = None,
+    ) -> None:
+        self.rule = rule or LeakRule()
+        regions = [reference] if isinstance(reference, str) else list(reference)
+        size = self.rule.shingle
+        self._known = set(code_shingles(known, size))
+        self._regions = [shingles(code_tokens(region), size) for region in regions]
+
+    @property
+    def applies(self) -> bool:
+        """Whether some region is large enough for the rule to apply."""
+        return any(sum(region.values()) >= self.rule.min_shingles for region in self._regions)
+
+    def shingles(self, code: str) -> Counter[Shingle]:
+        """The shingles of a piece of the reply's code, as `check` counts them."""
+        return shingles(code_tokens(code), self.rule.shingle)
+
+    def check(self, found: Counter[Shingle]) -> Containment | None:
+        """The region the reply's code (its `found` shingles) gives away, else the
+        one it reproduces the largest share of; None without regions."""
+        new = Counter({shingle: n for shingle, n in found.items() if shingle not in self._known})
+        results = [
+            Containment(index, sum((region & new).values()), sum(region.values()))
+            for index, region in enumerate(self._regions)
+        ]
+        leaking = [result for result in results if self.leaks(result)]
+        return max(leaking or results, key=lambda result: result.share, default=None)
+
+    def leaks(self, result: Containment | None) -> bool:
+        """Whether a containment is over the rule's line."""
+        if result is None or result.size < self.rule.min_shingles:
+            return False
+        needed = max(self.rule.min_shingles, math.ceil(self.rule.threshold * result.size))
+        return result.reproduced >= needed

@@ -1,0 +1,324 @@
+"""The course service's gateway under load: quotas and the fair queue, over HTTP.
+
+The service runs in the test's event loop beside the fake Ollama; the hub's
+answer to "whose token is this" is stood in for (the token is the user's
+name), so that these tests need no JupyterHub. tests/hub/ runs the same
+with a real one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jupyterhub.services.auth import HubOAuth
+from tornado.httpclient import AsyncHTTPClient, HTTPRequest, HTTPResponse
+from tornado.httpserver import HTTPServer
+from tornado.netutil import bind_sockets
+
+from jelai.service import app as service_app
+from jelai.service.app import JelaiServiceApp
+from tests.fake_ollama import FakeOllama
+
+PREFIX = "/services/jelai/"
+GUARD = 15  # seconds; only keeps a broken gateway from hanging the suite
+
+
+class HubStandIn(HubOAuth):
+    """The hub's token check, stood in for: the token is the user's name."""
+
+    async def _check_hub_authorization(
+        self, url: str, api_token: str, cache_key: str | None = None, use_cache: bool = True
+    ) -> dict[str, Any]:
+        return {"kind": "user", "name": api_token, "groups": [], "scopes": []}
+
+
+class Service:
+    """The service on a loopback port, and its store and settings."""
+
+    def __init__(self, store: Path, fake: FakeOllama, options: list[str]) -> None:
+        self.app = JelaiServiceApp()
+        self.app.initialize(
+            [
+                f"--JelaiService.store_url=sqlite:///{store}",
+                "--JelaiService.instructors",
+                "teacher",
+                f"--JelaiTutor.ollama_url={fake.url}",
+                *options,
+            ]
+        )
+        self.server: HTTPServer | None = None
+        self.port = 0
+
+    async def start(self) -> None:
+        await self.app.prepare()
+        sockets = bind_sockets(0, "127.0.0.1")
+        self.port = sockets[0].getsockname()[1]
+        self.server = HTTPServer(self.app.make_app())
+        self.server.add_sockets(sockets)
+
+    async def stop(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+            await self.server.close_all_connections()
+        self.app.store.close()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{PREFIX}{path}"
+
+    async def events(self, user: str, kind: str) -> list[dict[str, Any]]:
+        request = HTTPRequest(
+            self.url(f"events?notebook=lab.ipynb&type={kind}"),
+            headers={"Authorization": f"token {user}"},
+        )
+        response = await AsyncHTTPClient().fetch(request)
+        return json.loads(response.body)["events"]
+
+
+class Asking:
+    """One student's streamed question, its lines gathered as they arrive."""
+
+    def __init__(self, service: Service, user: str, question: str) -> None:
+        self.user = user
+        self.lines: list[dict[str, Any]] = []
+        self.raw = b""  # the whole body (a refusal's JSON is no line)
+        self._pending = b""
+        self.arrived = asyncio.Event()
+        body = {"model": "llama3.1:8b", "messages": [{"role": "user", "content": question}]}
+        request = HTTPRequest(
+            service.url("ollama/api/chat"),
+            method="POST",
+            body=json.dumps(body),
+            headers={"Authorization": f"token {user}", "X-Jelai-Notebook": "lab.ipynb"},
+            streaming_callback=self._receive,
+            request_timeout=GUARD,
+        )
+        self.done: asyncio.Future[HTTPResponse] = asyncio.ensure_future(
+            AsyncHTTPClient(force_instance=True).fetch(request, raise_error=False)
+        )
+
+    def _receive(self, data: bytes) -> None:
+        self.raw += data
+        self._pending += data
+        *complete, self._pending = self._pending.split(b"\n")
+        self.lines += [json.loads(line) for line in complete if line.strip()]
+        self.arrived.set()
+
+    @property
+    def places(self) -> list[int]:
+        return [line["jelai"]["queue"]["position"] for line in self.lines if "jelai" in line]
+
+    async def until(self, check: Any) -> None:
+        """Waits for lines until `check(self)` holds."""
+
+        async def wait() -> None:
+            while not check(self):
+                self.arrived.clear()
+                await self.arrived.wait()
+
+        await asyncio.wait_for(wait(), GUARD)
+
+
+@pytest.fixture
+def service_options() -> list[str]:
+    return ["--JelaiService.max_concurrent_generations=1"]
+
+
+@pytest.fixture
+def start_service(
+    jp_asyncio_loop: asyncio.AbstractEventLoop,
+    fake: FakeOllama,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Any]:
+    """Starts services over one store (a second one is the first restarted)."""
+    monkeypatch.setattr(service_app, "HubOAuth", HubStandIn)
+    started: list[Service] = []
+
+    async def start(options: list[str]) -> Service:
+        service = Service(tmp_path / "events.sqlite3", fake, options)
+        await service.start()
+        started.append(service)
+        return service
+
+    yield start
+    for service in started:
+        jp_asyncio_loop.run_until_complete(service.stop())
+
+
+@pytest.fixture
+def service(
+    jp_asyncio_loop: asyncio.AbstractEventLoop, start_service: Any, service_options: list[str]
+) -> Service:
+    return jp_asyncio_loop.run_until_complete(start_service(service_options))
+
+
+def chats(fake: FakeOllama) -> list[str]:
+    """The questions that reached the model server, in the order they came."""
+    return [r.body["messages"][-1]["content"] for r in fake.received("/api/chat")]
+
+
+async def test_waiting_students_see_their_place_and_take_turns(
+    service: Service, fake: FakeOllama
+) -> None:
+    fake.configure(hold_after=1)  # every reply waits after its first token
+    first = Asking(service, "ana", "ana 1")
+    await first.until(lambda asking: asking.lines)
+    second = Asking(service, "ana", "ana 2")
+    await second.until(lambda asking: asking.places == [1])
+    other = Asking(service, "bob", "bob 1")
+    # bob has not had a turn: his first question goes before ana's second.
+    await other.until(lambda asking: asking.places == [1])
+    await second.until(lambda asking: asking.places == [1, 2])
+    assert chats(fake) == ["ana 1"]  # one generation at a time
+
+    fake.release()
+    responses = [await asking.done for asking in (first, second, other)]
+    assert [r.code for r in responses] == [200, 200, 200]
+    assert chats(fake) == ["ana 1", "bob 1", "ana 2"]
+    for asking in (first, second, other):
+        # The queue lines come first, then the reply, ending with its done line.
+        assert asking.lines[-1]["done"] is True
+        replies = [line for line in asking.lines if "jelai" not in line]
+        assert asking.lines == [line for line in asking.lines if "jelai" in line] + replies
+    # Each wait is recorded: the place on arrival, and that it was served.
+    for user in ("ana", "bob"):
+        [queued] = await service.events(user, "tutor.queued")
+        data = queued["data"]
+        assert (data["position"], data["outcome"], data["upstream"]) == (1, "served", "default")
+
+
+async def test_a_student_who_stops_while_waiting_leaves_the_line(
+    service: Service, fake: FakeOllama
+) -> None:
+    fake.configure(hold_after=1)
+    first = Asking(service, "ana", "ana 1")
+    await first.until(lambda asking: asking.lines)
+    body = json.dumps({"model": "llama3.1:8b", "messages": [{"role": "user", "content": "bob"}]})
+    head = [
+        f"POST {PREFIX}ollama/api/chat HTTP/1.1",
+        "Host: 127.0.0.1",
+        f"Content-Length: {len(body)}",
+        "Authorization: token bob",
+        "X-Jelai-Notebook: lab.ipynb",
+    ]
+    reader, writer = await asyncio.open_connection("127.0.0.1", service.port)
+    writer.write("\r\n".join(head).encode() + b"\r\n\r\n" + body.encode())
+    received = b""
+    while b'"position": 1' not in received:
+        received += await asyncio.wait_for(reader.read(4096), GUARD)
+    writer.close()  # bob pressed stop while waiting
+
+    async def left() -> None:
+        while not await service.events("bob", "tutor.queued"):
+            await asyncio.sleep(0.01)
+
+    await asyncio.wait_for(left(), GUARD)
+    [queued] = await service.events("bob", "tutor.queued")
+    assert queued["data"]["outcome"] == "left"
+    [stopped] = await service.events("bob", "chat.exchange")
+    assert stopped["data"]["status"] == "stopped"
+    fake.release()
+    assert (await first.done).code == 200
+    later = Asking(service, "cid", "cid 1")
+    assert (await later.done).code == 200
+    assert later.places == []  # nobody waits: answered at once
+    assert chats(fake) == ["ana 1", "cid 1"]  # bob's question never reached the model
+
+
+@pytest.mark.parametrize("service_options", [["--JelaiService.student_questions_per_hour=2"]])
+async def test_a_question_past_the_quota_is_refused_with_when_and_survives_a_restart(
+    service: Service, fake: FakeOllama, start_service: Any, service_options: list[str]
+) -> None:
+    for n in (1, 2):
+        assert (await Asking(service, "ana", f"ana {n}").done).code == 200
+    third = Asking(service, "ana", "ana 3")
+    refused = await third.done
+    assert refused.code == 429
+    body = json.loads(third.raw)
+    assert int(refused.headers["Retry-After"]) == body["retry_after"] > 3500
+    assert body["retry_at"].endswith("Z") and "You can ask again at" in body["error"]
+    assert (body["reason"], body["scope"]) == ("questions_per_hour", "student")
+    assert chats(fake) == ["ana 1", "ana 2"]  # nothing was sent on
+    [event] = await service.events("ana", "tutor.refused")
+    assert event["data"]["retry_at"] == body["retry_at"]
+    assert (event["data"]["limit"], event["data"]["used"]) == (2, 2)
+    # Others are not held up; instructors are exempt.
+    assert (await Asking(service, "bob", "bob 1").done).code == 200
+    for n in (1, 2, 3):
+        assert (await Asking(service, "teacher", f"teacher {n}").done).code == 200
+
+    # The service restarts: the counts come back from the stored exchanges.
+    restarted = await start_service(service_options)
+    fourth = Asking(restarted, "ana", "ana 4")
+    assert (await fourth.done).code == 429
+    assert json.loads(fourth.raw)["reason"] == "questions_per_hour"
+    assert (await Asking(restarted, "bob", "bob 2").done).code == 200
+    assert "ana 4" not in chats(fake)
+
+
+async def test_an_unstreamed_question_waits_without_queue_lines(
+    service: Service, fake: FakeOllama
+) -> None:
+    fake.configure(hold_after=1)
+    first = Asking(service, "ana", "ana 1")
+    await first.until(lambda asking: asking.lines)
+    body = {"model": "llama3.1:8b", "messages": [{"role": "user", "content": "x"}], "stream": False}
+    request = HTTPRequest(
+        service.url("ollama/api/chat"),
+        method="POST",
+        body=json.dumps(body),
+        headers={"Authorization": "token bob"},
+        request_timeout=GUARD,
+    )
+    waiting = asyncio.ensure_future(AsyncHTTPClient(force_instance=True).fetch(request))
+
+    async def queued() -> None:
+        while not service.app.gate.queue.waiting():
+            await asyncio.sleep(0.01)
+
+    await asyncio.wait_for(queued(), GUARD)
+    fake.release()
+    answer = await waiting
+    assert json.loads(answer.body)["done"] is True  # one JSON object, as Ollama sends it
+    assert (await first.done).code == 200
+
+
+async def test_an_error_after_queue_lines_is_one_more_line(
+    service: Service, fake: FakeOllama
+) -> None:
+    fake.configure(hold_after=1)
+    first = Asking(service, "ana", "ana 1")
+    await first.until(lambda asking: asking.lines)
+    fake.configure(models=["qwen2.5:0.5b"])  # the model is gone by bob's turn
+    other = Asking(service, "bob", "bob 1")
+    await other.until(lambda asking: asking.places == [1])
+    fake.release()
+    response = await other.done
+    assert response.code == 200  # the answer had begun with the queue line
+    assert other.places == [1]
+    assert other.lines[-1] == {"error": 'model "llama3.1:8b" not found, try pulling it first'}
+
+
+@pytest.mark.parametrize("service_options", [["--JelaiService.student_tokens_per_day=10"]])
+async def test_the_tokens_of_an_unstreamed_reply_count_too(
+    service: Service, fake: FakeOllama
+) -> None:
+    question = {"role": "user", "content": "Explain loops"}
+    body = {"model": "llama3.1:8b", "messages": [question], "stream": False}
+    request = HTTPRequest(
+        service.url("ollama/api/chat"),
+        method="POST",
+        body=json.dumps(body),
+        headers={"Authorization": "token ana"},
+        request_timeout=GUARD,
+    )
+    answer = json.loads((await AsyncHTTPClient().fetch(request)).body)
+    assert answer["prompt_eval_count"] + answer["eval_count"] > 10
+    refused = Asking(service, "ana", "and now?")
+    assert (await refused.done).code == 429
+    assert json.loads(refused.raw)["reason"] == "tokens_per_day"
