@@ -222,6 +222,47 @@ class JelaiTutor(Configurable):
             "The context window is `context_window`, always sent as num_ctx."
         ),
     ).tag(config=True)
+    option_ranges = Dict(
+        default_value={
+            "temperature": [0.0, 1.5],
+            "top_p": [0.0, 1.0],
+            "top_k": [1, 100],
+            "min_p": [0.0, 1.0],
+            "repeat_penalty": [0.8, 2.0],
+            "seed": [0, 2**31 - 1],
+            "num_predict": [1, 4096],
+        },
+        help=(
+            "The Ollama options a student's request may set, each with its range "
+            "[lowest, highest], e.g. {'temperature': [0, 1.5]}. A request naming any "
+            "other option (num_ctx, num_gpu, main_gpu, num_thread...) or a value out "
+            "of range is refused with 400; the tutor's page sends none. "
+            "model_options, the instructor's own, are not bound by them."
+        ),
+    ).tag(config=True)
+
+    @validate("option_ranges")
+    def _check_option_ranges(self, proposal: dict) -> dict[str, list[float]]:
+        ranges = {}
+        for name, bounds in dict(proposal["value"]).items():
+            numbers = (
+                isinstance(bounds, (list, tuple))
+                and len(bounds) == 2
+                and all(isinstance(b, (int, float)) and not isinstance(b, bool) for b in bounds)
+            )
+            if not numbers or bounds[0] > bounds[1]:
+                raise TraitError(
+                    f"c.JelaiTutor.option_ranges[{name!r}] must be [lowest, highest], "
+                    f"two numbers in order, not {bounds!r}."
+                )
+            if name == "num_ctx":
+                raise TraitError(
+                    "c.JelaiTutor.option_ranges cannot name num_ctx: the context window "
+                    "is c.JelaiTutor.context_window."
+                )
+            ranges[str(name)] = [bounds[0], bounds[1]]
+        return ranges
+
     context_window = Int(
         min=512,
         help=(
@@ -272,11 +313,17 @@ class JelaiTutor(Configurable):
     ).tag(config=True)
     system_prompt = Unicode(
         "",
-        help="Course-wide instructions added to the tutor's system prompt.",
+        help=(
+            "Course-wide instructions added to the tutor's system prompt by the "
+            "model gateway; never sent to the browser."
+        ),
     ).tag(config=True)
     learning_objectives = List(
         Unicode(),
-        help="Course learning objectives the tutor works towards, one sentence each.",
+        help=(
+            "Course learning objectives the tutor works towards, one sentence each; "
+            "added to the system prompt by the model gateway."
+        ),
     ).tag(config=True)
     max_code_lines = Int(
         6,
@@ -318,12 +365,12 @@ def tutor_public_config(tutor: JelaiTutor) -> dict[str, Any]:
 
 
 def tutor_course_config(tutor: JelaiTutor) -> dict[str, Any]:
-    """The course layer as the browser reads it; the budget is the one used in the window."""
+    """The course's tutor settings the browser may see; the budget is the one
+    used in the window. The course's instructions (`system_prompt`,
+    `learning_objectives`) stay with the gateway, which puts them in the prompt."""
     fit = tutor.context_fit()
     return {
         "mode": tutor.mode,
-        "system_prompt": tutor.system_prompt,
-        "learning_objectives": list(tutor.learning_objectives),
         "max_code_lines": tutor.max_code_lines,
         "show_context": tutor.show_context,
         "context_budget_tokens": fit.budget,

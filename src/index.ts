@@ -153,8 +153,7 @@ const tutorPlugin: JupyterFrontEndPlugin<void> = {
       client,
       telemetry,
       translator,
-      buildMessages: provider.buildMessages,
-      replyRules: provider.replyRules,
+      buildRequest: provider.buildRequest,
       activeCellManager: new ActiveCellManager({ tracker, shell: app.shell }),
       config: { enableCodeToolbar: true }
     });

@@ -10,6 +10,7 @@ import pytest
 from traitlets.config import Config
 
 from jelai.config import JelaiTutor
+from jelai.errors import JelaiError
 from jelai.gateway.proxy import rewrite_body
 from tests.fake_ollama import FakeOllama
 
@@ -46,10 +47,12 @@ def test_an_older_configuration_with_num_ctx_in_the_options_still_counts() -> No
 
 
 def test_a_request_cannot_ask_for_another_window() -> None:
+    tutor = JelaiTutor(context_window=4096)
+    with pytest.raises(JelaiError) as raised:
+        rewrite_body(tutor, "chat", {"model": "m", "messages": [], "options": {"num_ctx": 131072}})
+    assert (raised.value.status, raised.value.field) == (400, "options.num_ctx")
     body = rewrite_body(
-        JelaiTutor(context_window=4096),
-        "chat",
-        {"model": "m", "messages": [], "options": {"num_ctx": 131072, "temperature": 1}},
+        tutor, "chat", {"model": "m", "messages": [], "options": {"temperature": 1}}
     )
     assert body["options"] == {"temperature": 1, "num_ctx": 4096}
 

@@ -305,12 +305,13 @@ async def test_an_error_after_queue_lines_is_one_more_line(
 
 
 @pytest.mark.parametrize("service_options", [["--JelaiService.student_tokens_per_day=10"]])
-async def test_the_tokens_of_a_generate_request_count_too(
+async def test_the_tokens_of_an_unstreamed_reply_count_too(
     service: Service, fake: FakeOllama
 ) -> None:
-    body = {"model": "llama3.1:8b", "prompt": "Explain loops", "stream": False}
+    question = {"role": "user", "content": "Explain loops"}
+    body = {"model": "llama3.1:8b", "messages": [question], "stream": False}
     request = HTTPRequest(
-        service.url("ollama/api/generate"),
+        service.url("ollama/api/chat"),
         method="POST",
         body=json.dumps(body),
         headers={"Authorization": "token ana"},

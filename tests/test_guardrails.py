@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from jelai.config import JelaiTutor
 from jelai.gateway.fences import CodeFences, trim_note
 from jelai.gateway.guardrails import LEAK_NOTE, ReplyGuard, ReplyRules
+from jelai.gateway.prompt import TutorMd, merge_pedagogy
 from jelai.record.staff import event_for_student, for_student
 
 NOTE3 = trim_note(3)
@@ -269,25 +270,25 @@ def test_code_from_an_earlier_reply_is_not_the_students_own() -> None:
             {"role": "user", "content": "And the rest?"},
         ]
     }
-    guard = ReplyGuard.for_request(JelaiTutor(max_code_lines=10), None, payload, SOLUTION)
+    pedagogy = merge_pedagogy(JelaiTutor(max_code_lines=10))
+    guard = ReplyGuard.for_prompt(pedagogy, payload, SOLUTION)
     assert guard is not None
     relay(guard, ollama_lines(f"All of it:\n```python\n{SOLUTION.strip()}\n```\n"))
     assert guard.stopped
 
 
-def test_assistant_mode_is_not_guarded_and_the_header_only_tightens() -> None:
+def test_assistant_mode_is_not_guarded_and_the_page_only_tightens() -> None:
     course = JelaiTutor(mode="assistant", max_code_lines=6)
-    assert ReplyGuard.for_request(course, None, {}) is None
-    tightened = '{"mode": "tutor", "max_code_lines": 2}'
-    assert ReplyRules.of(course, tightened) == ReplyRules("tutor", 2)
+    assert ReplyGuard.for_prompt(merge_pedagogy(course), {}) is None
+    tightened = merge_pedagogy(course, notebook={"mode": "tutor", "max_code_lines": 2})
+    assert ReplyRules.of(tightened) == ReplyRules("tutor", 2)
     strict = JelaiTutor(mode="tutor", max_code_lines=4)
-    for loosening in (
-        '{"mode": "assistant", "max_code_lines": 50}',
-        "nonsense",
-        '{"max_code_lines": -1}',
-        "[1]",
+    loosening = TutorMd("week1/TUTOR.md", "---\nmode: assistant\nmax_code_lines: 50\n---\nHelp.")
+    for pedagogy in (
+        merge_pedagogy(strict, tutor_md=loosening),
+        merge_pedagogy(strict, notebook={"mode": "assistant", "max_code_lines": 50}),
     ):
-        assert ReplyRules.of(strict, loosening) == ReplyRules("tutor", 4)
+        assert ReplyRules.of(pedagogy) == ReplyRules("tutor", 4)
 
 
 def test_the_staff_only_fields_are_left_out_for_the_student() -> None:

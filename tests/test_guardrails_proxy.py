@@ -70,7 +70,7 @@ def store(jp_serverapp: Any) -> EventStore:
     return jp_serverapp.web_app.settings["jelai"].store
 
 
-async def ask(jp_fetch: Fetch, headers: dict[str, str] | None = None, **fields: Any) -> bytes:
+async def ask(jp_fetch: Fetch, **fields: Any) -> bytes:
     """Asks the tutor through the server; every byte the browser receives."""
     received: list[bytes] = []
     body = {
@@ -89,7 +89,6 @@ async def ask(jp_fetch: Fetch, headers: dict[str, str] | None = None, **fields: 
             headers={
                 "X-Jelai-Notebook": quote(NOTEBOOK, safe=""),
                 "X-Jelai-Session": "page-1",
-                **(headers or {}),
             },
             streaming_callback=received.append if fields.get("stream", True) else None,
         ),
@@ -163,10 +162,13 @@ async def test_the_notebooks_rules_can_only_tighten_the_courses(
     jp_fetch: Fetch, fake: FakeOllama, tutor: JelaiTutor
 ) -> None:
     fake.configure(reply=LONG_REPLY)
-    strict = {"X-Jelai-Reply-Rules": '{"mode": "tutor", "max_code_lines": 1}'}
-    assert "step_2" not in content_of(await ask(jp_fetch, strict))
-    loose = {"X-Jelai-Reply-Rules": '{"mode": "assistant", "max_code_lines": 40}'}
-    assert "secret_4" not in content_of(await ask(jp_fetch, loose))
+    strict = {"notebook": {"mode": "tutor", "max_code_lines": 1}}
+    assert "step_2" not in content_of(await ask(jp_fetch, jelai=strict))
+    loose = {
+        "tutor_md": {"path": "TUTOR.md", "text": "---\nmode: assistant\nmax_code_lines: 40\n---\n"},
+        "notebook": {"mode": "assistant", "max_code_lines": 40},
+    }
+    assert "secret_4" not in content_of(await ask(jp_fetch, jelai=loose))
     tutor.mode = "assistant"  # the course allows free help: the whole reply passes
     assert content_of(await ask(jp_fetch)) == LONG_REPLY
 

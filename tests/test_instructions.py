@@ -11,9 +11,10 @@ from jupyter_server.utils import url_path_join
 from tornado.httpclient import HTTPClientError
 from traitlets.config import Config
 
-from jelai.config import JelaiTutor
+from jelai.config import JelaiTutor, tutor_course_config
 from jelai.gateway.instructions import InstructionsPathError, find_tutor_md
-from jelai.server.tutor_handlers import TutorInstructionsHandler, tutor_course_config
+from jelai.gateway.prompt import instructions_tokens
+from jelai.server.tutor_handlers import TutorInstructionsHandler
 
 
 def write(path: Path, text: str) -> Path:
@@ -113,8 +114,6 @@ def test_long_files_are_cut_and_marked(course: Path) -> None:
 def test_course_defaults_fit_the_default_context() -> None:
     assert tutor_course_config(JelaiTutor()) == {
         "mode": "tutor",
-        "system_prompt": "",
-        "learning_objectives": [],
         "max_code_lines": 6,
         "show_context": True,
         "context_budget_tokens": 6000,
@@ -143,31 +142,38 @@ def routed(jp_serverapp: Any) -> None:
     web_app.add_handlers(".*$", [(path, TutorInstructionsHandler)])
 
 
-async def test_the_endpoint_serves_both_layers(
-    routed: None, jp_fetch: Any, jp_root_dir: Path
+async def test_the_endpoint_serves_the_settings_and_the_tutor_md_never_the_instructions(
+    routed: None, jp_fetch: Any, jp_root_dir: Path, jp_serverapp: Any
 ) -> None:
-    write(jp_root_dir / "demo" / "TUTOR.md", "---\nmode: tutor\n---\n# Exercise 1\n")
+    write(jp_root_dir / "demo" / "TUTOR.md", "---\nmode: tutor\nmax_code_lines: 3\n---\n# Ex 1\n")
     response = await jp_fetch(
         "jelai", "tutor", "instructions", params={"notebook": "demo/sub/exercise.ipynb"}
     )
     assert response.code == 200
+    tutor = jp_serverapp.web_app.settings["jelai"].tutor
     assert json.loads(response.body) == {
         "course": {
-            "mode": "assistant",
-            "system_prompt": "Introduction to Python.",
-            "learning_objectives": ["Read tracebacks"],
-            "max_code_lines": 6,
+            # The student's TUTOR.md tightens the course: tutor mode, 3 lines.
+            "mode": "tutor",
+            "max_code_lines": 3,
             "show_context": False,
             "context_budget_tokens": 6000,
             "context_window": 8192,
             "context_notes": [],
+            # What the gateway's instructions take of the budget.
+            "instructions_tokens": instructions_tokens(tutor, None),
         },
+        "hidden_instructions": False,
+        "hidden_assignment": None,
         "assignment": {
             "path": "demo/TUTOR.md",
-            "text": "---\nmode: tutor\n---\n# Exercise 1\n",
+            "text": "---\nmode: tutor\nmax_code_lines: 3\n---\n# Ex 1\n",
             "truncated": False,
         },
     }
+    # The course's own instructions reach the model, not the page.
+    assert "Introduction to Python" not in response.body.decode()
+    assert "Read tracebacks" not in response.body.decode()
 
 
 async def test_the_endpoint_says_when_there_is_no_tutor_md(routed: None, jp_fetch: Any) -> None:

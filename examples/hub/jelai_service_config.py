@@ -49,6 +49,10 @@ if token:
 c.JelaiTutor.models = ["llama3.1:8b", "qwen2.5-coder:7b"]
 c.JelaiTutor.default_model = "llama3.1:8b"
 c.JelaiTutor.mode = "tutor"  # hints and questions, no complete solutions
+# The instructor-only course folder (docs/course.md, "The course folder"): per
+# assignment, instructions and a reference solution no student reads. Mount it
+# into this container only, read-only, e.g. ./course:/srv/course:ro.
+# c.JelaiService.course_dir = "/srv/course"
 c.JelaiTutor.system_prompt = (
     "The students are first-year undergraduates learning data analysis with pandas."
 )

@@ -1,6 +1,11 @@
 """The model gateway: the only way from the tutor to a model server.
 
 - `proxy.py`: which requests pass, and how the reply is relayed.
+- `prompt.py`: the tutor's system prompt, completed here from the course's
+  settings, the pedagogy and the instructor layers.
+- `assignments.py`: the instructor-only course folder (instructions and
+  reference solutions per assignment, nbgrader's layout understood).
+- `page.py`: what the tutor's page may know of a notebook's instructions.
 - `upstream.py`: one streamed HTTP request to a model server.
 - `upstreams.py`: the model servers (`c.JelaiTutor.upstreams`), their health,
   and the rule that picks the one for a request.

@@ -12,7 +12,10 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .prompt import CompletedChat
 
 STATUSES = ("finished", "stopped", "failed")
 # Inline reasoning blocks as open models write them (DeepSeek-R1, Qwen3, QwQ...).
@@ -57,6 +60,8 @@ class Exchange:
     model: str
     messages: list[Any]
     options: dict[str, Any]
+    # What the gateway's system prompt was made of (`CompletedChat.summary`).
+    prompt: dict[str, Any] | None = None
     started: float = field(default_factory=time.monotonic)
     first_token: float | None = None
     reply: list[str] = field(default_factory=list)
@@ -65,12 +70,15 @@ class Exchange:
     error: str | None = None
 
     @classmethod
-    def for_request(cls, body: dict[str, Any] | None) -> Exchange:
-        body = body or {}
+    def for_prompt(cls, prompt: CompletedChat) -> Exchange:
+        """The record of a completed chat: the page's messages, never the
+        instructions the gateway added (the student reads their own record)."""
+        body = prompt.body
         return cls(
             model=str(body.get("model", "")),
-            messages=list(body.get("messages") or []),
+            messages=list(prompt.messages),
             options=dict(body.get("options") or {}),
+            prompt=prompt.summary(),
         )
 
     def feed(self, item: dict[str, Any]) -> None:
@@ -107,6 +115,7 @@ class Exchange:
             "model": self.model,
             "messages": self.messages,
             "options": self.options,
+            **({"prompt": self.prompt} if self.prompt is not None else {}),
             "reply": answer,
             "reasoning": reasoning or None,
             "status": status,

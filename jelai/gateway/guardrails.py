@@ -16,11 +16,13 @@ and the browser (`proxy.ProxyCall`):
 
 Both Ollama's `message.content` and `message.thinking` (a thinking model's
 reasoning, which the browser receives though it does not show it) are
-guarded. The rules are the course's (`c.JelaiTutor.mode`,
-`c.JelaiTutor.max_code_lines`), tightened by the browser's request header
-`X-Jelai-Reply-Rules` when a `TUTOR.md` or the notebook asks for less
-(`{"mode": "tutor", "max_code_lines": 4}`): a header can only tighten.
-In assistant mode nothing is guarded. docs/guardrails.md says it for
+guarded. The rules are the mode and the snippet limit of the chat's merged
+pedagogy (`prompt.merge_pedagogy`: the course's `c.JelaiTutor.mode` and
+`c.JelaiTutor.max_code_lines`, then the instructor-only layer, then the
+assignment's `TUTOR.md` and the notebook's metadata, which can only
+tighten), the same the model is told; the reference solution is the
+assignment's in the course folder (`assignments.py`). In assistant mode
+nothing is guarded. docs/guardrails.md says it for
 instructors.
 """
 
@@ -38,9 +40,8 @@ from .fences import CodeFences
 from .similarity import Containment, LeakCheck, Shingle
 
 if TYPE_CHECKING:
-    from ..config import JelaiTutor
+    from .prompt import Pedagogy
 
-RULES_HEADER = "X-Jelai-Reply-Rules"
 STREAMS = ("content", "thinking")
 LEAK_NOTE = (
     "*(The tutor stopped this reply: its code came too close to the assignment's "
@@ -56,21 +57,9 @@ class ReplyRules:
     max_code_lines: int
 
     @classmethod
-    def of(cls, cfg: JelaiTutor, header: str | None = None) -> ReplyRules:
-        """The course's rules, tightened by the browser's header (never loosened:
-        the student can edit what the header is made of)."""
-        mode, limit = cfg.mode, cfg.max_code_lines
-        try:
-            asked = json.loads(header) if header else {}
-        except ValueError:
-            asked = {}
-        if isinstance(asked, dict):
-            if asked.get("mode") == "tutor":
-                mode = "tutor"
-            lines = asked.get("max_code_lines")
-            if isinstance(lines, int) and not isinstance(lines, bool) and lines >= 0:
-                limit = min(limit, lines)
-        return cls(mode, limit)
+    def of(cls, pedagogy: Pedagogy) -> ReplyRules:
+        """The rules of a chat's merged pedagogy (see `prompt.merge_pedagogy`)."""
+        return cls(pedagogy.mode, pedagogy.max_code_lines)
 
 
 def student_material(messages: Any) -> list[str]:
@@ -110,15 +99,16 @@ class ReplyGuard:
         self._raw: dict[str, list[str]] = {name: [] for name in STREAMS}
 
     @classmethod
-    def for_request(
+    def for_prompt(
         cls,
-        cfg: JelaiTutor,
-        header: str | None,
+        pedagogy: Pedagogy,
         payload: Any,
         reference: str | Sequence[str] | None = None,
     ) -> ReplyGuard | None:
-        """The guard of a chat request, or None when nothing is guarded (assistant mode)."""
-        rules = ReplyRules.of(cfg, header)
+        """The guard of a chat request, or None when nothing is guarded (assistant
+        mode). `payload` is the request as the page sent it: its messages are the
+        student's own material."""
+        rules = ReplyRules.of(pedagogy)
         if rules.mode != "tutor":
             return None
         messages = payload.get("messages") if isinstance(payload, dict) else None

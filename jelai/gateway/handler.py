@@ -10,10 +10,17 @@ it is and where it is stored: a standalone server (`server/proxy_handler.py`)
 and the course's hub service (`service/handlers.py`) both use it, so the
 rules are the same code in both places.
 
+A chat's prompt is completed here (`prompt.py`), with the instructor-only
+layer of the course folder when the handler has one (`course_dir`, the
+service's). A hint request (`jelai.hint`) is recorded as a `tutor.hint`
+event before the question goes on: the gateway's record, which the stuck
+rule trusts, unlike anything the browser could send.
+
 The browser names the conversation with two request headers:
 `X-Jelai-Notebook` (the notebook path, URI-encoded; empty for none) and
-`X-Jelai-Session` (the page session id). `X-Jelai-Reply-Rules` may tighten
-the course's guardrails for the notebook (see `guardrails.py`).
+`X-Jelai-Session` (the page session id). In tutor mode the reply is guarded
+(`guardrails.py`) by the rules of the completed prompt's merged pedagogy and
+against the assignment's reference solution.
 """
 
 from __future__ import annotations
@@ -28,9 +35,12 @@ from tornado.iostream import StreamClosedError
 from ..errors import JelaiError
 from ..record.events import ENVELOPE_SCHEMA, EventError, new_event
 from ..record.paths import plain_notebook
+from ..record.policy import TelemetryPolicy, apply_policy
 from ..store import EventStore, StoreError
 from .admission import Admission
-from .guardrails import RULES_HEADER, ReplyGuard
+from .assignments import Assignment, find_assignment
+from .instructions import InstructionsPathError
+from .prompt import HINT_LEVELS
 from .proxy import ProxyCall, check_endpoint
 from .upstreams import Upstreams
 
@@ -46,28 +56,36 @@ class ModelProxy(Admission):
 
     A handler class mixes it in before its base and provides `tutor_config`,
     `upstreams`, `exchange_store` (None: exchanges are not kept),
-    `exchange_user` and `read_body`, and a `gate` for quotas and the queue
-    (see `admission.py`); its base provides `reply` and `fail`.
+    `exchange_user`, `recording_policy` and `read_body`, and a `gate` for
+    quotas and the queue (see `admission.py`), and may provide `course_dir`
+    (the instructor-only layer) and `reference_in_prompt`; its base provides
+    `reply` and `fail`.
     """
 
     _call: ProxyCall | None = None
     _saving: Future[None] | None = None
     _notebook: str | None = None
     _session = "unknown"
+    # The reference solution of the conversation's assignment, once found.
+    _reference: list[str] | None = None
 
     tutor_config: JelaiTutor
     upstreams: Upstreams
     exchange_store: EventStore | None
     exchange_user: str
+    recording_policy: TelemetryPolicy
+    course_dir: str | None = None
+    reference_in_prompt = True
 
     def read_body(self, max_bytes: int) -> Any:
         raise NotImplementedError
 
     def reference_solution(self) -> str | list[str] | None:
         """The assignment's reference solution for the conversation's notebook
-        (one string per solution region), which no reply may give away; None
-        when there is none."""
-        return None
+        (`assignments.py`, read from the course folder with the rest of the
+        assignment; one string per solution region), which no reply may give
+        away, whether or not the model is shown it; None when there is none."""
+        return self._reference
 
     def on_connection_close(self) -> None:
         # The student pressed stop or left: the model server should stop too.
@@ -82,18 +100,18 @@ class ModelProxy(Admission):
             endpoint = check_endpoint(path, method)  # refuse before reading the body
             self._conversation()
             payload = self.read_body(tutor.max_request_bytes) if method == "POST" else None
-            record = guard = None
+            record = assignment = reference = None
             if endpoint == "chat":
                 record = self._record
-                guard = ReplyGuard.for_request(
-                    tutor,
-                    self.request.headers.get(RULES_HEADER),
-                    payload,
-                    self.reference_solution(),
-                )
-            call = ProxyCall(tutor, self.upstreams, method, path, payload, record, guard)
+                assignment = await self._assignment()
+                reference = self.reference_solution()
+            call = ProxyCall(
+                tutor, self.upstreams, method, path, payload, record, assignment, reference
+            )
             self.admit(endpoint)  # a question past a quota is neither sent nor recorded
             self._call = call
+            if call.prompt is not None and call.prompt.fields.hint is not None:
+                await self._record_hint(call.prompt.fields.hint, call.prompt.fields.cell)
             if not await self.take_turn(call, endpoint, payload):
                 return  # stopped while waiting for a slot
             await call.start()
@@ -138,6 +156,48 @@ class ModelProxy(Admission):
             )
         self._notebook = notebook
         self._session = self.request.headers.get("X-Jelai-Session", "")[:64] or "unknown"
+
+    async def _assignment(self) -> Assignment | None:
+        """The instructor-only layer of the notebook's assignment, or None. A
+        course folder that cannot be read is a 503: the tutor does not answer
+        without the instructor's instructions."""
+        if not self.course_dir or self._notebook is None:
+            return None
+        course_dir, notebook = self.course_dir, self._notebook
+        try:
+            found = await IOLoop.current().run_in_executor(
+                None, find_assignment, course_dir, notebook
+            )
+        except InstructionsPathError as error:
+            raise JelaiError(400, str(error), "notebook") from None
+        except OSError as error:
+            self.log.error("jelai: the course folder cannot be read: %s", error)
+            raise JelaiError(
+                503, "The course's instructions for this assignment cannot be read."
+            ) from None
+        # The guard holds replies to the reference even when the model is not shown it.
+        self._reference = list(found.regions) if found is not None and found.regions else None
+        if found is not None and not self.reference_in_prompt:
+            found = Assignment(found.name, found.instructions, None, found.regions)
+        return found
+
+    async def _record_hint(self, level: int, cell: dict[str, Any] | None) -> None:
+        """Stores the `tutor.hint` event of a hint request (if the policy keeps them)."""
+        store = self.exchange_store
+        if store is None:
+            return
+        data = {"level": level, "name": HINT_LEVELS[level][0]}
+        try:
+            event = new_event(
+                "tutor.hint", data, session=self._session, notebook=self._notebook, cell=cell
+            )
+        except EventError as error:
+            raise JelaiError(400, error.message, "jelai.cell") from None
+        kept = apply_policy(event, self.recording_policy)
+        if kept is not None:
+            await IOLoop.current().run_in_executor(
+                None, self._save, store, self.exchange_user, kept
+            )
 
     def _record(self, records: list[tuple[str, dict[str, Any]]]) -> None:
         """Stores the exchange (first) and what the guardrails did, linked to it."""

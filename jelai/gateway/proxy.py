@@ -1,13 +1,23 @@
 """What the model server proxy lets through, and how it relays the reply.
 
 `ProxyCall` checks one browser request against the allowlists, rewrites it
-(default model, model options), sends it to Ollama and hands the reply back
+(default model, model options within the course's ranges), completes a
+chat's prompt (`prompt.py`), sends it to Ollama and hands the reply back
 line by line so the handler can flush each line as it comes. For
 `/api/chat` it keeps an `Exchange`, the server's own record of the
 conversation turn, and gives it to a callback when the reply ends; in tutor
-mode a `ReplyGuard` (`guardrails.py`) decides what of the reply the browser
-gets, line by line.
-It knows nothing of Jupyter's handlers; `proxy_handler.py` drives it.
+mode (the completed prompt's merged pedagogy) a `ReplyGuard` (`guardrails.py`)
+decides what of the reply the browser gets, line by line.
+It knows nothing of Jupyter's handlers; `handler.py` drives it.
+
+Only what the tutor uses passes: `/api/chat` (POST), `/api/tags` and
+`/api/version` (GET); everything else is a 403. A chat request may carry
+`model`, `messages`, `stream`, `options`, `format`, `think` and the page's
+`jelai` object, nothing else (`keep_alive`, `tools`... are a 400: how long
+a model stays loaded is the course's business). Its `options` may only name
+those of `c.JelaiTutor.option_ranges`, each within its range (400 otherwise:
+`num_ctx`, `num_gpu`, `main_gpu`, `num_thread`... are the course's);
+`num_ctx` is always the course's `context_window`.
 """
 
 from __future__ import annotations
@@ -19,27 +29,28 @@ from typing import TYPE_CHECKING, Any, Callable
 from ..errors import JelaiError
 from .exchange import Exchange
 from .guardrails import ReplyGuard
+from .prompt import CompletedChat, complete_chat
 from .routing import route
 from .upstream import UpstreamError
 from .upstreams import Upstreams, full_name
 
 if TYPE_CHECKING:
     from ..config import JelaiTutor
+    from .assignments import Assignment
 
-# Read-only endpoints and the method Ollama expects for each.
+# The endpoints the tutor uses and the method Ollama expects for each.
 ALLOWED = {
     "chat": "POST",
-    "generate": "POST",
-    "show": "POST",
     "tags": "GET",
     "version": "GET",
-    "ps": "GET",
 }
 # Endpoints that change what the model server holds, refused with their own message.
 CHANGING = ("pull", "push", "create", "delete", "copy", "blobs")
-WITH_MODEL = ("chat", "generate", "show")
-WITH_OPTIONS = ("chat", "generate")
-MODEL_LISTS = ("tags", "ps")
+WITH_MODEL = ("chat",)
+WITH_OPTIONS = ("chat",)
+MODEL_LISTS = ("tags",)
+# The fields of Ollama's chat request a student's side may set; `jelai` is the page's.
+CHAT_FIELDS = ("model", "messages", "stream", "options", "format", "think", "jelai")
 
 
 def model_allowed(models: list[str], model: str) -> bool:
@@ -58,7 +69,9 @@ def check_endpoint(path: str, method: str) -> str:
         )
     if endpoint not in ALLOWED:
         allowed = ", ".join(f"/api/{name}" for name in ALLOWED)
-        raise JelaiError(403, f"/api/{endpoint} is not available through jelai; use {allowed}.")
+        raise JelaiError(
+            403, f"/api/{endpoint} is refused: the tutor uses only {allowed} through jelai."
+        )
     if method != ALLOWED[endpoint]:
         raise JelaiError(405, f"/api/{endpoint} takes {ALLOWED[endpoint]} requests.")
     return endpoint
@@ -69,6 +82,8 @@ def rewrite_body(cfg: JelaiTutor, endpoint: str, payload: Any) -> dict[str, Any]
     if not isinstance(payload, dict):
         raise JelaiError(400, "Request body must be a JSON object.")
     body = dict(payload)
+    if endpoint == "chat":
+        check_fields(body)
     if endpoint in WITH_MODEL:
         model = body.get("model") or cfg.default_model
         if not isinstance(model, str):
@@ -85,12 +100,47 @@ def rewrite_body(cfg: JelaiTutor, endpoint: str, payload: Any) -> dict[str, Any]
         options = body.get("options") or {}
         if not isinstance(options, dict):
             raise JelaiError(400, "The options must be a JSON object.", "options")
-        # The request's own options win over the instructor's defaults, but not
-        # the context window: the context budget is sized to fit it.
+        check_options(options, cfg.option_ranges)
+        # The request's own options (within range) win over the instructor's
+        # defaults, but not the context window: the context budget fits it.
         body["options"] = {**cfg.model_options, **options, "num_ctx": cfg.context_window}
     if endpoint == "chat":
         check_messages(body.get("messages", []))
     return body
+
+
+def check_fields(body: dict[str, Any]) -> None:
+    """A 400 for a chat request field the tutor's requests may not set."""
+    for name in body:
+        if name in CHAT_FIELDS:
+            continue
+        if name == "keep_alive":
+            raise JelaiError(
+                400,
+                "keep_alive is refused: how long a model stays loaded is set by the course.",
+                name,
+            )
+        raise JelaiError(400, f"{name} is not a field the tutor's requests may set.", name)
+
+
+def check_options(options: dict[str, Any], ranges: dict[str, list[float]]) -> None:
+    """A 400 for an option outside `ranges` (`c.JelaiTutor.option_ranges`): one it
+    does not name, or a value that is not a number between its two bounds."""
+    for name, value in options.items():
+        where = f"options.{name}"
+        if name not in ranges:
+            allowed = ", ".join(sorted(ranges)) or "none"
+            raise JelaiError(
+                400,
+                f"The option {name} is set by the course; a request may set only: {allowed}.",
+                where,
+            )
+        low, high = ranges[name]
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if not number or not low <= value <= high:
+            raise JelaiError(
+                400, f"{name} must be a number from {low:g} to {high:g} in this course.", where
+            )
 
 
 def check_messages(messages: Any) -> None:
@@ -136,15 +186,24 @@ class ProxyCall:
         path: str,
         payload: Any,
         on_exchange: Callable[[list[tuple[str, dict[str, Any]]]], None] | None = None,
-        guard: ReplyGuard | None = None,
+        assignment: Assignment | None = None,
+        reference: str | list[str] | None = None,
     ) -> None:
         self.endpoint = check_endpoint(path, method)
         self.models = list(cfg.models)
         body = rewrite_body(cfg, self.endpoint, payload) if method == "POST" else None
-        self.exchange = Exchange.for_request(body) if self.endpoint == "chat" else None
+        # A chat's prompt, completed with the course's instructions.
+        self.prompt: CompletedChat | None = None
+        self.exchange = None
+        # In tutor mode, what the student may get of a chat reply (guardrails.py),
+        # held to the merged pedagogy's rules and the assignment's `reference`.
+        self.guard: ReplyGuard | None = None
+        if self.endpoint == "chat" and body is not None:
+            self.prompt = complete_chat(cfg, body, assignment, cfg.context_fit().budget)
+            body = self.prompt.body
+            self.exchange = Exchange.for_prompt(self.prompt)
+            self.guard = ReplyGuard.for_prompt(self.prompt.pedagogy, payload, reference)
         self._on_exchange = on_exchange
-        # In tutor mode, what the student may get of a chat reply (guardrails.py).
-        self.guard = guard if self.endpoint == "chat" else None
         self._upstream = route(cfg, upstreams, method, self.endpoint, body)
         self._ended = False
         self._done = False

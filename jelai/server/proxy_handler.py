@@ -13,7 +13,7 @@ from ..store import EventStore
 from .base import JelaiHandler
 
 if TYPE_CHECKING:
-    from ..config import JelaiTutor
+    from ..config import JelaiTelemetry, JelaiTutor
 
 
 class OllamaProxyHandler(ModelProxy, JelaiHandler):
@@ -34,6 +34,10 @@ class OllamaProxyHandler(ModelProxy, JelaiHandler):
     @property
     def exchange_user(self) -> str:  # type: ignore[override]
         return self.user_name
+
+    @property
+    def recording_policy(self) -> JelaiTelemetry:  # type: ignore[override]
+        return self.jelai.telemetry
 
     def read_body(self, max_bytes: int) -> Any:
         return self.json_body(max_bytes)

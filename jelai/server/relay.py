@@ -105,7 +105,7 @@ class RelayHandler(JelaiHandler):
             **service_headers(),
             **{
                 name: self.request.headers[name]
-                for name in ("X-Jelai-Notebook", "X-Jelai-Session", "X-Jelai-Reply-Rules")
+                for name in ("X-Jelai-Notebook", "X-Jelai-Session")
                 if name in self.request.headers
             },
         }

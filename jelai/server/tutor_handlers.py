@@ -1,9 +1,12 @@
-"""`GET /jelai/tutor/instructions`: the instructor layers the tutor merges.
+"""`GET /jelai/tutor/instructions`: what the tutor's page may know of a notebook's instructions.
 
-The course layer comes from `c.JelaiTutor` (mode, system prompt, learning
-objectives, snippet limit, whether students see the context, token budget);
-the assignment layer is the nearest `TUTOR.md` (see `instructions.py`). The
-third layer, the notebook's `jelai` metadata, is read by the browser.
+The course's settings the page needs (mode and snippet limit in force,
+whether students see the context, the token budget and how much of it the
+gateway's instructions take), whether instructor-only instructions apply
+and for which assignment (in hub mode, the course's service says), and the
+nearest `TUTOR.md` (see `instructions.py`), which the page sends back with
+each question. The text of the course's and the instructor's instructions
+never comes here: the model gateway adds it to the prompt (`gateway/page.py`).
 """
 
 from __future__ import annotations
@@ -11,34 +14,37 @@ from __future__ import annotations
 import json
 import os
 from typing import Any
+from urllib.parse import urlencode
 
 import tornado.web
 
-from ..config import tutor_course_config
 from ..gateway.instructions import InstructionsPathError, find_tutor_md
+from ..gateway.page import for_notebook, with_tutor_md
 from .base import JelaiError, JelaiHandler
 from .relay import ask_service
 
 
 class TutorInstructionsHandler(JelaiHandler):
-    """`GET /jelai/tutor/instructions?notebook=<path>`: course and assignment layers."""
+    """`GET /jelai/tutor/instructions?notebook=<path>`: settings, hidden layer, TUTOR.md."""
 
     @tornado.web.authenticated
     async def get(self) -> None:
-        assignment = self._assignment(self.notebook_argument() or "")
-        self.finish(json.dumps({"course": await self._course(), "assignment": assignment}))
+        notebook = self.notebook_argument() or ""
+        tutor_md = self._tutor_md(notebook)
+        self.finish(json.dumps(with_tutor_md(await self._course(notebook), tutor_md)))
 
-    async def _course(self) -> dict[str, Any]:
-        """The course layer: this server's settings, or in hub mode the service's."""
+    async def _course(self, notebook: str) -> dict[str, Any]:
+        """This server's settings, or in hub mode the service's for the notebook."""
         service_url = self.jelai.config.service_url
         if not service_url:
-            return tutor_course_config(self.jelai.tutor)
-        response = await ask_service(service_url, "GET", "config")
+            return for_notebook(self.jelai.tutor, None)
+        path = f"tutor/instructions?{urlencode({'notebook': notebook})}"
+        response = await ask_service(service_url, "GET", path)
         if response.code != 200:
             raise JelaiError(502, f"The course's jelai service answered {response.code}.")
-        return json.loads(response.body)["course"]
+        return json.loads(response.body)
 
-    def _assignment(self, notebook: str) -> dict[str, Any]:
+    def _tutor_md(self, notebook: str) -> dict[str, Any]:
         try:
             found = find_tutor_md(self._root(), notebook)
         except InstructionsPathError as error:

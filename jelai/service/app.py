@@ -46,6 +46,7 @@ from .handlers import (
     EventsHandler,
     ExportHandler,
     GatewayHandler,
+    TutorInstructionsHandler,
 )
 from .limits import IngestLimits
 from .staff import Staff
@@ -107,6 +108,7 @@ class JelaiServiceApp(TraitletsApplication):
             ("analytics", AnalyticsHandler),
             ("analytics/class", ClassAnalyticsHandler),
             ("export", ExportHandler),
+            ("tutor/instructions", TutorInstructionsHandler),
             ("ollama/api/(.+)", GatewayHandler),
         ]
         handlers: list[Any] = [

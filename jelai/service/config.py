@@ -51,6 +51,24 @@ class JelaiService(Configurable):
     def _default_export_key_file(self) -> str:
         return str(Path(jupyter_data_dir()) / "jelai-service" / "export.key")
 
+    course_dir = Unicode(
+        "",
+        help=(
+            "The course folder, read by the service alone: one folder per "
+            "assignment with the tutor's instructions (TUTOR.md) and a reference "
+            "solution, nbgrader's source/<assignment>/ understood (see docs/course.md "
+            "for the layout and how a notebook finds its assignment). Its text "
+            "goes into the model's prompt, never to a student. Empty: none."
+        ),
+    ).tag(config=True)
+    reference_in_prompt = Bool(
+        True,
+        help=(
+            "Give the model the assignment's reference solution (from course_dir), "
+            "so that it can tell a right approach from a wrong one; it is told "
+            "never to show it."
+        ),
+    ).tag(config=True)
     instructor_groups = List(
         Unicode(),
         default_value=["instructors"],

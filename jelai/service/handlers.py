@@ -4,7 +4,10 @@ The paths are those of a student's server under `/jelai/`, so a server in
 hub mode relays its browser's requests unchanged:
 
 - `GET config`: who the caller is, the recording policy the service applies,
-  the models and the tutor's course layer (mode, prompt, objectives...).
+  the models and the tutor's course settings (mode, snippet limit, budget).
+- `GET tutor/instructions?notebook=`: the tutor's settings for a notebook,
+  and whether instructor-only instructions apply to it (`gateway/page.py`);
+  never their text.
 - `POST events`: append the caller's events (`{"events": [...]}`), answered
   `{"stored", "duplicates", "dropped"}`; 400/413 for a bad batch, 429 past a
   limit (with `Retry-After`), 503 when the store cannot be written.
@@ -38,6 +41,7 @@ from tornado import web
 from tornado.ioloop import IOLoop
 
 from ..config import (
+    JelaiTelemetry,
     JelaiTutor,
     telemetry_public_config,
     tutor_course_config,
@@ -45,7 +49,10 @@ from ..config import (
 )
 from ..errors import JelaiError, RateLimited
 from ..gateway.admission import Gate
+from ..gateway.assignments import find_assignment
 from ..gateway.handler import ModelProxy
+from ..gateway.instructions import InstructionsPathError
+from ..gateway.page import for_notebook
 from ..gateway.upstreams import Upstreams
 from ..insight.analytics import summarise
 from ..insight.export import export_users
@@ -169,6 +176,29 @@ class ConfigHandler(ServiceHandler):
         )
 
 
+class TutorInstructionsHandler(ServiceHandler):
+    """`GET tutor/instructions?notebook=`: what the page may know of a notebook's
+    instructions; the instructor-only layer's text stays here."""
+
+    @web.authenticated
+    async def get(self) -> None:
+        self.caller  # noqa: B018 - a service's token is refused
+        notebook = plain_path(self.exact_argument("notebook"))
+        course_dir = self.service.course_dir
+        assignment = None
+        if course_dir and notebook:
+            try:
+                assignment = await IOLoop.current().run_in_executor(
+                    None, find_assignment, course_dir, notebook
+                )
+            except InstructionsPathError as error:
+                raise JelaiError(400, str(error), "notebook") from None
+            except OSError as error:
+                self.log.error("jelai service: the course folder cannot be read: %s", error)
+                raise JelaiError(503, "The course's instructions cannot be read.") from None
+        self.finish(json.dumps(for_notebook(self.context["tutor"], assignment)))
+
+
 class EventsHandler(ServiceHandler):
     """`POST events` appends the caller's batch; `GET events` reads their own."""
 
@@ -270,6 +300,18 @@ class GatewayHandler(ModelProxy, ServiceHandler):
     @property
     def exchange_user(self) -> str:  # type: ignore[override]
         return self.caller.name
+
+    @property
+    def recording_policy(self) -> JelaiTelemetry:  # type: ignore[override]
+        return self.context["telemetry"]
+
+    @property
+    def course_dir(self) -> str | None:  # type: ignore[override]
+        return self.service.course_dir or None
+
+    @property
+    def reference_in_prompt(self) -> bool:  # type: ignore[override]
+        return self.service.reference_in_prompt
 
     @property
     def gate(self) -> Gate:  # type: ignore[override]

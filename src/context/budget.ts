@@ -103,11 +103,11 @@ export type TrimStep =
  * 13. `error:none`: drop the last error.
  * 14. `question:clip`: cut the question in the middle (only a pasted wall of text gets here).
  *
- * Never trimmed: the system prompt (pedagogy and instructor instructions)
- * and the notebook line (name, kernel, time). If the prompt is still over
- * budget, the result says `overBudget` and the tutor does not send it (the
- * model server would cut its start, the instructions first): the student is
- * told the question is too long.
+ * Never trimmed: the notebook line (name, kernel, time). The budget is what
+ * the gateway's instructions leave (see `tutorSettings`). If the prompt is
+ * still over budget, the result says `overBudget` and the tutor does not
+ * send it (the model server would cut its start, the instructions first):
+ * the student is told the question is too long.
  */
 export const TRIM_STEPS: readonly TrimStep[] = [
   'neighbours',

@@ -8,7 +8,6 @@ import {
   ITimedEvent,
   prepareEvents
 } from './log';
-import { systemPrompt } from './pedagogy';
 import { IActivePart, IErrorPart, INeighbourPart, LIMITS } from './parts';
 import { Prompt } from './prompt';
 import { clipLines, fence, formatDuration, splitLines } from './text';
@@ -16,15 +15,15 @@ import { buildTimeline, formatTimeline } from './timeline';
 import type { ICellSnapshot, IContextInput, IContextResult } from './types';
 
 /**
- * Builds the messages sent to the model for one question: the system prompt
- * (pedagogy and instructor instructions), the conversation so far, then one
- * user message with the context block (notebook, active cell, last error,
- * recent actions, cells around, time spent) and the question, all within the
- * token budget (trimmed in the order of `TRIM_STEPS`).
+ * Builds the messages the page sends for one question: the conversation so
+ * far, then one user message with the context block (notebook, active cell,
+ * last error, recent actions, cells around, time spent) and the question,
+ * all within the token budget (trimmed in the order of `TRIM_STEPS`). The
+ * model gateway puts the tutor's instructions before them.
  */
 export function buildContext(input: IContextInput): IContextResult {
   const budget =
-    input.budgetTokens ?? input.pedagogy.budgetTokens ?? DEFAULT_BUDGET_TOKENS;
+    input.budgetTokens ?? input.settings.budgetTokens ?? DEFAULT_BUDGET_TOKENS;
   const { notebook, now } = input;
   const events = prepareEvents(input.events, notebook.path, now);
   const numbers = cellNumbers(notebook.cells);
@@ -45,7 +44,6 @@ export function buildContext(input: IContextInput): IContextResult {
 
   const prompt = new Prompt(
     {
-      system: systemPrompt(input.pedagogy, input.hint?.level ?? null),
       notebook: Private.header(input, events, clock(now.getTime())),
       active:
         activeIndex < 0
@@ -72,8 +70,8 @@ export function buildContext(input: IContextInput): IContextResult {
     estimatedTokens,
     budgetTokens: budget,
     overBudget: estimatedTokens > budget,
-    contextWindow: input.pedagogy.contextWindow ?? null,
-    notes: [...(input.pedagogy.contextNotes ?? [])]
+    contextWindow: input.settings.contextWindow ?? null,
+    notes: [...(input.settings.contextNotes ?? [])]
   };
 }
 

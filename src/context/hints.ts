@@ -2,48 +2,27 @@ import type { IEvent } from '../tokens';
 import type { HintLevel } from './types';
 
 /**
- * Event type recorded each time the student asks for a hint.
+ * Event type of a hint request; the model gateway records it when the
+ * request reaches it, the page keeps its own copy for the ladder.
  */
 export const TUTOR_HINT_EVENT = 'tutor.hint';
 
 /**
- * One rung of the hint ladder.
+ * One rung of the hint ladder; what the model is told at each rung is the
+ * gateway's (`jelai/gateway/prompt.py`).
  */
 export interface IHintLevel {
   level: HintLevel;
   name: 'nudge' | 'concept' | 'pointer';
-  /** What the model is told to do at this level. */
-  instruction: string;
 }
 
 /**
  * The hint ladder: a nudge first, then the concept, then a concrete pointer.
  */
 export const HINT_LEVELS: readonly IHintLevel[] = [
-  {
-    level: 1,
-    name: 'nudge',
-    instruction:
-      'Give a gentle nudge only: one or two sentences that turn the ' +
-      "student's attention to where the problem is, and a question. Do not " +
-      'name the fix and do not write code.'
-  },
-  {
-    level: 2,
-    name: 'concept',
-    instruction:
-      'Name the concept or language feature the student needs and explain ' +
-      'it briefly in general terms, with at most a tiny example on other ' +
-      'data than the exercise. Do not apply it to their code.'
-  },
-  {
-    level: 3,
-    name: 'pointer',
-    instruction:
-      'Be concrete: point at the exact line or expression in their cell ' +
-      'that has to change and say what kind of change it needs. You may ' +
-      'show one short snippet, but leave the final step to the student.'
-  }
+  { level: 1, name: 'nudge' },
+  { level: 2, name: 'concept' },
+  { level: 3, name: 'pointer' }
 ];
 
 /**

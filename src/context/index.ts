@@ -1,6 +1,7 @@
 /**
- * The tutor's context: pure functions from the notebook, its events, the
- * conversation and the instructor's pedagogy to the messages sent to the model.
+ * The tutor's context: pure functions from the notebook, its events and the
+ * conversation to the messages the page sends; the gateway adds the tutor's
+ * instructions.
  */
 export * from './types';
 export * from './budget';
@@ -9,6 +10,6 @@ export * from './errors';
 export * from './hints';
 export * from './log';
 export * from './outcome';
-export * from './pedagogy';
+export * from './settings';
 export * from './timeline';
 export * from './notebook';

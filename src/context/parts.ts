@@ -64,7 +64,6 @@ export interface INeighbourPart {
  * Every part of the prompt.
  */
 export interface IPromptParts {
-  system: string;
   notebook: string;
   active: IActivePart | null;
   error: IErrorPart | null;
@@ -101,8 +100,6 @@ export function renderPart(
   levels: IPartLevels
 ): string {
   switch (name) {
-    case 'system':
-      return p.system;
     case 'notebook':
       return p.notebook;
     case 'question':

@@ -42,10 +42,9 @@ export class Prompt implements ITrimmable {
     }
   }
 
-  /** The messages as they stand: system, conversation, then context and question. */
+  /** The messages as they stand: the conversation, then context and question. */
   messages(): IContextMessage[] {
     const messages: IContextMessage[] = [
-      { role: 'system', content: this._render('system') },
       ...this._parts.conversation,
       { role: 'user', content: this._user() }
     ];
@@ -75,7 +74,7 @@ export class Prompt implements ITrimmable {
       blocks += 1;
     }
     user += (blocks - 1) * fixed.separator;
-    let total = round(this._weight('system')) + round(user);
+    let total = round(user);
     for (const turn of this._parts.conversation) {
       let weight = this._turnWeights.get(turn);
       if (weight === undefined) {
@@ -84,7 +83,7 @@ export class Prompt implements ITrimmable {
       }
       total += round(weight);
     }
-    let count = 2 + this._parts.conversation.length;
+    let count = 1 + this._parts.conversation.length;
     if (this._apart) {
       total += round(this._weight('question'));
       count += 1;
@@ -231,7 +230,6 @@ export namespace Prompt {
 namespace Private {
   /** Every part, in the order of the report. */
   export const NAMES: SectionName[] = [
-    'system',
     'notebook',
     'active',
     'error',

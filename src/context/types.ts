@@ -48,41 +48,35 @@ export interface IChatTurn {
 }
 
 /**
- * One message sent to the model.
+ * One message the page sends to the model: the student's own material.
+ * The gateway puts the tutor's instructions before them.
  */
 export interface IContextMessage {
-  role: 'system' | 'user' | 'assistant';
+  role: 'user' | 'assistant';
   content: string;
 }
 
 /**
- * Where an instructor instruction came from, in merge order.
+ * The tutor's settings for a notebook, as the page needs them: the
+ * pedagogy itself (instructions, personas, the instructor's hidden layer)
+ * lives in the model gateway.
  */
-export interface IInstructionLayer {
-  source: 'course' | 'assignment' | 'notebook';
-  /** Where to find it, e.g. `server configuration` or `week1/TUTOR.md`. */
-  origin: string;
-  text: string;
-}
-
-/**
- * The pedagogy in effect: the instructor's three layers merged.
- */
-export interface IPedagogy {
+export interface ITutorSettings {
   mode: TutorMode;
   /** Longest code block (non-blank lines) a tutor-mode reply may keep. */
   maxCodeLines: number;
-  learningObjectives: string[];
-  /** Instructor instructions, course first, notebook last. */
-  layers: IInstructionLayer[];
   /** Whether the student may see the messages sent to the model. */
   showContext: boolean;
-  /** Token budget of the messages sent to the model. */
+  /** Token budget of the page's messages (conversation, context, question). */
   budgetTokens: number;
+  /** Tokens the gateway's instructions take at most (the student's layers included). */
+  instructionsTokens: number;
   /** The model's context window (tokens) the budget was fitted to; null when unknown. */
   contextWindow: number | null;
   /** Where the instructor's window and budget settings disagree, in words. */
   contextNotes: string[];
+  /** The assignment whose instructor-only instructions apply ('' unnamed); null for none. */
+  hiddenAssignment: string | null;
 }
 
 /**
@@ -106,13 +100,11 @@ export interface IContextInput {
   conversation: readonly IChatTurn[];
   question: string;
   now: Date;
-  pedagogy: IPedagogy;
-  /** Overrides `pedagogy.budgetTokens`. */
+  settings: ITutorSettings;
+  /** Overrides `settings.budgetTokens`. */
   budgetTokens?: number;
   /** IANA time zone of the clock times shown; the runtime's by default. */
   timeZone?: string;
-  /** Set when the question is a hint request at this level. */
-  hint?: { level: HintLevel } | null;
   /**
    * Sends the question as its own last message, exactly as asked, after a
    * user message with the context block; by default both share one message.
@@ -124,7 +116,6 @@ export interface IContextInput {
  * Names of the parts of the prompt, as reported in `IContextResult.sections`.
  */
 export type SectionName =
-  | 'system'
   | 'notebook'
   | 'active'
   | 'error'

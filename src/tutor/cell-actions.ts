@@ -10,15 +10,15 @@ import { createEvent } from '../telemetry/events';
 import { ITelemetry } from '../tokens';
 import type { TutorContextProvider } from './context-provider';
 import type { ICellTarget } from './notebooks';
-import type { ITutorRequest } from './prompt';
+import type { IAskOptions } from './request';
 
 /**
  * What the cell actions use: the chat, the telemetry and the context's events.
  */
 export interface ICellActionsContext {
   /** Asks the tutor a question about the shown notebook. */
-  ask: (question: string, request: ITutorRequest) => Promise<boolean>;
-  telemetry: Pick<ITelemetry, 'publish' | 'session'>;
+  ask: (question: string, options: IAskOptions) => Promise<boolean>;
+  telemetry: Pick<ITelemetry, 'session'>;
   provider: Pick<TutorContextProvider, 'events' | 'remember'>;
   trans: TranslationBundle;
   /** The clock; `new Date()` by default. */
@@ -93,8 +93,9 @@ export function explainCell(
 
 /**
  * Asks for the next hint on a cell: one level more than the hints already
- * asked on it (see `nextHintLevel`), recorded as a `tutor.hint` event before
- * the question is sent, so the context and the next hint both see it.
+ * asked on it (see `nextHintLevel`). The model gateway records the request
+ * as a `tutor.hint` event; this page keeps a copy of it before the question
+ * is sent, so the context and the next hint both see it.
  */
 export async function askForHint(
   target: ICellTarget,
@@ -109,10 +110,14 @@ export async function askForHint(
     kernel: target.kernel,
     cell: target.cell
   };
-  // When the instructor does not record hints, the ladder still climbs on this page.
-  const event =
-    context.telemetry.publish(TUTOR_HINT_EVENT, data, where) ??
-    createEvent(TUTOR_HINT_EVENT, data, context.telemetry.session, where, now);
+  // The gateway's record reaches this page only after a reload.
+  const event = createEvent(
+    TUTOR_HINT_EVENT,
+    data,
+    context.telemetry.session,
+    where,
+    now
+  );
   context.provider.remember(event);
   await context.ask(hintRequestQuestion(target, level, context.trans), {
     cellId: target.cell.id,

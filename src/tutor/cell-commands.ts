@@ -101,7 +101,7 @@ export function addCellCommands(
 export interface ICellCommandsOptions {
   model: TutorChatModel;
   provider: TutorContextProvider;
-  telemetry: Pick<ITelemetry, 'publish' | 'session'>;
+  telemetry: Pick<ITelemetry, 'session'>;
   tracker: INotebookTracker;
   shell: JupyterFrontEnd.IShell;
   /** The id of the tutor panel in the shell. */

@@ -2,13 +2,9 @@ import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { Ollama } from 'ollama/browser';
-import type { ChatResponse, Message } from 'ollama/browser';
+import type { ChatResponse } from 'ollama/browser';
 import { IGatewayChunk } from './queue-line';
-import {
-  REPLY_RULES_HEADER,
-  ReplyRules,
-  replyRulesHeader
-} from './reply-rules';
+import type { ITutorChatRequest } from './request';
 
 /**
  * What went wrong when the tutor talked to the model server.
@@ -70,7 +66,7 @@ export class ContextTooLargeError extends TutorError {
 export interface ITutorClient {
   /** Starts a streamed chat reply for the conversation of one notebook. */
   chat(
-    request: ITutorClient.IChatRequest,
+    request: ITutorChatRequest,
     context: ITutorClient.IContext
   ): Promise<ITutorClient.IReplyStream>;
   /** The names of the models the student may pick. */
@@ -81,17 +77,9 @@ export interface ITutorClient {
  * Types of the tutor client.
  */
 export namespace ITutorClient {
-  /** A chat request; the reply is always streamed. */
-  export interface IChatRequest {
-    model: string;
-    messages: Message[];
-  }
-
-  /** What the server proxy records an exchange against, and holds its reply to. */
+  /** What the server proxy records an exchange against. */
   export interface IContext {
     notebook: string;
-    /** The notebook's rules when its layers tighten the course's; the course's otherwise. */
-    rules?: ReplyRules | null;
   }
 
   /** One streamed chunk of a reply, as Ollama sends it. */
@@ -121,13 +109,11 @@ export function proxyUrl(url: string, baseUrl: string): string {
 
 /**
  * The headers telling the server proxy which notebook and page session an
- * exchange belongs to (the path URI-encoded, since headers are Latin-1), and
- * the rules its reply is held to.
+ * exchange belongs to; the path is URI-encoded since headers are Latin-1.
  */
 export function jelaiHeaders(
   notebook: string | null,
-  session: string | null,
-  rules: ReplyRules | null = null
+  session: string | null
 ): Record<string, string> {
   const headers: Record<string, string> = {};
   if (notebook) {
@@ -135,9 +121,6 @@ export function jelaiHeaders(
   }
   if (session) {
     headers['X-Jelai-Session'] = session;
-  }
-  if (rules) {
-    headers[REPLY_RULES_HEADER] = replyRulesHeader(rules);
   }
   return headers;
 }
@@ -241,11 +224,11 @@ export class TutorClient implements ITutorClient {
 
   /** Starts a streamed chat reply; HTTP failures become `TutorError`s. */
   async chat(
-    request: ITutorClient.IChatRequest,
+    request: ITutorChatRequest,
     context: ITutorClient.IContext
   ): Promise<ITutorClient.IReplyStream> {
     try {
-      return await this._ollama(context.notebook, context.rules).chat({
+      return await this._ollama(context.notebook).chat({
         ...request,
         stream: true
       });
@@ -264,13 +247,13 @@ export class TutorClient implements ITutorClient {
     }
   }
 
-  private _ollama(notebook: string | null, rules?: ReplyRules | null): Ollama {
+  private _ollama(notebook: string | null): Ollama {
     // One light instance per call: the notebook header differs per request.
     return new Ollama({
       host: Private.PLACEHOLDER_HOST,
       fetch: createProxyFetch(
         this._settings,
-        jelaiHeaders(notebook, this._session, rules ?? null)
+        jelaiHeaders(notebook, this._session)
       )
     });
   }
@@ -326,6 +309,10 @@ namespace Private {
     }
     if (status === 404) {
       return 'unknown-model';
+    }
+    if (status === 413) {
+      // The gateway's own check: the prompt with its instructions is too long.
+      return 'too-long';
     }
     if (status === 429) {
       return 'quota';

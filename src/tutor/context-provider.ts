@@ -4,21 +4,26 @@ import {
   buildContext,
   IContextResult,
   INotebookSnapshot,
-  IPedagogy,
   ITutorInstructions,
-  mergePedagogy
+  ITutorSettings,
+  tutorSettings
 } from '../context';
 import { IEvent, ITelemetry } from '../tokens';
 import { ContextTooLargeError } from './client';
 import { EventLogs } from './event-logs';
 import { queryAcrossRenames } from './renames';
-import { BuildMessages, IPromptInput, ITutorTurn } from './prompt';
-import { ReplyRules } from './reply-rules';
+import {
+  BuildRequest,
+  IQuestion,
+  ITutorChatRequest,
+  ITutorTurn
+} from './request';
 
 /**
  * Gathers what the tutor sees when the student asks: the notebook as it is,
  * its events (the stored log read once, then the live stream) and the
- * instructor's pedagogy, built into the messages sent to the model.
+ * tutor's settings, built into the request sent to the model gateway, which
+ * adds the tutor's instructions.
  */
 export class TutorContextProvider implements IDisposable {
   constructor(options: TutorContextProvider.IOptions) {
@@ -58,27 +63,44 @@ export class TutorContextProvider implements IDisposable {
   }
 
   /**
-   * Builds the messages for the tutor chat model (its `buildMessages` seam);
-   * throws a `ContextTooLargeError` when they cannot fit the budget, so
-   * nothing the model server would cut is sent.
+   * Builds the request for a question (the tutor chat model's `buildRequest`
+   * seam): the messages built, the hint, the cell and the student's own
+   * layers; throws a `ContextTooLargeError` when the messages cannot fit the
+   * budget, so nothing the model server would cut is sent.
    */
-  readonly buildMessages: BuildMessages = async input => {
-    const result = await this.build(input);
+  readonly buildRequest: BuildRequest = async question => {
+    const result = await this.build(question);
     if (result.overBudget) {
-      const question = result.sections.find(s => s.name === 'question');
+      const asked = result.sections.find(s => s.name === 'question');
       throw new ContextTooLargeError(
         result.estimatedTokens,
         result.budgetTokens,
-        question?.tokens ?? 0
+        asked?.tokens ?? 0
       );
     }
-    return result.messages;
-  };
-
-  /** The rules the server holds replies about a notebook to (sent with each question). */
-  readonly replyRules = async (notebook: string): Promise<ReplyRules> => {
-    const { mode, maxCodeLines } = await this.pedagogy(notebook);
-    return { mode, maxCodeLines };
+    const instructions = await this._readInstructions(question.notebook);
+    const state = this._notebooks(question.notebook);
+    const jelai: ITutorChatRequest.IFields = {};
+    if (question.hint) {
+      jelai.hint = question.hint.level;
+    }
+    const cellId = question.cellId ?? state?.activeCellId ?? null;
+    const index = state?.notebook.cells.findIndex(c => c.id === cellId) ?? -1;
+    if (cellId && state && index >= 0) {
+      jelai.cell = {
+        id: cellId,
+        index,
+        type: state.notebook.cells[index].type
+      };
+    }
+    const tutorMd = instructions.assignment;
+    if (tutorMd?.text) {
+      jelai.tutor_md = { path: tutorMd.path ?? 'TUTOR.md', text: tutorMd.text };
+    }
+    if (state?.metadata !== undefined && state.metadata !== null) {
+      jelai.notebook = state.metadata;
+    }
+    return { messages: result.messages, jelai };
   };
 
   /**
@@ -94,17 +116,14 @@ export class TutorContextProvider implements IDisposable {
     this._logs.add(event);
   }
 
-  /** The pedagogy for a notebook: course and assignment (cached briefly) and its metadata. */
-  async pedagogy(notebook: string): Promise<IPedagogy> {
+  /** The tutor's settings for a notebook: the server's (cached briefly), tightened by its metadata. */
+  async settings(notebook: string): Promise<ITutorSettings> {
     const instructions = await this._readInstructions(notebook);
-    return mergePedagogy({
-      ...instructions,
-      notebook: this._notebooks(notebook)?.metadata
-    });
+    return tutorSettings(instructions, this._notebooks(notebook)?.metadata);
   }
 
   /** Builds the messages for a question, the last turn of `input`, and keeps the result. */
-  async build(input: IPromptInput): Promise<IContextResult> {
+  async build(input: IQuestion): Promise<IContextResult> {
     const turns = input.turns;
     const last = turns[turns.length - 1];
     const question = last?.role === 'user' ? last.content : '';
@@ -139,13 +158,13 @@ export class TutorContextProvider implements IDisposable {
   }
 
   private async _build(
-    input: IPromptInput,
+    input: IQuestion,
     conversation: ITutorTurn[],
     question: string
   ): Promise<IContextResult> {
-    const [events, pedagogy] = await Promise.all([
+    const [events, settings] = await Promise.all([
       this.events(input.notebook),
-      this.pedagogy(input.notebook)
+      this.settings(input.notebook)
     ]);
     // Read the notebook after waiting, so it is as the student left it.
     const state = this._notebooks(input.notebook);
@@ -160,8 +179,7 @@ export class TutorContextProvider implements IDisposable {
       conversation,
       question,
       now: this._now(),
-      pedagogy,
-      hint: input.hint ?? null,
+      settings,
       timeZone: this._timeZone,
       questionApart: true
     });
@@ -225,7 +243,7 @@ export namespace TutorContextProvider {
   export interface IOptions {
     telemetry: ITelemetryLike;
     notebooks: NotebookSource;
-    /** Reads the course and assignment layers for a notebook. */
+    /** Reads the tutor's instructions for a notebook (`GET /jelai/tutor/instructions`). */
     instructions: (notebook: string) => Promise<ITutorInstructions>;
     /** The clock; `new Date()` by default. */
     now?: () => Date;

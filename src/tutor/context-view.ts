@@ -5,16 +5,18 @@ import {
 } from '@jupyterlab/translation';
 import { inspectorIcon } from '@jupyterlab/ui-components';
 import { Widget } from '@lumino/widgets';
-import type { IContextResult } from '../context';
+import type { IContextResult, ITutorSettings } from '../context';
 import { TutorContextProvider } from './context-provider';
 import { turnsOf } from './messages';
 import { TutorChatModel } from './model';
 
 /**
- * "What the tutor sees": the exact messages sent to the model for the last
+ * "What the tutor sees": the exact messages this page sent for the last
  * question about the shown notebook, or those that a question would send
- * now, with each part's fate under the token budget. Opened from a toggle in
- * the panel's toolbar; absent when the instructor turns it off.
+ * now, with each part's fate under the token budget, and a word on what the
+ * server adds before them (the tutor's instructions, and whether the
+ * instructor's hidden ones apply). Opened from a toggle in the panel's
+ * toolbar; absent when the instructor turns it off.
  */
 export class TutorContextView extends Widget {
   constructor(options: TutorContextView.IOptions) {
@@ -67,13 +69,15 @@ export class TutorContextView extends Widget {
   private async _onNotebook(): Promise<void> {
     const notebook = this._model.notebook;
     const generation = ++this._generation;
+    this._settings = null;
     this._setAllowed(false);
     if (notebook === null) {
       return;
     }
-    const pedagogy = await this._provider.pedagogy(notebook);
+    const settings = await this._provider.settings(notebook);
     if (generation === this._generation) {
-      this._setAllowed(pedagogy.showContext);
+      this._settings = settings;
+      this._setAllowed(settings.showContext);
     }
   }
 
@@ -143,6 +147,7 @@ export class TutorContextView extends Widget {
             result.contextWindow
           );
     const notes = [...result.notes];
+    const added = Private.added(this._settings, trans);
     if (result.overBudget) {
       notes.push(
         trans.__(
@@ -163,6 +168,9 @@ export class TutorContextView extends Widget {
     this.node.replaceChildren(
       Private.element('div', 'jp-jelai-Tutor-contextTitle', title),
       Private.element('div', 'jp-jelai-Tutor-contextSummary', summary),
+      ...added.map(text =>
+        Private.element('div', 'jp-jelai-Tutor-contextInstructions', text)
+      ),
       ...notes.map(note =>
         Private.element('div', 'jp-jelai-Tutor-contextNote', note)
       ),
@@ -177,6 +185,7 @@ export class TutorContextView extends Widget {
   private _model: TutorChatModel;
   private _provider: TutorContextProvider;
   private _trans: TranslationBundle;
+  private _settings: ITutorSettings | null = null;
   private _allowed = false;
   private _wanted = false;
   private _generation = 0;
@@ -211,6 +220,35 @@ namespace Private {
     node.hidden = true;
     inspectorIcon.element({ container: node, elementPosition: 'center' });
     return node;
+  }
+
+  /** What the server puts before the messages shown, in words. */
+  export function added(
+    settings: ITutorSettings | null,
+    trans: TranslationBundle
+  ): string[] {
+    if (!settings) {
+      return [];
+    }
+    const out = [
+      trans.__(
+        "The server puts the tutor's instructions before these messages (about %1 tokens): the course's teaching rules, and your TUTOR.md and notebook settings if there are any.",
+        settings.instructionsTokens
+      )
+    ];
+    if (settings.hiddenAssignment !== null) {
+      out.push(
+        settings.hiddenAssignment
+          ? trans.__(
+              "Your instructor's instructions for %1 apply too; they are not shown.",
+              settings.hiddenAssignment
+            )
+          : trans.__(
+              "Your instructor's instructions for this assignment apply too; they are not shown."
+            )
+      );
+    }
+    return out;
   }
 
   export function element(

@@ -4,8 +4,7 @@ import { ITutorClient, toTutorError, TutorError } from './client';
 import { ReplyStatus } from './messages';
 import { readGatewayLine } from './queue-line';
 import { ReplyAccumulator } from './reasoning';
-import { BuildMessages, ITutorRequest, ITutorTurn } from './prompt';
-import { ReplyRules } from './reply-rules';
+import { BuildRequest, IAskOptions, ITutorTurn } from './request';
 
 /**
  * A reply being streamed, which `stop()` aborts.
@@ -105,13 +104,11 @@ export interface IReplyOutcome {
  */
 export async function streamReply(options: {
   client: ITutorClient;
-  buildMessages: BuildMessages;
+  buildRequest: BuildRequest;
   notebook: string;
   model: string;
   turns: ITutorTurn[];
-  request?: ITutorRequest;
-  /** The notebook's rules for the server proxy; the course's when null. */
-  rules?: ReplyRules | null;
+  options?: IAskOptions;
   handle: ReplyHandle;
   onText: (text: string, thinking: boolean) => void;
   onQueue?: (position: number) => void;
@@ -122,16 +119,13 @@ export async function streamReply(options: {
   let doneReason: string | null = null;
   let error: TutorError | null = null;
   try {
-    const messages = await options.buildMessages({
-      ...options.request,
+    const request = await options.buildRequest({
+      ...options.options,
       notebook,
       turns: options.turns
     });
     if (!handle.stopped) {
-      const stream = await client.chat(
-        { model, messages },
-        { notebook, rules: options.rules ?? null }
-      );
+      const stream = await client.chat({ ...request, model }, { notebook });
       handle.attach(stream);
       for await (const chunk of stream) {
         if (handle.stopped) {

@@ -3,8 +3,9 @@ import { requestAPI } from '../api';
 import type { ITutorInstructions } from '../context';
 
 /**
- * Reads the course and assignment layers of a notebook's pedagogy from
- * `GET /jelai/tutor/instructions` (the notebook layer is in its metadata).
+ * Reads what the page may know of a notebook's instructions from
+ * `GET /jelai/tutor/instructions`: the course's settings, whether hidden
+ * instructions apply, and the `TUTOR.md` beside the notebook.
  */
 export function fetchInstructions(
   notebook: string,

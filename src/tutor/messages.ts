@@ -2,7 +2,7 @@ import { IMessageContent, IUser } from '@jupyter/chat';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { UUID } from '@lumino/coreutils';
 import { showGuardNotes } from './guard-notes';
-import { ITutorTurn } from './prompt';
+import { ITutorTurn } from './request';
 
 declare module '@jupyter/chat' {
   interface IMessageMetadata {

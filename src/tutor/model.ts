@@ -22,8 +22,7 @@ import {
   turnsOf,
   tutorUser
 } from './messages';
-import { BuildMessages, buildTutorMessages, ITutorRequest } from './prompt';
-import { ReplyRules, ReplyRulesSource } from './reply-rules';
+import { BuildRequest, IAskOptions, plainRequest } from './request';
 
 /**
  * The tutor chat: one conversation per notebook path, each reply streamed
@@ -34,8 +33,7 @@ export class TutorChatModel extends NotebookChatModel {
     super(options);
     this._client = options.client;
     this._telemetry = options.telemetry;
-    this._buildMessages = options.buildMessages ?? buildTutorMessages;
-    this._replyRules = options.replyRules ?? null;
+    this._buildRequest = options.buildRequest ?? plainRequest;
     this._trans = (options.translator ?? nullTranslator).load('jelai');
     this._tutor = tutorUser(this._trans);
     this._user = options.user ?? {
@@ -81,10 +79,10 @@ export class TutorChatModel extends NotebookChatModel {
 
   /**
    * Adds the question and streams the tutor's reply; a question asked while
-   * a reply is still streaming stops that reply first. `request` says which
+   * a reply is still streaming stops that reply first. `options` say which
    * cell it is about and whether it asks for a hint.
    */
-  async ask(question: string, request: ITutorRequest = {}): Promise<boolean> {
+  async ask(question: string, options: IAskOptions = {}): Promise<boolean> {
     const text = question.trim();
     const conversation = this.current;
     if (!text) {
@@ -103,7 +101,7 @@ export class TutorChatModel extends NotebookChatModel {
     }
     conversation.stop();
     await conversation.restored;
-    await this._reply(conversation, notebook, model, request);
+    await this._reply(conversation, notebook, model, options);
     return true;
   }
 
@@ -159,7 +157,7 @@ export class TutorChatModel extends NotebookChatModel {
     conversation: Conversation,
     notebook: string,
     model: string,
-    request: ITutorRequest
+    options: IAskOptions
   ): Promise<void> {
     const handle = new ReplyHandle();
     const turns = turnsOf(conversation.messages);
@@ -170,22 +168,20 @@ export class TutorChatModel extends NotebookChatModel {
     );
     conversation.reply = handle;
     this.syncWriters();
-    const rules = await this._rules(notebook);
     const outcome = await streamReply({
       client: this._client,
-      buildMessages: this._buildMessages,
+      buildRequest: this._buildRequest,
       notebook,
       model,
       turns,
-      request,
-      rules,
+      options,
       handle,
       onText: (text, thinking) =>
         this._update(conversation, handle.id, { ...info, text, thinking }),
       onQueue: queue =>
         this._update(conversation, handle.id, { ...info, queue })
     });
-    // The server proxy cut what the student may not see before it arrived.
+    // The gateway cut what the student may not see before it arrived.
     const { status, error, text } = outcome;
     const reason = error ? describeTutorError(error, this._trans) : null;
     this._update(conversation, handle.id, {
@@ -205,16 +201,6 @@ export class TutorChatModel extends NotebookChatModel {
     this._replyFinished.emit({ notebook, status, error });
   }
 
-  /** The notebook's rules for the server proxy; without them the course's apply. */
-  private async _rules(notebook: string): Promise<ReplyRules | null> {
-    try {
-      return (await this._replyRules?.(notebook)) ?? null;
-    } catch (reason) {
-      console.warn("jelai: the notebook's tutor rules were not read.", reason);
-      return null;
-    }
-  }
-
   /** Updates a reply in place, in its conversation and on screen. */
   private _update(
     conversation: Conversation,
@@ -229,8 +215,7 @@ export class TutorChatModel extends NotebookChatModel {
 
   private _client: ITutorClient;
   private _telemetry: TutorChatModel.ITelemetryLike;
-  private _buildMessages: BuildMessages;
-  private _replyRules: ReplyRulesSource | null;
+  private _buildRequest: BuildRequest;
   private _trans: TranslationBundle;
   private _tutor: IUser;
   private _user: IUser;
@@ -253,10 +238,8 @@ export namespace TutorChatModel {
   export interface IOptions extends IChatModel.IOptions {
     client: ITutorClient;
     telemetry: ITelemetryLike;
-    /** Builds the messages sent to the model; the tutor prompt by default. */
-    buildMessages?: BuildMessages;
-    /** The notebook's rules, sent to the server proxy with each question; none by default. */
-    replyRules?: ReplyRulesSource;
+    /** Builds the request for a question; the plain conversation by default. */
+    buildRequest?: BuildRequest;
     translator?: ITranslator | null;
     /** The student; a generic "You" by default. */
     user?: IUser;

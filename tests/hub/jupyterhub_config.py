@@ -80,8 +80,14 @@ add_jelai_service(
         "--JelaiTelemetry.max_text_length=20",
         *tutor,
         f"--JelaiTutor.models={settings['models']!r}",
-        # The course layer of the tutor's instructions is the service's too.
+        # The course layer of the tutor's instructions is the service's too,
+        # and so is the course folder with the instructor-only layer.
         "--JelaiTutor.system_prompt=Course prompt from the service.",
+        *(
+            [f"--JelaiService.course_dir={service['course_dir']}"]
+            if "course_dir" in service
+            else []
+        ),
         # A test's own settings (quotas, the queue...).
         *service.get("args", []),
     ],

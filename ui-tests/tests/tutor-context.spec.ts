@@ -72,7 +72,10 @@ test.describe('the tutor sees what the student just did', () => {
       content: "Why does cell 1 fail with KeyError: 'price'?"
     });
     const context = sent[sent.length - 2].content;
+    // The gateway put the tutor's instructions first; the page sent none.
     expect(sent[0].role).toBe('system');
+    expect(sent[0].content).toContain('You are a friendly programming tutor');
+    expect(sent.filter(m => m.role === 'system')).toHaveLength(1);
     expect(context).toContain('## Active cell: cell 1');
     expect(context).toContain('basket["price"]');
     expect(context).toContain('## Last error: cell 1');
@@ -103,7 +106,17 @@ test.describe('the tutor sees what the student just did', () => {
     await expect(view).toBeVisible();
     await expect(view).toContainText('(your next question)');
     await expect(view).toContainText("ran cell 1: KeyError: 'price'");
-    await expect(view).toContainText(/tokens of a budget of 6000/);
+    // The budget is what the gateway's instructions leave of the course's 6000.
+    await expect(view).toContainText(/tokens of a budget of 5\d{3}\b/);
+    await expect(
+      view.locator('.jp-jelai-Tutor-contextInstructions')
+    ).toContainText(
+      "The server puts the tutor's instructions before these messages"
+    );
+    // The page shows the messages it sends: no system prompt among them.
+    await expect(
+      view.locator('.jp-jelai-Tutor-contextMessage[data-role="system"]')
+    ).toHaveCount(0);
 
     for (const level of [1, 2]) {
       // Right-click on the error output of the failed cell.
@@ -116,6 +129,7 @@ test.describe('the tutor sees what the student just did', () => {
       expect(sent[sent.length - 1].content).toBe(
         `Give me a hint for cell 1 (hint ${level} of 3).`
       );
+      // The gateway told the model the level the page asked for.
       expect(sent[0].content).toContain(`level ${level} of 3`);
       await expect(
         page.locator(`${PANEL} .jp-chat-message`).nth(level * 2 - 1)
@@ -131,6 +145,7 @@ test.describe('the tutor sees what the student just did', () => {
     );
     await expect(view).toContainText('asked for a hint on cell 1 (level 1)');
 
+    // The gateway recorded each hint request.
     await expect
       .poll(async () =>
         (await storedEvents(page, `${tmpPath}/hint.ipynb`, ['tutor.hint'])).map(

@@ -53,10 +53,12 @@ test.describe('in collaborative mode (jupyter-collaboration)', () => {
       page.locator(`${PANEL} .jp-chat-message`).nth(1)
     ).toContainText('Run it and compare the result');
 
-    // The assignment's instructions reached the model.
+    // The assignment's instructions reached the model: the page sent the
+    // TUTOR.md, the gateway put it in the system prompt.
     const [sent] = await chatRequests(request);
     expect(sent.body.messages[0].role).toBe('system');
     expect(sent.body.messages[0].content).toContain(INSTRUCTIONS);
+    expect(sent.body.jelai).toBeUndefined();
 
     // The run and the exchange are stored under the notebook's plain path.
     await expect

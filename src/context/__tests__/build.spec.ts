@@ -1,7 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { buildContext } from '../build';
-import { systemPrompt } from '../pedagogy';
 import type { IContextResult } from '../types';
 import {
   basketEvents,
@@ -29,19 +28,18 @@ describe('buildContext', () => {
     expect(result.overBudget).toBe(false);
   });
 
-  it('puts the system prompt first, the conversation next and the question last', () => {
+  it('sends the conversation first and the question last, no system prompt', () => {
     const input = basketInput();
     const result = buildContext(input);
     expect(result.messages.map(m => m.role)).toEqual([
-      'system',
       'user',
       'assistant',
       'user',
       'assistant',
       'user'
     ]);
-    expect(result.messages[0].content).toBe(systemPrompt(input.pedagogy));
-    expect(result.messages[1].content).toBe(input.conversation[0].content);
+    expect(result.messages[0].content).toBe(input.conversation[0].content);
+    expect(result.sections.map(s => s.name)).not.toContain('system');
     expect(userMessage(result).endsWith('[End of context]\n\nwhy?')).toBe(true);
   });
 
@@ -174,12 +172,5 @@ describe('buildContext', () => {
       'Local time: 15:06; time on this notebook: 8 minutes (pauses over 5 minutes not counted)'
     );
     expect(user).toContain('- 14:50 opened the notebook');
-  });
-
-  it('tells the model the hint level when the question is a hint request', () => {
-    const result = buildContext(basketInput({ hint: { level: 2 } }));
-    expect(result.messages[0].content).toContain(
-      '## This request is a hint (level 2 of 3: concept)'
-    );
   });
 });

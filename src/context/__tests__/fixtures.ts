@@ -1,5 +1,5 @@
 import type { IEvent } from '../../tokens';
-import { mergePedagogy } from '../pedagogy';
+import { tutorSettings } from '../settings';
 import type { IChatTurn, IContextInput, INotebookSnapshot } from '../types';
 import conversation from './fixtures/basket-conversation.json';
 import events from './fixtures/basket-events.json';
@@ -32,10 +32,7 @@ export function basketInput(
     conversation: conversation as IChatTurn[],
     question: 'why?',
     now: NOW,
-    pedagogy: mergePedagogy({
-      course: { system_prompt: 'This is an introductory Python course.' },
-      notebook: { instructions: 'Guide the student towards .get() and `in`.' }
-    }),
+    settings: tutorSettings({}),
     timeZone: 'UTC',
     ...overrides
   };

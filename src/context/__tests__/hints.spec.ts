@@ -1,12 +1,11 @@
 import type { IEvent } from '../../tokens';
-import { buildContext } from '../build';
 import {
   hintEventData,
   HINT_LEVELS,
   nextHintLevel,
   TUTOR_HINT_EVENT
 } from '../hints';
-import { basketInput, executeEvent, TOTAL_CELL } from './fixtures';
+import { executeEvent, TOTAL_CELL } from './fixtures';
 
 const NOW = new Date('2024-03-01T14:30:00.000Z');
 let seq = 0;
@@ -89,19 +88,5 @@ describe('hint escalation', () => {
 
   it('records the level by number and name', () => {
     expect(hintEventData(2)).toEqual({ level: 2, name: 'concept' });
-  });
-
-  it('tells the model what each level may say', () => {
-    const prompts = HINT_LEVELS.map(
-      l =>
-        buildContext(basketInput({ hint: { level: l.level } })).messages[0]
-          .content
-    );
-    expect(prompts[0]).toContain(
-      '(level 1 of 3: nudge)\nGive a gentle nudge only'
-    );
-    expect(prompts[0]).toContain('do not write code');
-    expect(prompts[1]).toContain('(level 2 of 3: concept)\nName the concept');
-    expect(prompts[2]).toContain('(level 3 of 3: pointer)\nBe concrete');
   });
 });

@@ -2,7 +2,7 @@ import type { IEvent } from '../../tokens';
 import { buildContext } from '../build';
 import { cellNumbers, makeClock, prepareEvents } from '../log';
 import { executionOutcome } from '../outcome';
-import { mergePedagogy } from '../pedagogy';
+import { tutorSettings } from '../settings';
 import { buildTimeline, formatTimeline } from '../timeline';
 import type { INotebookSnapshot } from '../types';
 
@@ -129,7 +129,7 @@ describe('execution outcomes in the tutor context', () => {
       conversation: [],
       question: 'why does print(x) not print?',
       now: NOW,
-      pedagogy: mergePedagogy({}),
+      settings: tutorSettings({}),
       timeZone: 'UTC'
     });
     const context = result.messages[result.messages.length - 1].content;
@@ -202,7 +202,7 @@ describe('execution outcomes in the tutor context', () => {
       conversation: [],
       question: 'what now?',
       now: NOW,
-      pedagogy: mergePedagogy({}),
+      settings: tutorSettings({}),
       timeZone: 'UTC'
     });
     const context = result.messages[result.messages.length - 1].content;

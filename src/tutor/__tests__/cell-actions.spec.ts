@@ -13,7 +13,7 @@ import {
   ICellActionsContext
 } from '../cell-actions';
 import type { ICellTarget } from '../notebooks';
-import { ITutorRequest } from '../prompt';
+import { IAskOptions, ITutorChatRequest } from '../request';
 import { basketProvider, PATH } from './context-fakes';
 
 const trans = nullTranslator.load('jelai');
@@ -32,16 +32,19 @@ function setup() {
   let now = new Date(NOW.getTime() + 60 * 60 * 1000);
   basket.setNow(now);
   basket.telemetry.clock = () => now;
-  const asked: { question: string; request: ITutorRequest }[] = [];
+  const asked: { question: string; request: IAskOptions }[] = [];
+  const sent: Omit<ITutorChatRequest, 'model'>[] = [];
   const context: ICellActionsContext = {
     ask: async (question, request) => {
       asked.push({ question, request });
-      // What the model would send: the context with the hint in the system prompt.
-      await basket.provider.buildMessages({
-        notebook: PATH,
-        turns: [{ role: 'user', content: question }],
-        ...request
-      });
+      // What the page would send: the context, and the hint for the gateway.
+      sent.push(
+        await basket.provider.buildRequest({
+          notebook: PATH,
+          turns: [{ role: 'user', content: question }],
+          ...request
+        })
+      );
       return true;
     },
     telemetry: basket.telemetry,
@@ -53,7 +56,7 @@ function setup() {
     now = new Date(now.getTime() + ms);
     basket.setNow(now);
   };
-  return { ...basket, context, asked, later };
+  return { ...basket, context, asked, sent, later };
 }
 
 describe('the cell actions', () => {
@@ -80,8 +83,8 @@ describe('the cell actions', () => {
     });
   });
 
-  it('climbs the hint ladder per cell, recording each hint as an event', async () => {
-    const { context, asked, telemetry, provider, later } = setup();
+  it('climbs the hint ladder per cell, keeping each hint for the next', async () => {
+    const { context, asked, sent, telemetry, provider, later } = setup();
     const levels = [];
     for (let i = 0; i < 4; i++) {
       levels.push(await askForHint(TARGET, context));
@@ -98,7 +101,12 @@ describe('the cell actions', () => {
       cellId: TOTAL_CELL,
       hint: { level: 2 }
     });
-    const hints = telemetry.published.filter(e => e.type === TUTOR_HINT_EVENT);
+    expect(sent.map(request => request.jelai.hint)).toEqual([1, 2, 3, 3]);
+    // The gateway records each hint; this page keeps its own copy, sends none.
+    expect(telemetry.published).toEqual([]);
+    const hints = (await provider.events(PATH)).filter(
+      e => e.type === TUTOR_HINT_EVENT && e.time > NOW.toISOString()
+    );
     expect(hints.map(e => e.data)).toEqual([
       { level: 1, name: 'nudge' },
       { level: 2, name: 'concept' },
@@ -112,7 +120,6 @@ describe('the cell actions', () => {
     });
     // The hint is in the context of its own question.
     const last = provider.last(PATH)!;
-    expect(last.messages[0].content).toContain('level 3 of 3: pointer');
     expect(last.messages[last.messages.length - 2].content).toContain(
       'asked for a hint on cell 4 (level 3)'
     );
@@ -138,14 +145,5 @@ describe('the cell actions', () => {
     );
     later(1000);
     expect(await askForHint(TARGET, context)).toBe(1);
-  });
-
-  it('climbs the ladder on this page even when hints are not recorded', async () => {
-    const { context, telemetry, later } = setup();
-    telemetry.records = false;
-    expect(await askForHint(TARGET, context)).toBe(1);
-    later(1000);
-    expect(await askForHint(TARGET, context)).toBe(2);
-    expect(telemetry.published).toEqual([]);
   });
 });

@@ -102,14 +102,6 @@ describe('jelaiHeaders', () => {
     });
     expect(jelaiHeaders(null, null)).toEqual({});
   });
-
-  it("carries the notebook's tutor rules for the server to tighten the course's", () => {
-    const rules = { mode: 'tutor' as const, maxCodeLines: 4 };
-    expect(jelaiHeaders('a.ipynb', null, rules)).toEqual({
-      'X-Jelai-Notebook': 'a.ipynb',
-      'X-Jelai-Reply-Rules': '{"mode":"tutor","max_code_lines":4}'
-    });
-  });
 });
 
 describe('createProxyFetch', () => {
@@ -136,29 +128,28 @@ describe('createProxyFetch', () => {
 });
 
 describe('TutorClient', () => {
-  it('streams a chat reply through the proxy', async () => {
+  it("streams a chat reply through the proxy, the page's fields passed on", async () => {
     const { settings, requests } = server(() =>
       ndjson(chunk('Have you '), chunk('tried print?'), chunk('', true))
     );
     const client = new TutorClient({ serverSettings: settings, session: 'p' });
     const stream = await client.chat(
-      { model: 'tiny:1b', messages: [{ role: 'user', content: 'help' }] },
       {
-        notebook: 'lab/week1.ipynb',
-        rules: { mode: 'tutor', maxCodeLines: 3 }
-      }
+        model: 'tiny:1b',
+        messages: [{ role: 'user', content: 'help' }],
+        jelai: { hint: 2, cell: { id: 'c1', index: 0, type: 'code' } }
+      },
+      { notebook: 'lab/week1.ipynb' }
     );
     expect(await collect(stream)).toBe('Have you tried print?');
     const [request] = requests;
     expect(request.url).toContain('/user/ada/jelai/ollama/api/chat');
     expect(request.headers.get('X-Jelai-Notebook')).toBe('lab%2Fweek1.ipynb');
-    expect(request.headers.get('X-Jelai-Reply-Rules')).toBe(
-      '{"mode":"tutor","max_code_lines":3}'
-    );
-    expect(JSON.parse(request.body!)).toMatchObject({
+    expect(JSON.parse(request.body!)).toEqual({
       model: 'tiny:1b',
       stream: true,
-      messages: [{ role: 'user', content: 'help' }]
+      messages: [{ role: 'user', content: 'help' }],
+      jelai: { hint: 2, cell: { id: 'c1', index: 0, type: 'code' } }
     });
   });
 
@@ -169,7 +160,7 @@ describe('TutorClient', () => {
     );
     const client = new TutorClient({ serverSettings: settings });
     const stream = await client.chat(
-      { model: 'tiny:1b', messages: [] },
+      { model: 'tiny:1b', messages: [], jelai: {} },
       { notebook: 'a.ipynb' }
     );
     const seen: object[] = [];
@@ -186,7 +177,7 @@ describe('TutorClient', () => {
     );
     const client = new TutorClient({ serverSettings: settings });
     const stream = await client.chat(
-      { model: 'tiny:1b', messages: [] },
+      { model: 'tiny:1b', messages: [], jelai: {} },
       { notebook: 'a.ipynb' }
     );
     const error = await collect(stream).catch(e => toTutorError(e));
@@ -202,14 +193,16 @@ describe('TutorClient', () => {
       'unreachable'
     ],
     [403, '/api/pull is not available through jelai', 'refused'],
+    [400, 'System messages are refused in tutor mode', 'refused'],
     [404, "model 'nope' not found", 'unknown-model'],
+    [413, 'The question with its context and the instructions', 'too-long'],
     [504, 'The model server did not answer in time', 'timeout'],
     [429, 'You have asked 20 questions in the last hour', 'quota']
   ])('turns a %d answer into a typed error', async (status, message, kind) => {
     const { settings } = server(() => jsonError(status, message));
     const client = new TutorClient({ serverSettings: settings });
     const error = await client
-      .chat({ model: 'nope', messages: [] }, { notebook: 'a.ipynb' })
+      .chat({ model: 'nope', messages: [], jelai: {} }, { notebook: 'a.ipynb' })
       .catch(e => e);
     expect(error).toBeInstanceOf(TutorError);
     expect(error.kind).toBe(kind);

@@ -63,8 +63,10 @@ export function basketProvider(
   let now = NOW;
   telemetry.clock = () => now;
   const instructions = jest.fn(async (): Promise<ITutorInstructions> => ({
-    course: { system_prompt: 'An introductory Python course.' },
-    assignment: { path: 'demo/TUTOR.md', text: 'Exercise 1: a basket.' }
+    course: { instructions_tokens: 400 },
+    assignment: { path: 'demo/TUTOR.md', text: 'Exercise 1: a basket.' },
+    hidden_instructions: true,
+    hidden_assignment: 'exercise-1'
   }));
   const state = {
     notebook: basketNotebook(),

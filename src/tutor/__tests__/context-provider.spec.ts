@@ -27,26 +27,35 @@ const storedIds = () => [
 const contextOf = (messages: { content: string }[]) =>
   messages[messages.length - 2].content;
 
+/** The messages of the request built for a question. */
+const messagesOf = async (
+  provider: TutorContextProvider,
+  question: ReturnType<typeof ask>
+) => (await provider.buildRequest(question)).messages;
+
 describe('TutorContextProvider', () => {
-  it('sends the context, then the question exactly as asked', async () => {
+  it('sends the context, then the question exactly as asked, and no system prompt', async () => {
     const { provider } = basketProvider();
-    const messages = await provider.buildMessages(ask('why?'));
-    expect(messages.map(m => m.role)).toEqual(['system', 'user', 'user']);
-    expect(messages[2]).toEqual({ role: 'user', content: 'why?' });
+    const { messages, jelai } = await provider.buildRequest(ask('why?'));
+    expect(messages.map(m => m.role)).toEqual(['user', 'user']);
+    expect(messages[1]).toEqual({ role: 'user', content: 'why?' });
     const context = contextOf(messages);
     expect(context).toContain('## Active cell: cell 4 (code, ran as [2])');
     expect(context).toContain(
       "- 13:56 ran cell 4: KeyError: 'price', the 3rd failure in 4 minutes"
     );
-    expect(messages[0].content).toContain('An introductory Python course.');
-    expect(messages[0].content).toContain('Exercise 1: a basket.');
-    expect(messages[0].content).toContain('Guide the student towards .get().');
+    // The student's own layers go along for the gateway to merge.
+    expect(jelai).toEqual({
+      cell: { id: TOTAL_CELL, index: 3, type: 'code' },
+      tutor_md: { path: 'demo/TUTOR.md', text: 'Exercise 1: a basket.' },
+      notebook: { instructions: 'Guide the student towards .get().' }
+    });
   });
 
   it('reads the stored log once per notebook, bounded', async () => {
     const { provider, telemetry } = basketProvider({ maxEvents: 500 });
-    await provider.buildMessages(ask('why?'));
-    await provider.buildMessages(ask('and now?'));
+    await provider.buildRequest(ask('why?'));
+    await provider.buildRequest(ask('and now?'));
     expect(telemetry.query).toHaveBeenCalledTimes(1);
     expect(telemetry.query).toHaveBeenCalledWith({
       notebook: PATH,
@@ -74,7 +83,7 @@ describe('TutorContextProvider', () => {
         data: { from: earlier }
       }
     ];
-    const context = contextOf(await provider.buildMessages(ask('why?')));
+    const context = contextOf(await messagesOf(provider, ask('why?')));
     expect(context).toContain(
       "- 13:56 ran cell 4: KeyError: 'price', the 3rd failure in 4 minutes"
     );
@@ -110,7 +119,7 @@ describe('TutorContextProvider', () => {
       )
     );
     setNow(finished);
-    const context = contextOf(await provider.buildMessages(ask('why?')));
+    const context = contextOf(await messagesOf(provider, ask('why?')));
     expect(context).toContain('## Last error: cell 4 at 14:07');
     expect(context).toContain(
       "- 14:07 ran cell 4: TypeError: can't multiply sequence by 'str'"
@@ -160,21 +169,22 @@ describe('TutorContextProvider', () => {
     ]);
   });
 
-  it('asks about the given cell and tells the model the hint level', async () => {
+  it('asks about the given cell and tells the gateway the hint level', async () => {
     const { provider } = basketProvider();
-    const messages = await provider.buildMessages(
+    const { messages, jelai } = await provider.buildRequest(
       ask('Give me a hint for cell 2 (hint 2 of 3).', {
         cellId: '6f1f7ed8',
         hint: { level: 2 }
       })
     );
     expect(contextOf(messages)).toContain('## Active cell: cell 2');
-    expect(messages[0].content).toContain('level 2 of 3: concept');
+    expect(jelai.hint).toBe(2);
+    expect(jelai.cell).toEqual({ id: '6f1f7ed8', index: 1, type: 'code' });
   });
 
-  it('sends the conversation so far between the system prompt and the context', async () => {
+  it('sends the conversation so far before the context', async () => {
     const { provider } = basketProvider();
-    const messages = await provider.buildMessages({
+    const { messages } = await provider.buildRequest({
       notebook: PATH,
       turns: [
         { role: 'user', content: 'what is a dict?' },
@@ -183,27 +193,26 @@ describe('TutorContextProvider', () => {
       ]
     });
     expect(messages.map(m => m.role)).toEqual([
-      'system',
       'user',
       'assistant',
       'user',
       'user'
     ]);
-    expect(messages[1].content).toBe('what is a dict?');
+    expect(messages[0].content).toBe('what is a dict?');
   });
 
   it('caches the instructions briefly and falls back to the default tutor', async () => {
     const { provider, instructions, setNow } = basketProvider();
-    await provider.pedagogy(PATH);
-    await provider.pedagogy(PATH);
+    await provider.settings(PATH);
+    await provider.settings(PATH);
     expect(instructions).toHaveBeenCalledTimes(1);
     setNow(new Date(NOW.getTime() + 31_000));
     instructions.mockRejectedValueOnce(new Error('404'));
     const warn = jest.spyOn(console, 'warn').mockImplementation(() => {});
-    const fallback = await provider.pedagogy(PATH);
+    const fallback = await provider.settings(PATH);
     expect(fallback.mode).toBe('tutor');
-    expect(fallback.layers.map(l => l.source)).toEqual(['notebook']);
-    await provider.pedagogy(PATH);
+    expect(fallback.hiddenAssignment).toBeNull();
+    await provider.settings(PATH);
     expect(instructions).toHaveBeenCalledTimes(3);
     warn.mockRestore();
   });
@@ -215,7 +224,7 @@ describe('TutorContextProvider', () => {
       assignment: { path: null, text: null }
     });
     state.metadata = { mode: 'assistant', max_code_lines: 3 };
-    expect(await provider.replyRules(PATH)).toEqual({
+    expect(await provider.settings(PATH)).toMatchObject({
       mode: 'tutor',
       maxCodeLines: 3
     });
@@ -232,7 +241,7 @@ describe('TutorContextProvider', () => {
     expect(provider.last(PATH)).toBeNull();
     expect(built).toEqual([]);
 
-    const messages = await provider.buildMessages(ask('why?'));
+    const messages = await messagesOf(provider, ask('why?'));
     expect(provider.last(PATH)?.messages).toEqual(messages);
     expect(built.map(b => b.notebook)).toEqual([PATH]);
     expect(built[0].result.sections.map(s => s.name)).toContain('timeline');
@@ -240,7 +249,7 @@ describe('TutorContextProvider', () => {
 
   it('builds for a notebook that is not open from its events alone', async () => {
     const { provider } = basketProvider({ notebooks: () => null });
-    const context = contextOf(await provider.buildMessages(ask('why?')));
+    const context = contextOf(await messagesOf(provider, ask('why?')));
     expect(context).toContain(`Notebook: ${PATH} (no kernel, 0 cells)`);
     expect(context).toContain("ran cell 4: KeyError: 'price'");
   });

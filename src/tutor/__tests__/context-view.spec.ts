@@ -6,15 +6,17 @@ import { FakeClient, fakeTelemetry, tick } from './fakes';
 async function setup(showContext: boolean) {
   const basket = basketProvider();
   basket.instructions.mockResolvedValue({
-    course: { show_context: showContext },
-    assignment: { path: null, text: null }
+    course: { show_context: showContext, instructions_tokens: 400 },
+    assignment: { path: null, text: null },
+    hidden_instructions: true,
+    hidden_assignment: 'ps1'
   });
   const client = new FakeClient();
   const model = new TutorChatModel({
     client,
     telemetry: fakeTelemetry(),
     modelName: 'tiny:1b',
-    buildMessages: basket.provider.buildMessages
+    buildRequest: basket.provider.buildRequest
   });
   const view = new TutorContextView({ model, provider: basket.provider });
   model.notebook = PATH;
@@ -42,8 +44,18 @@ describe('TutorContextView', () => {
       "ran cell 4: KeyError: 'price', the 3rd failure in 4 minutes"
     );
     expect(view.node.textContent).toMatch(
-      /3 messages, about \d+ tokens of a budget of 6000/
+      /2 messages, about \d+ tokens of a budget of \d+/
     );
+    // What the server adds is named, never shown.
+    const added = [
+      ...view.node.querySelectorAll('.jp-jelai-Tutor-contextInstructions')
+    ].map(node => node.textContent);
+    expect(added).toEqual([
+      expect.stringMatching(
+        /^The server puts the tutor's instructions before these messages \(about \d+ tokens\)/
+      ),
+      "Your instructor's instructions for ps1 apply too; they are not shown."
+    ]);
 
     const sent = model.sendMessage({ body: 'why?' });
     const stream = await client.nextStream();

@@ -6,7 +6,7 @@ import {
 import { Prompt } from '../../context/prompt';
 import { buildContext } from '../../context/build';
 import { basketInput } from '../../context/__tests__/fixtures';
-import { mergePedagogy } from '../../context/pedagogy';
+import { tutorSettings } from '../../context/settings';
 import { TutorContextView } from '../context-view';
 import { TutorChatModel } from '../model';
 import { basketProvider, PATH } from './context-fakes';
@@ -54,7 +54,6 @@ describe('the prompt count while trimming', () => {
     questionApart => {
       const prompt = new Prompt(
         {
-          system: 'You are a tutor. 你是一位老师。',
           notebook: 'Notebook: lab/週1.ipynb (kernel python3, 4 cells)',
           active: {
             number: 2,
@@ -111,7 +110,7 @@ describe('a context that must fit the model window', () => {
     const note = 'the tutor sends at most 1536 tokens';
     const result = buildContext(
       basketInput({
-        pedagogy: mergePedagogy({
+        settings: tutorSettings({
           course: {
             context_budget_tokens: 1536,
             context_window: 2048,
@@ -132,7 +131,7 @@ describe('a context that must fit the model window', () => {
       client,
       telemetry: fakeTelemetry(),
       modelName: 'llama3.1:8b',
-      buildMessages: basket.provider.buildMessages
+      buildRequest: basket.provider.buildRequest
     });
     model.notebook = PATH;
     await model.restored;
@@ -143,7 +142,8 @@ describe('a context that must fit the model window', () => {
     expect(reply.metadata?.jelai?.status).toBe('failed');
     expect(reply.body).toContain('too long');
     expect(reply.body).toMatch(/about 1\d{4} tokens/);
-    expect(reply.body).toContain('at most 6000');
+    // The budget is what the gateway's instructions leave of 6000.
+    expect(reply.body).toMatch(/at most 5\d{3}\b/);
     expect(model.isWriting).toBe(false);
   });
 
@@ -159,11 +159,12 @@ describe('a context that must fit the model window', () => {
       },
       assignment: { path: null, text: null }
     });
+    basket.state.metadata = null;
     const model = new TutorChatModel({
       client: new FakeClient(),
       telemetry: fakeTelemetry(),
       modelName: 'tiny:1b',
-      buildMessages: basket.provider.buildMessages
+      buildRequest: basket.provider.buildRequest
     });
     const view = new TutorContextView({ model, provider: basket.provider });
     model.notebook = PATH;

@@ -1,10 +1,11 @@
 import { IEvent, IEventQuery, SCHEMA_VERSION } from '../../tokens';
 import { ITutorClient } from '../client';
+import type { ITutorChatRequest } from '../request';
 import { IGatewayChunk } from '../queue-line';
+import { TutorChatModel } from '../model';
 
 /** What a reply stream yields: Ollama's chunks, or a line of the gateway. */
 type Chunk = ITutorClient.IChunk | IGatewayChunk;
-import { TutorChatModel } from '../model';
 
 /**
  * A streamed reply driven by the test, shaped like Ollama's
@@ -87,16 +88,12 @@ export class FakeStream implements ITutorClient.IReplyStream {
  * A tutor client whose replies are FakeStreams (or a failure) the test drives.
  */
 export class FakeClient implements ITutorClient {
-  calls: {
-    request: ITutorClient.IChatRequest;
-    notebook: string;
-    rules?: ITutorClient.IContext['rules'];
-  }[] = [];
+  calls: { request: ITutorChatRequest; notebook: string }[] = [];
   streams: FakeStream[] = [];
   failNext: Error | null = null;
 
   async chat(
-    request: ITutorClient.IChatRequest,
+    request: ITutorChatRequest,
     context: ITutorClient.IContext
   ): Promise<ITutorClient.IReplyStream> {
     this.calls.push({ request, ...context });

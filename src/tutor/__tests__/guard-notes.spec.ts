@@ -1,7 +1,6 @@
 import { nullTranslator, TranslationBundle } from '@jupyterlab/translation';
 import { showGuardNotes } from '../guard-notes';
 import { TutorChatModel } from '../model';
-import { ReplyRules } from '../reply-rules';
 import { FakeClient, fakeTelemetry, storedEvent, tick } from './fakes';
 
 // A reply as the server proxy sends it in tutor mode with a limit of 2 lines.
@@ -21,20 +20,15 @@ const TRIMMED_REPLY = [
 const LEAK_NOTE =
   "*(The tutor stopped this reply: its code came too close to the assignment's solution. Try the next step yourself, and ask for a hint if you are stuck.)*";
 
-function setup(
-  rules: ReplyRules | null,
-  events: ReturnType<typeof storedEvent>[] = []
-) {
+function setup(events: ReturnType<typeof storedEvent>[] = []) {
   const client = new FakeClient();
   const telemetry = fakeTelemetry(events);
-  const replyRules = jest.fn(async () => rules);
   const model = new TutorChatModel({
     client,
     telemetry,
-    modelName: 'tiny:1b',
-    replyRules
+    modelName: 'tiny:1b'
   });
-  return { client, telemetry, model, replyRules };
+  return { client, telemetry, model };
 }
 
 async function answer(model: TutorChatModel, client: FakeClient, text: string) {
@@ -56,25 +50,18 @@ const french = {
 } as unknown as TranslationBundle;
 
 describe('the guardrails in the chat', () => {
-  it("sends the notebook's rules with each question, for the server to apply", async () => {
-    const { client, model, replyRules } = setup({
-      mode: 'tutor',
-      maxCodeLines: 2
-    });
+  it('sends no rules of its own: the gateway holds the reply to its merged rules', async () => {
+    const { client, model } = setup();
     model.notebook = 'lab/week1.ipynb';
     await answer(model, client, TRIMMED_REPLY);
-    expect(replyRules).toHaveBeenCalledWith('lab/week1.ipynb');
-    expect(client.calls[0]).toMatchObject({
-      notebook: 'lab/week1.ipynb',
-      rules: { mode: 'tutor', maxCodeLines: 2 }
+    expect(client.calls[0]).toEqual({
+      request: expect.any(Object),
+      notebook: 'lab/week1.ipynb'
     });
   });
 
   it("shows the server's note after a cut block as a mark, and records nothing itself", async () => {
-    const { client, telemetry, model } = setup({
-      mode: 'tutor',
-      maxCodeLines: 2
-    });
+    const { client, telemetry, model } = setup();
     model.notebook = 'a.ipynb';
     const reply = await answer(model, client, TRIMMED_REPLY);
     expect(reply.body).toContain(
@@ -86,18 +73,6 @@ describe('the guardrails in the chat', () => {
     expect(telemetry.publish).not.toHaveBeenCalled();
   });
 
-  it('asks with the course rules when the notebook rules cannot be read', async () => {
-    const { client, model, replyRules } = setup(null);
-    replyRules.mockRejectedValueOnce(new Error('offline'));
-    const warn = jest.spyOn(console, 'warn').mockImplementation(() => {});
-    model.notebook = 'a.ipynb';
-    const reply = await answer(model, client, 'Try printing it.');
-    expect(reply.body).toBe('Try printing it.');
-    expect(client.calls[0].rules).toBeNull();
-    expect(warn).toHaveBeenCalled();
-    warn.mockRestore();
-  });
-
   it('shows replies read back from the history as the server recorded them', async () => {
     const exchange = storedEvent('chat.exchange', {
       messages: [{ role: 'user', content: 'how do I add them up?' }],
@@ -105,9 +80,7 @@ describe('the guardrails in the chat', () => {
       status: 'finished',
       model: 'tiny:1b'
     });
-    const { telemetry, model } = setup({ mode: 'tutor', maxCodeLines: 2 }, [
-      exchange
-    ]);
+    const { telemetry, model } = setup([exchange]);
     model.notebook = 'lab/week1.ipynb';
     await model.restored;
     await tick();
@@ -118,14 +91,17 @@ describe('the guardrails in the chat', () => {
     expect(telemetry.publish).not.toHaveBeenCalled();
   });
 
-  it('passes the cell and the hint level of a request to the prompt builder', async () => {
+  it('passes the cell and the hint level of a question to the request builder', async () => {
     const client = new FakeClient();
-    const buildMessages = jest.fn(() => [{ role: 'user', content: 'q' }]);
+    const buildRequest = jest.fn(() => ({
+      messages: [{ role: 'user', content: 'q' }],
+      jelai: { hint: 2 as const }
+    }));
     const model = new TutorChatModel({
       client,
       telemetry: fakeTelemetry(),
       modelName: 'tiny:1b',
-      buildMessages
+      buildRequest
     });
     model.notebook = 'a.ipynb';
     const sent = model.ask('Give me a hint for cell 4 (hint 2 of 3).', {
@@ -134,7 +110,7 @@ describe('the guardrails in the chat', () => {
     });
     (await client.nextStream()).finish();
     await sent;
-    expect(buildMessages).toHaveBeenCalledWith({
+    expect(buildRequest).toHaveBeenCalledWith({
       notebook: 'a.ipynb',
       turns: [
         { role: 'user', content: 'Give me a hint for cell 4 (hint 2 of 3).' }

@@ -6,7 +6,7 @@ import {
   noticeMessage,
   tutorUser
 } from '../messages';
-import { buildTutorMessages, MAX_TURNS } from '../prompt';
+import { MAX_TURNS, plainRequest } from '../request';
 
 const trans = nullTranslator.load('jelai');
 
@@ -38,7 +38,7 @@ describe('replyBody', () => {
   });
 });
 
-describe('buildTutorMessages', () => {
+describe('plainRequest', () => {
   it('skips notices and empty replies and keeps the latest turns', () => {
     const user = { username: 'student' };
     const tutor = tutorUser(trans);
@@ -50,10 +50,15 @@ describe('buildTutorMessages', () => {
     ];
     const turns = turnsOf(messages);
     expect(turns).toHaveLength(MAX_TURNS + 5);
-    const built = buildTutorMessages({ notebook: 'a/b.ipynb', turns });
-    expect(built).toHaveLength(MAX_TURNS + 1);
-    expect(built[0].role).toBe('system');
-    expect(built[0].content).toContain('"b.ipynb"');
+    const { messages: built, jelai } = plainRequest({
+      notebook: 'a/b.ipynb',
+      turns,
+      hint: { level: 1 }
+    });
+    expect(built).toHaveLength(MAX_TURNS);
+    // No system prompt and no persona: the gateway sets the tutor's instructions.
+    expect(built.map(m => m.role)).not.toContain('system');
+    expect(jelai).toEqual({ hint: 1 });
     expect(built[built.length - 1]).toEqual({
       role: 'user',
       content: `q${MAX_TURNS + 4}`

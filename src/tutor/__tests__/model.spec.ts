@@ -1,7 +1,6 @@
 import { IChatModel } from '@jupyter/chat';
 import { TutorError } from '../client';
 import { TutorChatModel } from '../model';
-import { TUTOR_SYSTEM_PROMPT } from '../prompt';
 import { FakeClient, fakeTelemetry, storedEvent, tick } from './fakes';
 
 function setup(events = [] as ReturnType<typeof storedEvent>[]) {
@@ -148,7 +147,7 @@ describe('TutorChatModel', () => {
     );
   });
 
-  it('sends the system prompt, the conversation so far and the question', async () => {
+  it('sends the conversation so far and the question, and no system prompt', async () => {
     const { client, model } = setup();
     model.notebook = 'lab/week1.ipynb';
     const first = model.sendMessage({ body: 'first question' });
@@ -163,37 +162,45 @@ describe('TutorChatModel', () => {
     const { request, notebook } = client.calls[1];
     expect(notebook).toBe('lab/week1.ipynb');
     expect(request.model).toBe('tiny:1b');
-    expect(request.messages[0].role).toBe('system');
-    expect(request.messages[0].content).toContain(TUTOR_SYSTEM_PROMPT);
-    expect(request.messages[0].content).toContain('week1.ipynb');
-    expect(request.messages.slice(1)).toEqual([
+    expect(request.jelai).toEqual({});
+    expect(request.messages).toEqual([
       { role: 'user', content: 'first question' },
       { role: 'assistant', content: 'first answer' },
       { role: 'user', content: 'second question' }
     ]);
   });
 
-  it('builds the messages with an injected builder', async () => {
+  it('builds the request with an injected builder', async () => {
     const client = new FakeClient();
-    const buildMessages = jest.fn(() => [
-      { role: 'system', content: 'context' },
-      { role: 'user', content: 'q' }
-    ]);
+    const buildRequest = jest.fn(() => ({
+      messages: [
+        { role: 'user', content: 'context' },
+        { role: 'user', content: 'q' }
+      ],
+      jelai: { notebook: { mode: 'tutor' } }
+    }));
     const model = new TutorChatModel({
       client,
       telemetry: fakeTelemetry(),
       modelName: 'tiny:1b',
-      buildMessages
+      buildRequest
     });
     model.notebook = 'a.ipynb';
     const sent = model.sendMessage({ body: 'q' });
     (await client.nextStream()).finish();
     await sent;
-    expect(buildMessages).toHaveBeenCalledWith({
+    expect(buildRequest).toHaveBeenCalledWith({
       notebook: 'a.ipynb',
       turns: [{ role: 'user', content: 'q' }]
     });
-    expect(client.calls[0].request.messages[0].content).toBe('context');
+    expect(client.calls[0].request).toEqual({
+      model: 'tiny:1b',
+      messages: [
+        { role: 'user', content: 'context' },
+        { role: 'user', content: 'q' }
+      ],
+      jelai: { notebook: { mode: 'tutor' } }
+    });
   });
 
   it('keeps one conversation per notebook', async () => {
@@ -212,7 +219,7 @@ describe('TutorChatModel', () => {
     (await client.nextStream()).finish();
     await b;
     expect(client.calls[1].notebook).toBe('b.ipynb');
-    expect(client.calls[1].request.messages.slice(1)).toEqual([
+    expect(client.calls[1].request.messages).toEqual([
       { role: 'user', content: 'about b' }
     ]);
 
