@@ -25,7 +25,6 @@ from .rules import (
     HELP_TYPES,
     Options,
     Stats,
-    Stuck,
     buckets,
     find_stuck,
     iso,
@@ -66,9 +65,10 @@ _EXECUTIONS = sa.select(
     executions.c.last_failure_ms,
 )
 _FAILURES = sa.select(failures.c.user, failures.c.notebook, failures.c.error_name, failures.c.runs)
-# The stuck rule's rows: runs and help requests of some users since a time,
-# in some notebooks (`_RECENT`) or in none (`_RECENT_UNNAMED`).
+# The stuck rule's rows: runs and help requests; `_read_stuck` adds, per
+# pair, its users, notebook paths (or none) and since when.
 _RECENT_ROWS = sa.select(
+    events.c.seq,
     events.c.user,
     events.c.notebook,
     events.c.time,
@@ -76,13 +76,11 @@ _RECENT_ROWS = sa.select(
     events.c.type,
     events.c.cell_id,
     events.c.outcome,
-).where(
-    events.c.user.in_(sa.bindparam("users", expanding=True)),
-    events.c.time >= sa.bindparam("since"),
-    events.c.type.in_(("cell.execute", *HELP_TYPES)),
-)
-_RECENT = _RECENT_ROWS.where(events.c.notebook.in_(sa.bindparam("paths", expanding=True)))
-_RECENT_UNNAMED = _RECENT_ROWS.where(events.c.notebook.is_(None))
+).where(events.c.type.in_(("cell.execute", *HELP_TYPES)))
+# Pairs per query of the stuck rule's rows (one SELECT each, in a UNION ALL):
+# a few hundred bound values, well under SQLite's limits on parameters and on
+# SELECTs in one statement.
+_STUCK_CHUNK = 100
 
 
 @dataclass
@@ -120,14 +118,7 @@ def read_store(source: Source, notebook: str | None, options: Options) -> Partia
         _read_help(conn, source, notebook, moved, partial)
         _read_executions(conn, source, notebook, moved, options, partial)
         _read_failures(conn, source, notebook, moved, partial)
-        recent_ms = round(options.stuck_recent_seconds * 1000)
-        for key, last_failures in partial.failing.items():
-            stats = partial.stats[key]
-            # Only a cell that failed in the last minutes can make the student stuck.
-            if stats.last_ms is None or max(last_failures) < stats.last_ms - recent_ms:
-                continue
-            users = partial.row_users.get(key, set())
-            stats.stuck = _stuck(conn, moved, users, key[1], stats.last_ms, options)
+        _read_stuck(conn, source, moved, options, partial)
     return partial
 
 
@@ -298,26 +289,56 @@ def _read_failures(
         partial.pair(source.owner or user, book or None).errors[name or "(unnamed)"] += runs
 
 
-def _stuck(
-    conn: sa.Connection,
-    moved: Moved,
-    users: set[str],
-    notebook: str | None,
-    last_ms: int,
-    options: Options,
-) -> Stuck | None:
+def _read_stuck(
+    conn: sa.Connection, source: Source, moved: Moved, options: Options, partial: Partial
+) -> None:
+    """The stuck rule for every pair with a cell that failed in its last
+    minutes. Their recent rows are read in a few queries (`_STUCK_CHUNK` pairs
+    each) rather than one query per pair, then given to their pair: the rows
+    one pair's own query would have read. One SELECT per pair in a UNION ALL
+    rather than one condition per pair ORed: PostgreSQL then reads each
+    pair's rows through the index alone, where with the ORs it also scanned
+    the index for every event of the three types."""
+    recent_ms = round(options.stuck_recent_seconds * 1000)
     reach_ms = round((options.stuck_span_seconds + options.stuck_recent_seconds) * 1000)
-    # The notebook's paths: itself, and those of its events before renames.
-    paths = {notebook}
-    if moved.lineage is not None and notebook is not None:
-        paths = set(moved.lineage.paths_of(notebook))
-    params = {"users": sorted(users), "paths": sorted(paths), "since": iso(last_ms - reach_ms)}
-    query = _RECENT_UNNAMED if notebook is None else _RECENT
-    rows = []
-    for user, book, time, ms, kind, cell, outcome in conn.execute(query, params).all():
-        if moved.lineage is not None and moved.lineage.current(user, book, time) != notebook:
-            continue  # a path that was this notebook's, at another time
-        rows.append((ms, kind, cell, outcome))
-    # Help before a failure at the same millisecond: the rule reads "since".
-    rows.sort(key=lambda row: (row[0], row[1] == "cell.execute"))
-    return find_stuck(rows, options, last_ms)
+    # (label, notebook) -> (users, paths, since)
+    wanted: dict[tuple[str, str | None], tuple[set[str], set[str | None], str]] = {}
+    last: dict[tuple[str, str | None], int] = {}
+    for key, last_failures in partial.failing.items():
+        stats = partial.stats[key]
+        # Only a cell that failed in the last minutes can make the student stuck.
+        if stats.last_ms is None or max(last_failures) < stats.last_ms - recent_ms:
+            continue
+        notebook = key[1]
+        # The notebook's paths: itself, and those of its events before renames.
+        paths: set[str | None] = {notebook}
+        if moved.lineage is not None and notebook is not None:
+            paths = set(moved.lineage.paths_of(notebook))
+        users = partial.row_users.get(key, set())
+        wanted[key] = (users, paths, iso(stats.last_ms - reach_ms))
+        last[key] = stats.last_ms
+    rows: dict[tuple[str, str | None], list[tuple[int, str, Any, Any]]] = {k: [] for k in wanted}
+    keys = [key for key, (users, _, _) in wanted.items() if users]
+    e = events.c
+    seen: set[int] = set()  # a row two pairs' SELECTs read (renamed paths) counts once
+    for start in range(0, len(keys), _STUCK_CHUNK):
+        arms = []
+        for key in keys[start : start + _STUCK_CHUNK]:
+            users, paths, since = wanted[key]
+            book = e.notebook.is_(None) if key[1] is None else e.notebook.in_(sorted(paths))
+            arms.append(_RECENT_ROWS.where(e.user.in_(sorted(users)), book, e.time >= since))
+        query = arms[0] if len(arms) == 1 else sa.union_all(*arms)
+        for seq, user, book, time, ms, kind, cell, outcome in conn.execute(query):
+            now = book if moved.lineage is None else moved.lineage.current(user, book, time)
+            key = (source.owner or user, now)
+            if key not in wanted or seq in seen:
+                continue
+            seen.add(seq)
+            users, paths, since = wanted[key]
+            if user not in users or book not in paths or time < since:
+                continue  # another pair's row, or a path that was this notebook at another time
+            rows[key].append((ms, kind, cell, outcome))
+    for key, found in rows.items():
+        # Help before a failure at the same millisecond: the rule reads "since".
+        found.sort(key=lambda row: (row[0], row[1] == "cell.execute"))
+        partial.stats[key].stuck = find_stuck(found, options, last[key])
