@@ -12,11 +12,9 @@ tornado.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import sqlite3
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -44,30 +42,12 @@ def summarise(
     options = options or Options()
     partials: list[Partial] = []
     unreadable: list[str] = []
-    with _no_cycle_collection():
-        for source in sources:
-            try:
-                partials.append(read_store(source, notebook, options))
-            except (sqlite3.Error, SQLAlchemyError, StoreError):
-                unreadable.append(source.owner or str(source.path))
-        return _assemble(partials, options, sorted(unreadable))
-
-
-@contextlib.contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """Python's cycle collector paused while a summary is built: the rows
-    and counters it makes (hundreds of thousands for a class) hold no cycles,
-    yet each few hundred of them set off a collection that walks them all
-    again, a third of the summary's time. Memory is still freed as usual
-    (reference counting), and the collector is turned back on at the end
-    if it was on."""
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
+    for source in sources:
+        try:
+            partials.append(read_store(source, notebook, options))
+        except (sqlite3.Error, SQLAlchemyError, StoreError):
+            unreadable.append(source.owner or str(source.path))
+    return _assemble(partials, options, sorted(unreadable))
 
 
 def _assemble(partials: list[Partial], options: Options, unreadable: list[str]) -> dict[str, Any]:
