@@ -4,6 +4,7 @@
     python bench/run.py --quick    # smaller sizes, about 3 minutes; writes bench/.work/RESULTS.md
     python bench/run.py --only proxy ingest
     python bench/run.py --only service course-summary   # the course service's rows
+    python bench/run.py --only chain   # the whole course chain's added latency
 
 Run it with the project's environment (.venv) active. It starts its own
 servers (Jupyter servers with jelai, JupyterLab, jupyterlab-pioneer in a
@@ -29,6 +30,7 @@ from importlib import metadata
 from pathlib import Path
 
 import browser
+import chain
 import external
 import fair_queue
 import ingest
@@ -49,6 +51,7 @@ BENCHMARKS: dict[str, tuple[str, Benchmark]] = {
     "queue": ("7. fair queue", fair_queue.run),
     "service": ("8. course service ingest", service_ingest.run),
     "course-summary": ("9. class summary from the course store", external.course_store),
+    "chain": ("10. course chain", chain.run),
 }
 
 
