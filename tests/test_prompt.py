@@ -16,13 +16,13 @@ from jelai.gateway.prompt import (
     MAX_LAYER_CHARS,
     TutorMd,
     complete_chat,
-    estimate_tokens,
     instructions_tokens,
     merge_pedagogy,
     parse_tutor_md,
     read_page_fields,
     system_prompt,
 )
+from jelai.gateway.tokens import estimate_tokens
 
 DEMO = Path(__file__).parent.parent / "demo"
 DEMO_TUTOR_MD = (DEMO / "TUTOR.md").read_text(encoding="utf-8")

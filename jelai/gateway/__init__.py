@@ -2,7 +2,9 @@
 
 - `proxy.py`: which requests pass, and how the reply is relayed.
 - `prompt.py`: the tutor's system prompt, completed here from the course's
-  settings, the pedagogy and the instructor layers.
+  settings, the pedagogy and the instructor layers, with `wording.py` (the
+  personas and the hint ladder, word for word) and `tokens.py` (the token
+  estimate the browser shares).
 - `assignments.py`: the instructor-only course folder (instructions and
   reference solutions per assignment, nbgrader's layout understood).
 - `page.py`: what the tutor's page may know of a notebook's instructions.

@@ -40,9 +40,9 @@ from ..store import EventStore, StoreError
 from .admission import Admission
 from .assignments import Assignment, find_assignment
 from .instructions import InstructionsPathError
-from .prompt import HINT_LEVELS
 from .proxy import ProxyCall, check_endpoint
 from .upstreams import Upstreams
+from .wording import HINT_LEVELS
 
 if TYPE_CHECKING:
     from ..config import JelaiTutor

@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import JelaiError
+from .tokens import MESSAGE_OVERHEAD_TOKENS, estimate_messages, estimate_tokens
+from .wording import HINT_LEVELS, assistant_persona, tutor_persona
 
 if TYPE_CHECKING:
     from .assignments import Assignment
@@ -44,32 +46,8 @@ DEFAULT_MAX_CODE_LINES = 6
 MAX_LAYER_CHARS = 6000
 # Longest reference solution put in the prompt, in characters.
 MAX_REFERENCE_CHARS = 6000
-# Tokens a chat template adds around each message (role markers); as in src/context/budget.ts.
-MESSAGE_OVERHEAD_TOKENS = 4
 # Roles a page's messages may have; `system` only where the course allows free help.
 PAGE_ROLES = ("user", "assistant")
-
-# The hint ladder: a nudge first, then the concept, then a concrete pointer.
-HINT_LEVELS: dict[int, tuple[str, str]] = {
-    1: (
-        "nudge",
-        "Give a gentle nudge only: one or two sentences that turn the "
-        "student's attention to where the problem is, and a question. Do not "
-        "name the fix and do not write code.",
-    ),
-    2: (
-        "concept",
-        "Name the concept or language feature the student needs and explain "
-        "it briefly in general terms, with at most a tiny example on other "
-        "data than the exercise. Do not apply it to their code.",
-    ),
-    3: (
-        "pointer",
-        "Be concrete: point at the exact line or expression in their cell "
-        "that has to change and say what kind of change it needs. You may "
-        "show one short snippet, but leave the final step to the student.",
-    ),
-}
 
 _FRONT_MATTER = re.compile(r"^\ufeff?---[ \t]*\r?\n([\s\S]*?)\r?\n---[ \t]*(?:\r?\n|$)")
 _TITLES = {
@@ -219,42 +197,6 @@ def merge_pedagogy(
     return pedagogy
 
 
-def tutor_persona(max_code_lines: int) -> str:
-    """The default persona: a Socratic tutor that does not hand out solutions."""
-    return "\n".join(
-        [
-            "You are a friendly programming tutor inside JupyterLab. The student is "
-            "learning by working through a notebook; help them learn, do not do "
-            "the exercise for them.",
-            "- Ask guiding questions and let the student take the next step. End "
-            "your reply with one short question that makes them reflect.",
-            "- Explain the idea behind an error or a concept in plain words, and "
-            "point at the line that matters.",
-            "- Never write the complete solution to an exercise, even when asked. "
-            f"Code snippets stay short (at most {max_code_lines} lines) and show an "
-            "idea, preferably on other data than the exercise.",
-            "- Keep replies short: a few sentences.",
-            "- When the student is stuck after several attempts, become more "
-            "concrete, but leave the final step to them.",
-            "- Answer in the language the student writes in.",
-        ]
-    )
-
-
-def assistant_persona() -> str:
-    """The assistant persona, for courses that allow free help."""
-    return "\n".join(
-        [
-            "You are a helpful programming assistant inside JupyterLab. Answer the "
-            "student's questions directly and correctly; show complete code when "
-            "it helps, and explain briefly why it works.",
-            "- Point out mistakes in their code and how to fix them.",
-            "- Keep replies focused.",
-            "- Answer in the language the student writes in.",
-        ]
-    )
-
-
 def system_prompt(pedagogy: Pedagogy, hint: int | None = None) -> str:
     """The system prompt: persona for the mode, learning objectives, the
     instructor layers in merge order, how to read the context block, the
@@ -381,41 +323,6 @@ def instructions_tokens(course: CourseRules, instructor: Assignment | None) -> i
     the assignment, at the longest hint level, before the student's own layers."""
     prompt = system_prompt(merge_pedagogy(course, instructor), hint=max(HINT_LEVELS))
     return estimate_tokens(prompt) + MESSAGE_OVERHEAD_TOKENS
-
-
-def estimate_tokens(text: str) -> int:
-    """A deliberately pessimistic token estimate, the browser's own
-    (`estimateTokens` in src/context/budget.ts), so both sides count alike."""
-    total = 0
-    for char in text:
-        total += _weight(ord(char))
-    return -(-total // 12)
-
-
-def estimate_messages(messages: list[dict[str, Any]]) -> int:
-    """Estimated tokens of chat messages, template overhead included."""
-    return sum(
-        estimate_tokens(str(m.get("content") or "")) + MESSAGE_OVERHEAD_TOKENS for m in messages
-    )
-
-
-def _weight(code: int) -> int:
-    """The weight of a character in twelfths of a token (see budget.ts)."""
-    if code < 0x80:
-        if 97 <= code <= 122 or 65 <= code <= 90 or code == 32:
-            return 4
-        if 48 <= code <= 57 or code in (9, 10):
-            return 6
-        return 12 if code < 32 else 9
-    if code < 0x370:
-        return 6
-    if code < 0x800:
-        return 8
-    if code > 0xFFFF:
-        return 24  # outside the Basic Multilingual Plane: a surrogate pair in UTF-16
-    if 0xD800 <= code <= 0xDFFF:
-        return 12  # a lone surrogate
-    return 12
 
 
 def _tighten(pedagogy: Pedagogy, mode: str | None, lines: int | None) -> None:
