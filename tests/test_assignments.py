@@ -143,3 +143,9 @@ def test_files_outside_the_course_folder_are_not_read(course_dir: Path, tmp_path
 def test_paths_that_could_leave_the_folder_are_refused(course_dir: Path, path: str) -> None:
     with pytest.raises(InstructionsPathError):
         find_assignment(course_dir, path)
+
+
+def test_a_name_too_long_for_the_file_system_is_no_assignment(course_dir: Path) -> None:
+    # A student's hand-made path must not make the instructions unreadable (a 503).
+    assert find_assignment(course_dir, "x" * 300 + "/lab.ipynb") is None
+    assert find_assignment(course_dir, "ps1/" + "y" * 300 + ".ipynb") is not None

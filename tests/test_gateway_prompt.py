@@ -157,6 +157,7 @@ async def test_a_students_system_message_is_refused_in_tutor_mode(
         ({"options": {"main_gpu": 1}}, "options.main_gpu", "is set by the course"),
         ({"keep_alive": -1}, "keep_alive", "how long a model stays loaded"),
         ({"tools": []}, "tools", "not a field"),
+        ({"format": {"type": "object"}}, "format", "not a field"),
         ({"jelai": {"hint": 7}}, "jelai.hint", "1, 2 or 3"),
     ],
 )

@@ -14,6 +14,7 @@ from jelai.gateway.quota import (
     exchange_tokens,
     stored_usage,
 )
+from jelai.gateway.tokens import estimate_messages, estimate_tokens
 from jelai.record.events import new_event
 from jelai.store import EventStore
 
@@ -122,6 +123,20 @@ def test_an_exchange_uses_its_prompt_and_reply_tokens() -> None:
     assert exchange_tokens({"prompt_eval_count": 120, "eval_count": 30}) == 150
     assert exchange_tokens({"prompt_eval_count": None, "eval_count": None}) == 0
     assert exchange_tokens({"eval_count": True}) == 0
+
+
+def test_a_reply_stopped_before_its_counts_still_costs_its_tokens() -> None:
+    # Hanging up before the model's last line must not make a question free.
+    question = [{"role": "user", "content": "Why does my loop never end? " * 20}]
+    stopped = {"messages": question, "reply": "Look at the condition " * 30, "status": "stopped"}
+    stopped |= {"prompt_eval_count": None, "eval_count": None}
+    assert exchange_tokens(stopped) == estimate_messages(question) + estimate_tokens(
+        stopped["reply"]
+    )
+    assert exchange_tokens(stopped) > 100
+    # What the model wrote counts, also where the student was shown less.
+    blocked = {**stopped, "reply": "", "model_reply": stopped["reply"]}
+    assert exchange_tokens(blocked) == exchange_tokens(stopped)
 
 
 def test_counts_survive_a_restart_through_the_stored_exchanges(tmp_path) -> None:

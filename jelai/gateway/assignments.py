@@ -80,7 +80,7 @@ def assignment_folders(course_dir: str | os.PathLike[str], notebook: str) -> tup
         folders = [
             folder
             for folder in (root / name, root / "source" / name)
-            if _inside(folder, root) and folder.resolve().is_dir()
+            if _folder_inside(folder, root)
         ]
         if folders:
             return name, folders
@@ -225,3 +225,12 @@ def _dedent(text: str) -> str:
 def _inside(path: Path, root: Path) -> bool:
     resolved = path.resolve()
     return resolved == root or root in resolved.parents
+
+
+def _folder_inside(folder: Path, root: Path) -> bool:
+    """Whether `folder` is a directory inside `root`; False for a name the
+    system refuses (longer than its limit, say): no such assignment."""
+    try:
+        return _inside(folder, root) and folder.resolve().is_dir()
+    except OSError:
+        return False

@@ -12,8 +12,8 @@ It knows nothing of Jupyter's handlers; `handler.py` drives it.
 
 Only what the tutor uses passes: `/api/chat` (POST), `/api/tags` and
 `/api/version` (GET); everything else is a 403. A chat request may carry
-`model`, `messages`, `stream`, `options`, `format`, `think` and the page's
-`jelai` object, nothing else (`keep_alive`, `tools`... are a 400: how long
+`model`, `messages`, `stream`, `options`, `think` and the page's `jelai`
+object, nothing else (`format`, `keep_alive`, `tools`... are a 400: how long
 a model stays loaded is the course's business). Its `options` may only name
 those of `c.JelaiTutor.option_ranges`, each within its range (400 otherwise:
 `num_ctx`, `num_gpu`, `main_gpu`, `num_thread`... are the course's);
@@ -50,7 +50,9 @@ WITH_MODEL = ("chat",)
 WITH_OPTIONS = ("chat",)
 MODEL_LISTS = ("tags",)
 # The fields of Ollama's chat request a student's side may set; `jelai` is the page's.
-CHAT_FIELDS = ("model", "messages", "stream", "options", "format", "think", "jelai")
+# No `format`: the tutor never asks for structured output, and a JSON schema would
+# carry a reply's code out of fences, where the guard looks for it.
+CHAT_FIELDS = ("model", "messages", "stream", "options", "think", "jelai")
 
 
 def model_allowed(models: list[str], model: str) -> bool:

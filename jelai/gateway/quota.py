@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import RateLimited
 from ..record.events import parse_time, utc_time
+from .tokens import estimate_messages, estimate_tokens
 
 if TYPE_CHECKING:
     from ..store import EventStore
@@ -193,9 +194,18 @@ class Quotas:
 
 
 def exchange_tokens(data: dict[str, Any]) -> int:
-    """The tokens an exchange used: its prompt's and its reply's, as the model counted them."""
+    """The tokens an exchange used: its prompt's and its reply's, as the model
+    counted them. A reply that ended before the model's last line (stopped,
+    cut, blocked) carries no counts; its tokens are then estimated from the
+    page's messages and what the model wrote (`tokens.py`), so stopping early
+    does not make a question free."""
     counts = (data.get("prompt_eval_count"), data.get("eval_count"))
-    return sum(n for n in counts if isinstance(n, int) and not isinstance(n, bool) and n > 0)
+    if all(isinstance(n, int) and not isinstance(n, bool) for n in counts):
+        return sum(n for n in counts if n > 0)
+    messages = data.get("messages")
+    pages = [m for m in messages if isinstance(m, dict)] if isinstance(messages, list) else []
+    written = "".join(str(data.get(name) or "") for name in ("model_reply", "reply", "reasoning"))
+    return estimate_messages(pages) + estimate_tokens(written)
 
 
 def stored_usage(store: EventStore, now: float) -> list[tuple[str, float, int]]:
