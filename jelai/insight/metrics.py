@@ -12,11 +12,14 @@ query is SQLAlchemy Core and reads the same on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import functools
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from ..record.outcomes import is_failure, is_run
 from ..store.tables import activity, events, executions, failures
@@ -56,18 +59,45 @@ _HELP = (
     .where(events.c.type.in_(HELP_TYPES))
     .group_by(events.c.user, events.c.notebook, events.c.type)
 )
-_EXECUTIONS = sa.select(
-    executions.c.user,
-    executions.c.notebook,
-    executions.c.cell_id,
-    executions.c.runs,
-    executions.c.failures,
-    executions.c.last_failure_ms,
-)
+_x = executions.c
+# The kept cells of the pairs that moved runs now belong to.
+_EXECUTIONS_OF = sa.select(
+    _x.user, _x.notebook, _x.cell_id, _x.runs, _x.failures, _x.last_failure_ms
+).where(sa.tuple_(_x.user, _x.notebook).in_(sa.bindparam("touched", expanding=True)))
+_OFTEN = _x.failures >= sa.bindparam("stuck_failures", type_=sa.Integer)
+# Per pair: runs, failures, cells tried, and the last failure of the cells
+# that failed often enough for the stuck rule (None if none did).
+_RUNS_BY_PAIR = sa.select(
+    _x.user,
+    _x.notebook,
+    sa.func.sum(_x.runs),
+    sa.func.sum(_x.failures),
+    sa.func.count(),
+    sa.func.max(sa.case((_OFTEN, _x.last_failure_ms))),
+).group_by(_x.user, _x.notebook)
+
+
+@functools.cache
+def _runs_by_cell(dialect: str) -> sa.Select[Any]:
+    """Per cell: runs, failures, and the users with a failure as a JSON list
+    (`json_agg` on PostgreSQL, `json_group_array` on SQLite)."""
+    users = sa.func.json_agg if dialect == "postgresql" else sa.func.json_group_array
+    return sa.select(
+        _x.notebook,
+        _x.cell_id,
+        sa.func.sum(_x.runs),
+        sa.func.sum(_x.failures),
+        users(_x.user).filter(_x.failures > 0),
+    ).group_by(_x.notebook, _x.cell_id)
+
+
 _FAILURES = sa.select(failures.c.user, failures.c.notebook, failures.c.error_name, failures.c.runs)
-# The stuck rule's rows: runs and help requests; `_read_stuck` adds, per
-# pair, its users, notebook paths (or none) and since when.
-_RECENT_ROWS = sa.select(
+# The stuck rule's rows: runs and help requests of the paths and times in the
+# parameter `wanted`, a JSON list of {"user", "notebook", "since"}, read as a
+# table (json_to_recordset on PostgreSQL, json_each on SQLite) and joined to
+# the `events_type` index: one statement, and the database reads each
+# path's recent rows through the index alone.
+_RECENT_COLUMNS = (
     events.c.seq,
     events.c.user,
     events.c.notebook,
@@ -76,11 +106,41 @@ _RECENT_ROWS = sa.select(
     events.c.type,
     events.c.cell_id,
     events.c.outcome,
-).where(events.c.type.in_(("cell.execute", *HELP_TYPES)))
-# Pairs per query of the stuck rule's rows (one SELECT each, in a UNION ALL):
-# a few hundred bound values, well under SQLite's limits on parameters and on
-# SELECTs in one statement.
-_STUCK_CHUNK = 100
+)
+_RECENT_TYPES = events.c.type.in_(("cell.execute", *HELP_TYPES))
+
+
+@functools.cache
+def _recent_rows(dialect: str) -> sa.Select[Any]:
+    wanted = sa.bindparam("wanted", type_=postgresql.JSON if dialect == "postgresql" else sa.JSON)
+    if dialect == "postgresql":
+        paths = (
+            sa.func.json_to_recordset(wanted)
+            .table_valued(
+                sa.column("user", sa.Text),
+                sa.column("notebook", sa.Text),
+                sa.column("since", sa.Text),
+                name="wanted",
+            )
+            .render_derived(with_types=True)
+        )
+        user, notebook, since = paths.c.user, paths.c.notebook, paths.c.since
+    else:
+        paths = sa.func.json_each(wanted).table_valued("value", name="wanted")
+        field_of = functools.partial(sa.func.json_extract, paths.c.value)
+        user, notebook, since = field_of("$.user"), field_of("$.notebook"), field_of("$.since")
+    e = events.c
+    joined = paths.join(events, sa.and_(e.user == user, e.notebook == notebook, e.time >= since))
+    return sa.select(*_RECENT_COLUMNS).select_from(joined).where(_RECENT_TYPES)
+
+
+# The same for the events recorded without a notebook (one query per user).
+_RECENT_WITHOUT_NOTEBOOK = sa.select(*_RECENT_COLUMNS).where(
+    _RECENT_TYPES,
+    events.c.user == sa.bindparam("user"),
+    events.c.notebook.is_(None),
+    events.c.time >= sa.bindparam("since"),
+)
 
 
 @dataclass
@@ -245,35 +305,70 @@ def _read_executions(
     options: Options,
     partial: Partial,
 ) -> None:
-    kept = conn.execute(*_where(_EXECUTIONS, executions, source, notebook, moved)).all()
+    """Runs, failures and cells per pair and per cell, counted by the database
+    (a few thousand rows rather than one per cell tried), but for the pairs a
+    renamed path's runs now belong to: their cells are read one by one and
+    counted here with the moved runs, so that a cell run under both names
+    counts once."""
+    runs_of_moved = [
+        row
+        for row in moved.of(notebook)
+        if row.type == "cell.execute" and row.outcome is not None and is_run(row.outcome)
+    ]
+    touched = sorted({(row.user, row.notebook or "") for row in runs_of_moved})
+    grouped = Moved(paths=sorted({*moved.paths, *touched}))
+    query, params = _where(_RUNS_BY_PAIR, executions, source, notebook, grouped)
+    params["stuck_failures"] = options.stuck_failures
+    for user, book, runs, fails, cells, last_failure in conn.execute(query, params):
+        label, book = source.owner or user, book or None
+        stats = partial.pair(label, book)
+        # int(): PostgreSQL sums BIGINTs as NUMERIC, read as Decimal.
+        stats.executions += int(runs)
+        stats.failures += int(fails)
+        stats.cells_attempted += cells
+        if last_failure is not None:
+            partial.failing.setdefault((label, book), []).append(last_failure)
+    by_cell = _runs_by_cell(conn.dialect.name)
+    for book, cell, runs, fails, names in conn.execute(
+        *_where(by_cell, executions, source, notebook, grouped)
+    ):
+        users = set(names if isinstance(names, list) else json.loads(names or "[]"))
+        if source.owner is not None and users:
+            users = {source.owner}
+        _add_cell(partial, book or None, cell or None, int(runs), int(fails), users)
     # (user, notebook, cell) -> [runs, failures, last failure (ms)]
-    counted: dict[tuple[str, str, str], list[Any]] = {
-        (user, book, cell): [runs, fails, last] for user, book, cell, runs, fails, last in kept
-    }
-    for row in moved.of(notebook):
-        if row.type != "cell.execute" or row.outcome is None or not is_run(row.outcome):
-            continue
+    counted: dict[tuple[str, str, str], list[Any]] = {}
+    # Their kept cells (a path in `moved.paths` has none: its runs are moved).
+    kept = sorted(set(touched) - set(moved.paths))
+    if kept:
+        for user, book, cell, runs, fails, last in conn.execute(_EXECUTIONS_OF, {"touched": kept}):
+            counted[(user, book, cell)] = [runs, fails, last]
+    for row in runs_of_moved:
         entry = counted.setdefault((row.user, row.notebook or "", row.cell_id or ""), [0, 0, None])
         entry[0] += 1
         if is_failure(row.outcome):
             entry[1] += 1
             entry[2] = row.time_ms if entry[2] is None else max(entry[2], row.time_ms)
-    cells = partial.cells
     for (user, book, cell), (runs, fails, last_failure) in counted.items():
         label, book, cell = source.owner or user, book or None, cell or None
         stats = partial.pair(label, book)
         stats.executions += runs
         stats.failures += fails
         stats.cells_attempted += 1
-        entry = cells.get((book, cell))
-        if entry is None:
-            entry = cells[(book, cell)] = [0, 0, set()]
-        entry[0] += runs
-        if fails:
-            entry[1] += fails
-            entry[2].add(label)
-            if fails >= options.stuck_failures:
-                partial.failing.setdefault((label, book), []).append(last_failure)
+        _add_cell(partial, book, cell, runs, fails, {label} if fails else set())
+        if fails >= options.stuck_failures:
+            partial.failing.setdefault((label, book), []).append(last_failure)
+
+
+def _add_cell(
+    partial: Partial, book: str | None, cell: str | None, runs: int, fails: int, users: set[str]
+) -> None:
+    entry = partial.cells.get((book, cell))
+    if entry is None:
+        entry = partial.cells[(book, cell)] = [0, 0, set()]
+    entry[0] += runs
+    entry[1] += fails
+    entry[2] |= users
 
 
 def _read_failures(
@@ -293,12 +388,8 @@ def _read_stuck(
     conn: sa.Connection, source: Source, moved: Moved, options: Options, partial: Partial
 ) -> None:
     """The stuck rule for every pair with a cell that failed in its last
-    minutes. Their recent rows are read in a few queries (`_STUCK_CHUNK` pairs
-    each) rather than one query per pair, then given to their pair: the rows
-    one pair's own query would have read. One SELECT per pair in a UNION ALL
-    rather than one condition per pair ORed: PostgreSQL then reads each
-    pair's rows through the index alone, where with the ORs it also scanned
-    the index for every event of the three types."""
+    minutes. Their recent rows are read in one query (`_recent_rows`), then
+    given to their pair: the rows one pair's own query would have read."""
     recent_ms = round(options.stuck_recent_seconds * 1000)
     reach_ms = round((options.stuck_span_seconds + options.stuck_recent_seconds) * 1000)
     # (label, notebook) -> (users, paths, since)
@@ -318,17 +409,21 @@ def _read_stuck(
         wanted[key] = (users, paths, iso(stats.last_ms - reach_ms))
         last[key] = stats.last_ms
     rows: dict[tuple[str, str | None], list[tuple[int, str, Any, Any]]] = {k: [] for k in wanted}
-    keys = [key for key, (users, _, _) in wanted.items() if users]
-    e = events.c
-    seen: set[int] = set()  # a row two pairs' SELECTs read (renamed paths) counts once
-    for start in range(0, len(keys), _STUCK_CHUNK):
-        arms = []
-        for key in keys[start : start + _STUCK_CHUNK]:
-            users, paths, since = wanted[key]
-            book = e.notebook.is_(None) if key[1] is None else e.notebook.in_(sorted(paths))
-            arms.append(_RECENT_ROWS.where(e.user.in_(sorted(users)), book, e.time >= since))
-        query = arms[0] if len(arms) == 1 else sa.union_all(*arms)
-        for seq, user, book, time, ms, kind, cell, outcome in conn.execute(query):
+    paths_since = []
+    queries = []
+    for key, (users, paths, since) in wanted.items():
+        for user in sorted(users):
+            if key[1] is None:
+                queries.append((_RECENT_WITHOUT_NOTEBOOK, {"user": user, "since": since}))
+                continue
+            paths_since += [
+                {"user": user, "notebook": path, "since": since} for path in sorted(paths)
+            ]
+    if paths_since:
+        queries.append((_recent_rows(conn.dialect.name), {"wanted": paths_since}))
+    seen: set[int] = set()  # a row two pairs' paths share (renames) counts once
+    for query, params in queries:
+        for seq, user, book, time, ms, kind, cell, outcome in conn.execute(query, params):
             now = book if moved.lineage is None else moved.lineage.current(user, book, time)
             key = (source.owner or user, now)
             if key not in wanted or seq in seen:
