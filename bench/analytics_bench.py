@@ -12,7 +12,12 @@ over every store, a plain scan of one of each store's indexes.
     python bench/analytics_bench.py --store-url postgresql://jelai@127.0.0.1:5432/bench
     python bench/analytics_bench.py --store-url sqlite:////tmp/class/events.sqlite3
 
-Target (issue 5): a class of 200 students with 20,000 events each in under 2 s.
+Targets: a class of 200 students with 20,000 events each in under 2 s from a
+class folder, and well under a second from the course's PostgreSQL store.
+The summary remembers each notebook's active time while its events stay as
+many (`insight.metrics`), so the first summary of a process (printed as
+"first") does more than the ones after it (the best of `--runs`), which is
+what an instructor's dashboard, asking again and again, gets.
 """
 
 from __future__ import annotations
@@ -208,6 +213,7 @@ def main() -> None:
                 print(f"built {args.students} stores in {time.perf_counter() - began:.1f} s")
             sources = class_sources(root)
         scan, scan_cpu, rows = best_of(args.runs, lambda: reference(sources))
+        first, first_cpu, _ = best_of(1, lambda: analytics.summarise(sources))
         took, took_cpu, summary = best_of(args.runs, lambda: analytics.summarise(sources))
         stuck = sum(1 for student in summary["students"] if student["stuck"])
         print(f"{len(summary['students'])} students, {rows:,} events; {stuck} stuck now")
@@ -216,9 +222,14 @@ def main() -> None:
             f"reference, count(*) and max(time) of every store: {scan:.3f} s (CPU {scan_cpu:.3f} s)"
         )
         print(
+            f"class summary, first of the process:              {first:.3f} s"
+            f" (CPU {first_cpu:.3f} s)"
+        )
+        print(
             f"class summary:                                    {took:.3f} s (CPU {took_cpu:.3f} s)"
         )
-        print(f"ratio summary / reference: {took / scan:.1f}x  (target: summary under 2 s)")
+        target = "under 2 s" if args.store_url is None else "well under 1 s"
+        print(f"ratio summary / reference: {took / scan:.1f}x  (target: summary {target})")
     finally:
         if made and not args.keep:
             shutil.rmtree(root)

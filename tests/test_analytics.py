@@ -605,3 +605,41 @@ def as_user(summary: dict[str, Any], name: str) -> dict[str, Any]:
     (student,) = summary["students"]
     text = json.dumps(summary).replace(json.dumps(student["user"]), json.dumps(name))
     return json.loads(text)
+
+
+def test_the_active_time_follows_events_sent_after_a_summary(stores: Stores, log) -> None:
+    # The class summary remembers each notebook's active time while its events
+    # stay as many; a new event, or another idle threshold, counts it again.
+    assert summary_of(stores, [log(t) for t in (0, 20, 50)])["students"][0]["active_seconds"] == 50
+    again = summary_of(stores, [log(t) for t in (100, 500, 530)])
+    assert again["students"][0]["active_seconds"] == 130  # 50 + 50, away 400 s, then 30
+    relaxed = summarise([stores.own("ana")], options=Options(idle_seconds=1200))
+    assert relaxed["students"][0]["active_seconds"] == 530
+    assert (
+        summary_of(stores, [log(250, notebook="lab2.ipynb")])["students"][0]["active_seconds"]
+        == 130
+    )
+    ana = summary_of(stores, [log(560)])["students"][0]
+    assert (ana["active_seconds"], ana["events"]) == (160, 8)
+
+
+def test_a_store_without_the_hours_table_is_summarised_from_its_minutes(
+    tmp_path: Path, log
+) -> None:
+    # A store file written by jelai before the `hours` table, read as it is
+    # (read-only, as `jelai export --class-dir` reads a class folder).
+    events = [log(t) for t in (0, 20, 50, 400, 430)]
+    events += [log(30, type="chat.exchange"), log(60, type="tutor.hint")]
+    path = store_of(tmp_path, "ana", events)
+    before = summarise(class_sources(path.parent.parent))
+    store = EventStore(path)
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE hours")
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0001'")
+    store.close()
+    after = summarise(class_sources(path.parent.parent))
+    for summary in (before, after):
+        summary.pop("generated")
+    assert after == before
+    assert after["students"][0]["active_seconds"] == 90
+    assert (after["students"][0]["questions"], after["students"][0]["hints"]) == (1, 1)

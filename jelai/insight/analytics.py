@@ -71,14 +71,21 @@ def _assemble(partials: list[Partial], options: Options, unreadable: list[str]) 
                 ask[0] += stats.questions
                 ask[1] += stats.hints
                 ask[2].add(user)
+        # A partial's sets are taken over, not copied: it is not read again.
         for key, (runs, fails, users) in partial.cells.items():
-            entry = cells.setdefault(key, [0, 0, set()])
-            entry[0] += runs
-            entry[1] += fails
-            entry[2] |= users
+            entry = cells.get(key)
+            if entry is None:
+                cells[key] = [runs, fails, users]
+            else:
+                entry[0] += runs
+                entry[1] += fails
+                entry[2] |= users
         activity.update(partial.activity)
         for start, users in partial.active_users.items():
-            active_users.setdefault(start, set()).update(users)
+            if start in active_users:
+                active_users[start] |= users
+            else:
+                active_users[start] = users
     students = [
         {
             **totals[user].to_json(options.top_errors),

@@ -1,13 +1,15 @@
 """Reads one event store into the metrics of `rules`.
 
 Each event counts under the notebook it belongs to now, renames followed
-(`lineage`). Nearly everything comes from the small tables the
-store keeps per batch (`store.summaries`): active time, event counts and
-activity buckets from `activity`, runs and failures by cell from
-`executions`, error names from `failures`; help requests and the stuck
-rule's recent runs from the `events_type` index. No event's JSON is parsed:
-the columns the store reads out of each event at ingest are enough. Every
-query is SQLAlchemy Core and reads the same on SQLite and PostgreSQL.
+(`lineage`). Nearly everything comes from the small tables the store keeps
+per batch (`store.summaries`): event counts, first and last activity,
+questions, hints and the hourly activity chart from `hours`; active time
+from `activity` (per minute), remembered per notebook while its events stay
+as many; runs and failures from `executions`, counted per pair and per cell
+by the database; error names from `failures`; the stuck rule's recent runs
+from the `events_type` index. No event's JSON is parsed: the columns the
+store reads out of each event at ingest are enough. Every query is
+SQLAlchemy Core and reads the same on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 from ..record.outcomes import is_failure, is_run
-from ..store.tables import activity, events, executions, failures
+from ..store.tables import activity, events, executions, failures, hours
 from .lineage import Moved, moved_events
 from .rules import (
     HELP_TYPES,
@@ -54,11 +56,45 @@ _ACTIVITY = sa.select(
     _joined(activity.c.last_ms),
     _joined(activity.c.events),
 ).group_by(activity.c.user, activity.c.notebook)
+_h = hours.c
+_PAIR_HOURS = sa.select(
+    _h.user,
+    _h.notebook,
+    sa.func.sum(_h.events),
+    sa.func.min(_h.first_ms),
+    sa.func.max(_h.last_ms),
+    sa.func.sum(_h.questions),
+    sa.func.sum(_h.hints),
+).group_by(_h.user, _h.notebook)
+
+
+@functools.cache
+def _hours_by_bucket(dialect: str, width_ms: int) -> sa.Select[Any]:
+    """Per bucket of `width_ms` (whole hours): its start (Unix ms), events, and
+    the users active in it as a JSON list. The width is written into the SQL
+    (an int), so the GROUP BY repeats the very expression of the SELECT list."""
+    width = sa.literal_column(str(int(width_ms)))
+    start = _h.hour - ((_h.hour % width) + width) % width
+    users = sa.func.json_agg if dialect == "postgresql" else sa.func.json_group_array
+    return sa.select(start, sa.func.sum(_h.events), users(_h.user.distinct())).group_by(start)
+
+
+_HOUR_MS = 3_600_000
 _HELP = (
     sa.select(events.c.user, events.c.notebook, events.c.type, sa.func.count())
     .where(events.c.type.in_(HELP_TYPES))
     .group_by(events.c.user, events.c.notebook, events.c.type)
 )
+
+
+def _only(query: sa.Select[Any], table: sa.Table) -> sa.Select[Any]:
+    """`query` for the (user, notebook) pairs in the parameter `only`."""
+    pairs = sa.bindparam("only", expanding=True)
+    return query.where(sa.tuple_(table.c.user, table.c.notebook).in_(pairs))
+
+
+_ACTIVITY_OF = _only(_ACTIVITY, activity)
+_HELP_OF = _only(_HELP, events)
 _x = executions.c
 # The kept cells of the pairs that moved runs now belong to.
 _EXECUTIONS_OF = sa.select(
@@ -174,8 +210,8 @@ def read_store(source: Source, notebook: str | None, options: Options) -> Partia
         if conn is None:
             return partial  # a student who has not done anything yet
         moved = moved_events(conn, source.user, source.exclude)
-        _read_activity(conn, source, notebook, moved, options, partial)
-        _read_help(conn, source, notebook, moved, partial)
+        counted = _read_activity(conn, source, notebook, moved, options, partial)
+        _read_help(conn, source, notebook, moved, partial, counted)
         _read_executions(conn, source, notebook, moved, options, partial)
         _read_failures(conn, source, notebook, moved, partial)
         _read_stuck(conn, source, moved, options, partial)
@@ -231,20 +267,123 @@ def _read_activity(
     moved: Moved,
     options: Options,
     partial: Partial,
+) -> bool:
+    """Events, first and last activity, active time and the activity chart's
+    buckets per pair. With buckets of whole hours (the chart's default) the
+    totals come from `hours`, a row per hour, and the questions and hints
+    with them (then True is returned); the active time from the minutes, for
+    the pairs with new events since the last summary (`_ACTIVE`). Other
+    buckets, and a store without `hours`, read every minute."""
+    width_ms = options.bucket_seconds * 1000
+    if width_ms % _HOUR_MS or not sa.inspect(conn).has_table(hours.name):
+        rows = _minute_rows(conn.execute(*_where(_ACTIVITY, activity, source, notebook, moved)))
+        if moved:
+            rows = _with_moved_minutes(rows, moved.of(notebook))
+        _add_minutes(partial, source, rows, options)
+        return False
+    # The pairs the moved events now belong to are read by the minute, as above.
+    touched = sorted({(row.user, row.notebook or "") for row in moved.of(notebook)})
+    apart = Moved(paths=sorted({*moved.paths, *touched}))
+    totals: Counter[tuple[str, str]] = Counter()
+    for user, book, count, first, last, questions, hints in conn.execute(
+        *_where(_PAIR_HOURS, hours, source, notebook, apart)
+    ):
+        label = source.owner or user
+        key = (label, book or None)
+        partial.row_users.setdefault(key, set()).add(user)
+        stats = partial.pair(*key)
+        # int(): PostgreSQL sums BIGINTs as NUMERIC, read as Decimal.
+        stats.events += int(count)
+        stats.first_ms = first if stats.first_ms is None else min(stats.first_ms, first)
+        stats.last_ms = last if stats.last_ms is None else max(stats.last_ms, last)
+        stats.questions += int(questions)
+        stats.hints += int(hints)
+        totals[(user, book)] += int(count)
+    by_bucket = _hours_by_bucket(conn.dialect.name, width_ms)
+    for start, count, names in conn.execute(*_where(by_bucket, hours, source, notebook, apart)):
+        users = set(names if isinstance(names, list) else json.loads(names))
+        partial.activity[start] += int(count)
+        partial.active_users.setdefault(start, set()).update(
+            users if source.owner is None else {source.owner}
+        )
+    _add_active_time(conn, source, totals, options, partial)
+    kept = sorted(set(touched) - set(moved.paths))
+    rows = _minute_rows(conn.execute(_ACTIVITY_OF, {"only": kept})) if kept else []
+    _add_minutes(partial, source, _with_moved_minutes(rows, moved.of(notebook)), options)
+    return True
+
+
+# (store, user, notebook) -> (events, idle ms, active ms): the active time of
+# the pairs summarised before, kept while their events stay as many (a store
+# only grows: a new event changes the count) and the idle time is the same.
+_ACTIVE: dict[tuple[str, str, str], tuple[int, int, int]] = {}
+_ACTIVE_MAX = 500_000  # entries; beyond this the memory is cleared
+# Pairs per query when a few pairs' minutes are read again.
+_PAIRS_CHUNK = 500
+
+
+def _add_active_time(
+    conn: sa.Connection,
+    source: Source,
+    totals: Counter[tuple[str, str]],
+    options: Options,
+    partial: Partial,
 ) -> None:
-    rows = [
+    """Adds each pair's active time, computed from its minutes when its event
+    count (from `hours`, `totals`) differs from the remembered one."""
+    idle_ms = round(options.idle_seconds * 1000)
+    store = source.url or str(source.path)
+    if len(_ACTIVE) > _ACTIVE_MAX:
+        _ACTIVE.clear()
+    stale = set()
+    for (user, book), count in totals.items():
+        known = _ACTIVE.get((store, user, book))
+        if known is not None and known[:2] == (count, idle_ms):
+            partial.pair(source.owner or user, book or None).active_ms += known[2]
+        else:
+            stale.add((user, book))
+    if not stale:
+        return
+    if len(stale) * 2 > len(totals):
+        results: Any = [conn.execute(*_where(_ACTIVITY, activity, source, None, Moved()))]
+    else:
+        pairs = sorted(stale)
+        results = (
+            conn.execute(_ACTIVITY_OF, {"only": pairs[i : i + _PAIRS_CHUNK]})
+            for i in range(0, len(pairs), _PAIRS_CHUNK)
+        )
+    for result in results:
+        for user, book, firsts, lasts, counts in _minute_rows(result):
+            if (user, book) not in stale:
+                continue
+            active = minutes_active_ms(*_in_order(firsts, lasts, counts)[:2], idle_ms)
+            # Remembered under the count of the minutes read, which may be newer
+            # than `hours` was: then the next summary reads them again.
+            _ACTIVE[(store, user, book)] = (sum(counts), idle_ms, active)
+            partial.pair(source.owner or user, book or None).active_ms += active
+
+
+def _minute_rows(result: Any) -> list[tuple[str, str, list[int], list[int], list[int]]]:
+    return [
         (user, book, _ints(firsts), _ints(lasts), _ints(counts))
-        for user, book, firsts, lasts, counts in conn.execute(
-            *_where(_ACTIVITY, activity, source, notebook, moved)
-        ).all()
+        for user, book, firsts, lasts, counts in result
     ]
-    if moved:
-        rows = _with_moved_minutes(rows, moved.of(notebook))
+
+
+def _in_order(
+    firsts: list[int], lasts: list[int], counts: list[int]
+) -> tuple[list[int], list[int], list[int]]:
+    if any(map(int.__gt__, firsts, firsts[1:])):
+        firsts, lasts, counts = map(list, zip(*sorted(zip(firsts, lasts, counts))))
+    return firsts, lasts, counts
+
+
+def _add_minutes(partial: Partial, source: Source, rows: list[Any], options: Options) -> None:
+    """Adds the pairs' minutes: events, active time, first and last, buckets."""
     idle_ms = round(options.idle_seconds * 1000)
     width_ms = options.bucket_seconds * 1000
-    for user, book, firsts, lasts, counts in rows:
-        if any(map(int.__gt__, firsts, firsts[1:])):
-            firsts, lasts, counts = map(list, zip(*sorted(zip(firsts, lasts, counts))))
+    for user, book, *minutes in rows:
+        firsts, lasts, counts = _in_order(*minutes)
         label = source.owner or user
         key = (label, book or None)
         partial.row_users.setdefault(key, set()).add(user)
@@ -285,10 +424,23 @@ def _with_moved_minutes(rows: list[Any], moved: list[Any]) -> list[Any]:
 
 
 def _read_help(
-    conn: sa.Connection, source: Source, notebook: str | None, moved: Moved, partial: Partial
+    conn: sa.Connection,
+    source: Source,
+    notebook: str | None,
+    moved: Moved,
+    partial: Partial,
+    counted: bool,
 ) -> None:
-    rows = list(conn.execute(*_where(_HELP, events, source, notebook, moved)).all())
-    rows += [(r.user, r.notebook, r.type, 1) for r in moved.of(notebook) if r.type in HELP_TYPES]
+    """Questions and hints per pair; with `counted`, `_read_activity` counted
+    them already but for the pairs the moved events belong to."""
+    moved_rows = [r for r in moved.of(notebook) if r.type in HELP_TYPES]
+    if not counted:
+        rows = list(conn.execute(*_where(_HELP, events, source, notebook, moved)).all())
+    else:
+        touched = {(row.user, row.notebook or "") for row in moved.of(notebook)}
+        kept = sorted(touched - set(moved.paths))
+        rows = list(conn.execute(_HELP_OF, {"only": kept}).all()) if kept else []
+    rows += [(r.user, r.notebook, r.type, 1) for r in moved_rows]
     for user, book, kind, count in rows:
         stats = partial.pair(source.owner or user, book or None)
         if kind == "chat.exchange":

@@ -1,4 +1,4 @@
-"""The summary tables (`activity`, `executions`, `failures`), kept per stored batch.
+"""The summary tables (`activity`, `executions`, `failures`, `hours`), kept per stored batch.
 
 Each batch's new rows (those really inserted, so a retried batch never counts
 twice) are folded into the tables in the same transaction, with one grouped
@@ -23,17 +23,18 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from .tables import activity, events, executions, failures
+from .tables import SUMMARIES, activity, events, executions, hours
 
 # Written as literals, not parameters, so the GROUP BY repeats the very
 # expressions of the SELECT list (PostgreSQL compares them as text).
 _NONE = sa.literal_column("''")
 _MINUTE_MS = sa.literal_column("60000")
+_HOUR_MS = sa.literal_column("3600000")
 
 
-def _minute(ms: sa.ColumnElement[int]) -> sa.ColumnElement[int]:
-    # The start of the minute, rounded down also before 1970 (% keeps the sign).
-    return ms - ((ms % _MINUTE_MS) + _MINUTE_MS) % _MINUTE_MS
+def _start(ms: sa.ColumnElement[int], width: Any = _MINUTE_MS) -> sa.ColumnElement[int]:
+    # The start of the minute (or hour), rounded down also before 1970 (% keeps the sign).
+    return ms - ((ms % width) + width) % width
 
 
 def _grouped(table: sa.Table, rows: sa.ColumnElement[bool] | None) -> sa.Select[Any]:
@@ -41,7 +42,7 @@ def _grouped(table: sa.Table, rows: sa.ColumnElement[bool] | None) -> sa.Select[
     e = events.c
     notebook = sa.func.coalesce(e.notebook, _NONE)
     if table is activity:
-        minute = _minute(e.time_ms)
+        minute = _start(e.time_ms)
         query = sa.select(
             e.user,
             notebook,
@@ -50,6 +51,18 @@ def _grouped(table: sa.Table, rows: sa.ColumnElement[bool] | None) -> sa.Select[
             sa.func.min(e.time_ms),
             sa.func.max(e.time_ms),
         ).group_by(e.user, notebook, minute)
+    elif table is hours:
+        hour = _start(e.time_ms, _HOUR_MS)
+        query = sa.select(
+            e.user,
+            notebook,
+            hour,
+            sa.func.count(),
+            sa.func.min(e.time_ms),
+            sa.func.max(e.time_ms),
+            sa.func.count(sa.case((e.type == "chat.exchange", 1))),
+            sa.func.count(sa.case((e.type == "tutor.hint", 1))),
+        ).group_by(e.user, notebook, hour)
     elif table is executions:
         cell = sa.func.coalesce(e.cell_id, _NONE)
         failed = e.outcome == "error"
@@ -88,12 +101,15 @@ def _upsert(dialect: str, table: sa.Table, rows: sa.ColumnElement[bool]) -> Any:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(table).from_select(list(table.c.keys()), _grouped(table, rows))
     new, old = statement.excluded, table.c
-    if table is activity:
+    if table is activity or table is hours:
         changes = {
             "events": old.events + new.events,
             "first_ms": _earlier(old.first_ms, new.first_ms),
             "last_ms": _later(old.last_ms, new.last_ms),
         }
+        if table is hours:
+            changes["questions"] = old.questions + new.questions
+            changes["hints"] = old.hints + new.hints
     elif table is executions:
         changes = {
             "runs": old.runs + new.runs,
@@ -121,7 +137,7 @@ def _folds(dialect: str) -> tuple[Any, ...]:
         rows = events.c.seq == sa.any_(seqs)
     else:
         rows = events.c.seq.between(sa.bindparam("first"), sa.bindparam("last"))
-    return tuple(_upsert(dialect, table, rows) for table in (activity, executions, failures))
+    return tuple(_upsert(dialect, table, rows) for table in SUMMARIES)
 
 
 def fold(conn: sa.Connection, seqs: Sequence[int]) -> None:
@@ -133,8 +149,8 @@ def fold(conn: sa.Connection, seqs: Sequence[int]) -> None:
         conn.execute(statement, params)
 
 
-def rebuild(conn: sa.Connection) -> None:
-    """Counts the tables again from every stored event."""
-    for table in (activity, executions, failures):
+def rebuild(conn: sa.Connection, tables: Sequence[sa.Table] = SUMMARIES) -> None:
+    """Counts the tables (by default all of them) again from every stored event."""
+    for table in tables:
         conn.execute(sa.delete(table))
         conn.execute(sa.insert(table).from_select(list(table.c.keys()), _grouped(table, None)))

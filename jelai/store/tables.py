@@ -14,8 +14,13 @@ the two. Every table works on SQLite and PostgreSQL.
 - `executions`: per user, notebook and cell, runs, failures and the last
   failure's time (Unix ms).
 - `failures`: per user, notebook and error name, failed runs.
+- `hours`: per user, notebook and hour (the hour's start, Unix ms), the
+  events, the first and last event time (Unix ms), and the chat questions
+  (`chat.exchange`) and hint requests (`tutor.hint`): what the class summary
+  reads for each student's totals and the activity chart, a row per hour
+  rather than per minute.
 
-The three summary tables use '' for a missing notebook, cell or error name:
+The summary tables use '' for a missing notebook, cell or error name:
 NULLs are never equal in a key. What counts as a run and a failure is in
 `summaries`.
 """
@@ -86,4 +91,18 @@ failures = sa.Table(
     sqlite_with_rowid=False,
 )
 
-SUMMARIES = (activity, executions, failures)
+hours = sa.Table(
+    "hours",
+    metadata,
+    sa.Column("user", sa.Text, primary_key=True),
+    sa.Column("notebook", sa.Text, primary_key=True),
+    sa.Column("hour", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("events", sa.BigInteger, nullable=False),
+    sa.Column("first_ms", sa.BigInteger, nullable=False),
+    sa.Column("last_ms", sa.BigInteger, nullable=False),
+    sa.Column("questions", sa.BigInteger, nullable=False),
+    sa.Column("hints", sa.BigInteger, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+SUMMARIES = (activity, executions, failures, hours)

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from jelai.record.outcomes import outcome_of
-from jelai.store import columns, summaries
+from jelai.store import columns, summaries, tables
 
 revision = "0001"
 down_revision = None
@@ -35,6 +35,8 @@ _SEQ = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 _RETIRED_TRIGGERS = ("events_activity", "events_count_runs", "events_count_failures")
 _RETIRED_TABLES = ("activity", "executions", "failures", "summary_versions")
 _LEGACY = "events_before_migrations"
+# The summary tables this revision makes (later ones add their own).
+_SUMMARIES = tuple(tables.metadata.tables[name] for name in ("activity", "executions", "failures"))
 _COPY_ROWS = 2000
 
 
@@ -48,7 +50,7 @@ def upgrade() -> None:
     if legacy:
         _copy(bind)
         op.drop_table(_LEGACY)
-        summaries.rebuild(bind)
+        summaries.rebuild(bind, _SUMMARIES)
 
 
 def downgrade() -> None:
