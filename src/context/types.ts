@@ -1,4 +1,4 @@
-import type { IEvent } from '../tokens';
+import type { IEvent, ITutor } from '../tokens';
 import type { TrimStep } from './budget';
 
 /**
@@ -82,7 +82,7 @@ export interface ITutorSettings {
 /**
  * Hint levels, from a nudge (1) to a concrete pointer (3).
  */
-export type HintLevel = 1 | 2 | 3;
+export type HintLevel = ITutor.HintLevel;
 
 /**
  * Everything the context builder reads; plain data, no widgets.
