@@ -19,24 +19,29 @@ import {
   showNoticeOnFirstUse,
   Telemetry
 } from './telemetry';
-import { ITelemetry } from './tokens';
+import { ITelemetry, ITutor } from './tokens';
 import {
   addCellCommands,
   addTutorCommands,
+  CellCommandIDs,
   CommandIDs as TutorCommandIDs,
   ErrorButtons,
   fetchInstructions,
   followCurrentNotebook,
   followPreferences,
   readPreferences,
+  trackerKernel,
   trackerNotebooks,
   TutorChatModel,
   TutorClient,
   TutorContextProvider,
   TutorContextView,
   TutorPanel,
+  Tutor,
   TutorStatus
 } from './tutor';
+
+export * from './tokens';
 
 /**
  * Records notebook activity and ships it to the server in batches.
@@ -114,12 +119,13 @@ const dataNoticePlugin: JupyterFrontEndPlugin<void> = {
  * streamed from the model server through the server proxy, each question
  * sent with what the student just did in the notebook.
  */
-const tutorPlugin: JupyterFrontEndPlugin<void> = {
+const tutorPlugin: JupyterFrontEndPlugin<ITutor> = {
   id: 'jelai:tutor',
   description:
     'A tutor chat next to the notebook, answered by an Ollama model.',
   autoStart: true,
   requires: [ITelemetry, INotebookTracker, IRenderMimeRegistry],
+  provides: ITutor,
   optional: [
     ITranslator,
     ISettingRegistry,
@@ -137,7 +143,7 @@ const tutorPlugin: JupyterFrontEndPlugin<void> = {
     palette: ICommandPalette | null,
     restorer: ILayoutRestorer | null,
     themeManager: IThemeManager | null
-  ): void => {
+  ): ITutor => {
     const trans = (translator ?? nullTranslator).load('jelai');
     const serverSettings = app.serviceManager.serverSettings;
     const client = new TutorClient({
@@ -177,22 +183,15 @@ const tutorPlugin: JupyterFrontEndPlugin<void> = {
     });
     app.shell.add(panel, 'right', { rank: 900 });
     restorer?.add(panel, panel.id);
-    addTutorCommands(app.commands, {
-      model,
-      shell: app.shell,
-      panelId: panel.id,
-      trans
-    });
-    addCellCommands(app.commands, {
+    const tutor = new Tutor({
       model,
       provider,
       telemetry,
-      tracker,
       shell: app.shell,
       panelId: panel.id,
-      trans
+      kernel: notebook => trackerKernel(tracker, notebook)
     });
-    new ErrorButtons({ tracker, commands: app.commands, trans });
+    addTutorCommands(app.commands, { model, tutor, trans });
     for (const command of Object.values(TutorCommandIDs)) {
       palette?.addItem({ command, category: trans.__('Tutor') });
     }
@@ -212,6 +211,35 @@ const tutorPlugin: JupyterFrontEndPlugin<void> = {
         void app.restored.then(() => app.shell.activateById(panel.id));
       }
     });
+    return tutor;
+  }
+};
+
+/**
+ * Asks the tutor about a cell: the cell menu's "Explain this cell" and
+ * "Give me a hint", and an "Ask the tutor about this error" button under
+ * each cell that failed.
+ */
+const cellActionsPlugin: JupyterFrontEndPlugin<void> = {
+  id: 'jelai:cell-actions',
+  description:
+    'Cell menu items and error buttons that ask the tutor about a cell.',
+  autoStart: true,
+  requires: [ITutor, INotebookTracker],
+  optional: [ITranslator, ICommandPalette],
+  activate: (
+    app: JupyterFrontEnd,
+    tutor: ITutor,
+    tracker: INotebookTracker,
+    translator: ITranslator | null,
+    palette: ICommandPalette | null
+  ): void => {
+    const trans = (translator ?? nullTranslator).load('jelai');
+    addCellCommands(app.commands, { tutor, tracker, trans });
+    new ErrorButtons({ tracker, commands: app.commands, trans });
+    for (const command of Object.values(CellCommandIDs)) {
+      palette?.addItem({ command, category: trans.__('Tutor') });
+    }
   }
 };
 
@@ -264,5 +292,6 @@ export default [
   telemetryPlugin,
   dataNoticePlugin,
   tutorPlugin,
+  cellActionsPlugin,
   dashboardPlugin
 ];

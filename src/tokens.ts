@@ -121,3 +121,55 @@ export const ITelemetry = new Token<ITelemetry>(
   'jelai:ITelemetry',
   'Records notebook activity and lets other plugins publish and follow events.'
 );
+
+/**
+ * The tutor chat, for plugins that ask it about a notebook: the cell
+ * actions and error buttons use it, and so can another extension.
+ */
+export interface ITutor {
+  /**
+   * Shows the tutor panel and focuses its input, on the conversation about
+   * `notebook` when one is named.
+   */
+  open(notebook?: string): void;
+  /**
+   * Asks a question in the conversation about a notebook, showing the panel
+   * first; resolves false when it could not be sent (no model, empty text).
+   * The notebook's context is sent with it, as for a typed question.
+   */
+  ask(question: string, options: ITutor.IAskOptions): Promise<boolean>;
+  /**
+   * The level the next hint on a cell would have: one more than the hints
+   * asked on it since it last ran without error, from 1 (a nudge) to 3.
+   */
+  nextHintLevel(notebook: string, cellId: string): Promise<ITutor.HintLevel>;
+}
+
+/**
+ * Types of the tutor service.
+ */
+export namespace ITutor {
+  /** Hint levels, from a nudge (1) to a concrete pointer (3). */
+  export type HintLevel = 1 | 2 | 3;
+
+  /** What a question is about beyond its words. */
+  export interface IAskOptions {
+    /** Path of the notebook the question is about. */
+    notebook: string;
+    /** The cell it is about; the notebook's active cell when absent. */
+    cell?: ICellRef;
+    /**
+     * Asks for a hint at this level; the tutor keeps a record of it, so the
+     * next hint on the cell climbs the ladder.
+     */
+    hint?: HintLevel;
+  }
+}
+
+/**
+ * The tutor service token.
+ */
+export const ITutor = new Token<ITutor>(
+  'jelai:ITutor',
+  'The tutor chat: opens its panel and asks it about a notebook or a cell.'
+);

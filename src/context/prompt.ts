@@ -14,12 +14,7 @@ import {
   renderPart
 } from './parts';
 import { clipChars } from './text';
-import type {
-  IChatTurn,
-  IContextMessage,
-  ISectionReport,
-  SectionName
-} from './types';
+import type { IChatTurn, ISectionReport, SectionName } from './types';
 
 /**
  * The prompt being assembled: renders each part at its current size and
@@ -43,8 +38,8 @@ export class Prompt implements ITrimmable {
   }
 
   /** The messages as they stand: the conversation, then context and question. */
-  messages(): IContextMessage[] {
-    const messages: IContextMessage[] = [
+  messages(): IChatTurn[] {
+    const messages: IChatTurn[] = [
       ...this._parts.conversation,
       { role: 'user', content: this._user() }
     ];

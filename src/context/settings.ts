@@ -1,10 +1,5 @@
 import { DEFAULT_BUDGET_TOKENS, estimateTokens } from './budget';
-import type { ITutorSettings, TutorMode } from './types';
-
-/**
- * Longest code block a tutor-mode reply keeps unless the instructor says otherwise.
- */
-export const DEFAULT_MAX_CODE_LINES = 6;
+import type { ITutorSettings } from './types';
 
 /**
  * Tokens kept for what the gateway writes around the student's own layers
@@ -13,13 +8,12 @@ export const DEFAULT_MAX_CODE_LINES = 6;
 export const STUDENT_LAYERS_OVERHEAD_TOKENS = 80;
 
 /**
- * The course's settings, as served by `GET /jelai/tutor/instructions` under
- * `course`: the mode and snippet limit in force (the instructor-only layer
- * and the `TUTOR.md` applied), never the instructions' text.
+ * What the page reads of the course's settings, served by
+ * `GET /jelai/tutor/instructions` under `course`: the budget and the
+ * visibility of the context, never the instructions' text (the gateway
+ * applies them).
  */
 export interface ICourseConfig {
-  mode?: TutorMode;
-  max_code_lines?: number;
   show_context?: boolean;
   /** The budget of the whole prompt: the configured one, capped to fit the window. */
   context_budget_tokens?: number;
@@ -53,10 +47,10 @@ export interface ITutorInstructions {
 }
 
 /**
- * The tutor's settings for a notebook: the server's answer, tightened by the
- * notebook's `metadata.jelai` (a student may make the tutor stricter, never
- * looser), and the token budget left for the student's own material once the
- * gateway's instructions and the student's layers are counted.
+ * The tutor's settings for a notebook, as the page needs them: whether the
+ * student may see the context, and the token budget left for the student's
+ * own material once the gateway's instructions and the student's layers
+ * (`TUTOR.md`, the notebook's `metadata.jelai`) are counted.
  */
 export function tutorSettings(
   instructions: Partial<ITutorInstructions>,
@@ -64,16 +58,6 @@ export function tutorSettings(
 ): ITutorSettings {
   const course = instructions.course ?? {};
   const notebook = Private.record(metadata);
-  let mode = Private.mode(course.mode) ?? 'tutor';
-  let maxCodeLines =
-    Private.lines(course.max_code_lines) ?? DEFAULT_MAX_CODE_LINES;
-  if (notebook.mode === 'tutor') {
-    mode = 'tutor';
-  }
-  const lines = Private.lines(notebook.max_code_lines);
-  if (lines !== undefined) {
-    maxCodeLines = Math.min(maxCodeLines, lines);
-  }
   const instructionsTokens = Private.positive(course.instructions_tokens) ?? 0;
   const studentTokens = Private.studentTokens(
     instructions.assignment?.text ?? null,
@@ -82,8 +66,6 @@ export function tutorSettings(
   const total =
     Private.positive(course.context_budget_tokens) ?? DEFAULT_BUDGET_TOKENS;
   return {
-    mode,
-    maxCodeLines,
     showContext: course.show_context !== false,
     budgetTokens: Math.max(0, total - instructionsTokens - studentTokens),
     instructionsTokens: instructionsTokens + studentTokens,
@@ -96,18 +78,6 @@ export function tutorSettings(
 }
 
 namespace Private {
-  /** A valid mode, or undefined. */
-  export function mode(value: unknown): TutorMode | undefined {
-    return value === 'tutor' || value === 'assistant' ? value : undefined;
-  }
-
-  /** A line count from 0 to 200, or undefined. */
-  export function lines(value: unknown): number | undefined {
-    return typeof value === 'number' && Number.isInteger(value) && value >= 0
-      ? Math.min(value, 200)
-      : undefined;
-  }
-
   /** A positive integer, or undefined. */
   export function positive(value: unknown): number | undefined {
     return typeof value === 'number' && Number.isInteger(value) && value > 0

@@ -1,10 +1,5 @@
-import type { IEvent } from '../tokens';
+import type { IEvent, ITutor } from '../tokens';
 import type { TrimStep } from './budget';
-
-/**
- * How the tutor helps: `tutor` teaches (hints, no full solutions), `assistant` answers freely.
- */
-export type TutorMode = 'tutor' | 'assistant';
 
 /**
  * An error a cell raised: the kernel's name, value and traceback lines.
@@ -40,7 +35,9 @@ export interface INotebookSnapshot {
 }
 
 /**
- * One turn of the conversation so far.
+ * One turn of a conversation: a question or a reply, as the student saw it;
+ * also each message the page sends (the gateway puts the tutor's
+ * instructions before them).
  */
 export interface IChatTurn {
   role: 'user' | 'assistant';
@@ -48,23 +45,11 @@ export interface IChatTurn {
 }
 
 /**
- * One message the page sends to the model: the student's own material.
- * The gateway puts the tutor's instructions before them.
- */
-export interface IContextMessage {
-  role: 'user' | 'assistant';
-  content: string;
-}
-
-/**
  * The tutor's settings for a notebook, as the page needs them: the
- * pedagogy itself (instructions, personas, the instructor's hidden layer)
- * lives in the model gateway.
+ * pedagogy itself (instructions, modes, personas, the snippet limit, the
+ * instructor's hidden layer) lives in the model gateway.
  */
 export interface ITutorSettings {
-  mode: TutorMode;
-  /** Longest code block (non-blank lines) a tutor-mode reply may keep. */
-  maxCodeLines: number;
   /** Whether the student may see the messages sent to the model. */
   showContext: boolean;
   /** Token budget of the page's messages (conversation, context, question). */
@@ -82,7 +67,7 @@ export interface ITutorSettings {
 /**
  * Hint levels, from a nudge (1) to a concrete pointer (3).
  */
-export type HintLevel = 1 | 2 | 3;
+export type HintLevel = ITutor.HintLevel;
 
 /**
  * Everything the context builder reads; plain data, no widgets.
@@ -138,7 +123,7 @@ export interface ISectionReport {
  * The messages to send, and what the budget did to them.
  */
 export interface IContextResult {
-  messages: IContextMessage[];
+  messages: IChatTurn[];
   sections: ISectionReport[];
   /** Trimming steps applied, in order (see `TRIM_STEPS`). */
   trimSteps: TrimStep[];

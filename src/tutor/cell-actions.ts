@@ -1,28 +1,14 @@
 import { TranslationBundle } from '@jupyterlab/translation';
-import {
-  errorSummary,
-  HintLevel,
-  hintEventData,
-  nextHintLevel,
-  TUTOR_HINT_EVENT
-} from '../context';
-import { createEvent } from '../telemetry/events';
-import { ITelemetry } from '../tokens';
-import type { TutorContextProvider } from './context-provider';
+import { errorSummary } from '../context';
+import { ITutor } from '../tokens';
 import type { ICellTarget } from './notebooks';
-import type { IAskOptions } from './request';
 
 /**
- * What the cell actions use: the chat, the telemetry and the context's events.
+ * What the cell actions use: the tutor they ask, and the translations.
  */
 export interface ICellActionsContext {
-  /** Asks the tutor a question about the shown notebook. */
-  ask: (question: string, options: IAskOptions) => Promise<boolean>;
-  telemetry: Pick<ITelemetry, 'session'>;
-  provider: Pick<TutorContextProvider, 'events' | 'remember'>;
+  tutor: Pick<ITutor, 'ask' | 'nextHintLevel'>;
   trans: TranslationBundle;
-  /** The clock; `new Date()` by default. */
-  now?: () => Date;
 }
 
 /**
@@ -57,7 +43,7 @@ export function explainQuestion(
  */
 export function hintRequestQuestion(
   target: ICellTarget,
-  level: HintLevel,
+  level: ITutor.HintLevel,
   trans: TranslationBundle
 ): string {
   return trans.__(
@@ -74,8 +60,9 @@ export function askAboutError(
   target: ICellTarget,
   context: ICellActionsContext
 ): Promise<boolean> {
-  return context.ask(errorQuestion(target, context.trans), {
-    cellId: target.cell.id
+  return context.tutor.ask(errorQuestion(target, context.trans), {
+    notebook: target.notebook,
+    cell: target.cell
   });
 }
 
@@ -86,42 +73,27 @@ export function explainCell(
   target: ICellTarget,
   context: ICellActionsContext
 ): Promise<boolean> {
-  return context.ask(explainQuestion(target, context.trans), {
-    cellId: target.cell.id
+  return context.tutor.ask(explainQuestion(target, context.trans), {
+    notebook: target.notebook,
+    cell: target.cell
   });
 }
 
 /**
  * Asks for the next hint on a cell: one level more than the hints already
- * asked on it (see `nextHintLevel`). The model gateway records the request
- * as a `tutor.hint` event; this page keeps a copy of it before the question
- * is sent, so the context and the next hint both see it.
+ * asked on it (the tutor's `nextHintLevel`); the level is in the question
+ * and in the request, so the gateway words the hint and records it.
  */
 export async function askForHint(
   target: ICellTarget,
   context: ICellActionsContext
-): Promise<HintLevel> {
-  const now = context.now?.() ?? new Date();
-  const events = await context.provider.events(target.notebook);
-  const level = nextHintLevel(events, target.cell.id, now);
-  const data = hintEventData(level);
-  const where = {
+): Promise<ITutor.HintLevel> {
+  const { tutor, trans } = context;
+  const level = await tutor.nextHintLevel(target.notebook, target.cell.id);
+  await tutor.ask(hintRequestQuestion(target, level, trans), {
     notebook: target.notebook,
-    kernel: target.kernel,
-    cell: target.cell
-  };
-  // The gateway's record reaches this page only after a reload.
-  const event = createEvent(
-    TUTOR_HINT_EVENT,
-    data,
-    context.telemetry.session,
-    where,
-    now
-  );
-  context.provider.remember(event);
-  await context.ask(hintRequestQuestion(target, level, context.trans), {
-    cellId: target.cell.id,
-    hint: { level }
+    cell: target.cell,
+    hint: level
   });
   return level;
 }

@@ -1,20 +1,28 @@
-import { JupyterFrontEnd } from '@jupyterlab/application';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { CommandRegistry } from '@lumino/commands';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import { DisposableDelegate, IDisposable } from '@lumino/disposable';
-import { ITelemetry } from '../tokens';
+import { ITutor } from '../tokens';
 import {
   askAboutError,
   askForHint,
   explainCell,
   ICellActionsContext
 } from './cell-actions';
-import { CommandIDs } from './commands';
-import { TutorContextProvider } from './context-provider';
-import { TutorChatModel } from './model';
 import { findCellTarget, ICellTarget } from './notebooks';
+
+/**
+ * The ids of the commands that ask the tutor about a cell.
+ */
+export namespace CellCommandIDs {
+  /** Asks the tutor about the error a cell raised. */
+  export const askAboutError = 'jelai:ask-about-error';
+  /** Asks the tutor to explain a cell. */
+  export const explainCell = 'jelai:explain-cell';
+  /** Asks the tutor for the next hint on a cell. */
+  export const hint = 'jelai:hint';
+}
 
 /**
  * Adds the commands that ask the tutor about a cell (an error, an
@@ -24,7 +32,7 @@ export function addCellCommands(
   commands: CommandRegistry,
   options: ICellCommandsOptions
 ): IDisposable {
-  const { model, trans, tracker } = options;
+  const { tutor, trans, tracker } = options;
   const describedBy = {
     args: {
       type: 'object',
@@ -43,12 +51,7 @@ export function addCellCommands(
       tracker,
       typeof args.cellId === 'string' ? args.cellId : undefined
     );
-  const context: ICellActionsContext = {
-    ask: (question, request) => model.ask(question, request),
-    telemetry: options.telemetry,
-    provider: options.provider,
-    trans
-  };
+  const context: ICellActionsContext = { tutor, trans };
   const run =
     (
       action: (target: ICellTarget, c: ICellActionsContext) => Promise<unknown>
@@ -58,14 +61,13 @@ export function addCellCommands(
       if (!found) {
         return;
       }
-      // The conversation is about the cell's notebook; show it and ask.
-      model.notebook = found.notebook;
-      options.shell.activateById(options.panelId);
-      model.input.focus();
+      // The conversation is about the cell's notebook: show it while the
+      // question is prepared.
+      tutor.open(found.notebook);
       await action(found, context);
     };
   const added = [
-    commands.addCommand(CommandIDs.askAboutError, {
+    commands.addCommand(CellCommandIDs.askAboutError, {
       label: trans.__('Ask the tutor about this error'),
       caption: trans.__(
         'Ask the tutor why this cell fails; the error and your recent work are sent with the question'
@@ -75,14 +77,14 @@ export function addCellCommands(
       isVisible: args => !!target(args)?.error,
       execute: run(askAboutError)
     }),
-    commands.addCommand(CommandIDs.explainCell, {
+    commands.addCommand(CellCommandIDs.explainCell, {
       label: trans.__('Explain this cell'),
       caption: trans.__('Ask the tutor to explain what this cell does'),
       describedBy,
       isEnabled: args => !!target(args),
       execute: run(explainCell)
     }),
-    commands.addCommand(CommandIDs.hint, {
+    commands.addCommand(CellCommandIDs.hint, {
       label: trans.__('Give me a hint'),
       caption: trans.__(
         'Ask the tutor for a hint on this cell; each new hint is a little more concrete'
@@ -99,12 +101,8 @@ export function addCellCommands(
  * What the cell commands act on.
  */
 export interface ICellCommandsOptions {
-  model: TutorChatModel;
-  provider: TutorContextProvider;
-  telemetry: Pick<ITelemetry, 'session'>;
+  /** The tutor the commands ask. */
+  tutor: ITutor;
   tracker: INotebookTracker;
-  shell: JupyterFrontEnd.IShell;
-  /** The id of the tutor panel in the shell. */
-  panelId: string;
   trans: TranslationBundle;
 }

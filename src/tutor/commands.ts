@@ -1,9 +1,9 @@
 import { chatIcon } from '@jupyter/chat';
-import { JupyterFrontEnd } from '@jupyterlab/application';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { stopIcon, deleteIcon } from '@jupyterlab/ui-components';
 import { CommandRegistry } from '@lumino/commands';
 import { DisposableDelegate, IDisposable } from '@lumino/disposable';
+import { ITutor } from '../tokens';
 import { TutorChatModel } from './model';
 
 /**
@@ -16,12 +16,6 @@ export namespace CommandIDs {
   export const clear = 'jelai:clear-tutor';
   /** Stops the reply the tutor is writing. */
   export const stop = 'jelai:stop-tutor';
-  /** Asks the tutor about the error a cell raised. */
-  export const askAboutError = 'jelai:ask-about-error';
-  /** Asks the tutor to explain a cell. */
-  export const explainCell = 'jelai:explain-cell';
-  /** Asks the tutor for the next hint on a cell. */
-  export const hint = 'jelai:hint';
 }
 
 /**
@@ -39,10 +33,7 @@ export function addTutorCommands(
       caption: trans.__('Ask the tutor about the current notebook'),
       icon: chatIcon,
       describedBy: noArgs,
-      execute: () => {
-        options.shell.activateById(options.panelId);
-        model.input.focus();
-      }
+      execute: () => options.tutor.open()
     }),
     commands.addCommand(CommandIDs.clear, {
       label: trans.__('Clear Tutor Conversation'),
@@ -79,8 +70,7 @@ export function addTutorCommands(
  */
 export interface ITutorCommandsOptions {
   model: TutorChatModel;
-  shell: JupyterFrontEnd.IShell;
-  /** The id of the tutor panel in the shell. */
-  panelId: string;
+  /** The tutor service, which opens the panel. */
+  tutor: ITutor;
   trans: TranslationBundle;
 }

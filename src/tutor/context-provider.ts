@@ -2,6 +2,7 @@ import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 import {
   buildContext,
+  IChatTurn,
   IContextResult,
   INotebookSnapshot,
   ITutorInstructions,
@@ -12,12 +13,7 @@ import { IEvent, ITelemetry } from '../tokens';
 import { ContextTooLargeError } from './client';
 import { EventLogs } from './event-logs';
 import { queryAcrossRenames } from './renames';
-import {
-  BuildRequest,
-  IQuestion,
-  ITutorChatRequest,
-  ITutorTurn
-} from './request';
+import { BuildRequest, IQuestion, ITutorChatRequest } from './request';
 
 /**
  * Gathers what the tutor sees when the student asks: the notebook as it is,
@@ -136,7 +132,7 @@ export class TutorContextProvider implements IDisposable {
   /** What would be sent now with `question` after `conversation`; not kept. */
   preview(
     notebook: string,
-    conversation: ITutorTurn[],
+    conversation: IChatTurn[],
     question: string
   ): Promise<IContextResult> {
     return this._build({ notebook, turns: [] }, conversation, question);
@@ -159,7 +155,7 @@ export class TutorContextProvider implements IDisposable {
 
   private async _build(
     input: IQuestion,
-    conversation: ITutorTurn[],
+    conversation: IChatTurn[],
     question: string
   ): Promise<IContextResult> {
     const [events, settings] = await Promise.all([

@@ -4,7 +4,8 @@ import { ITutorClient, toTutorError, TutorError } from './client';
 import { ReplyStatus } from './messages';
 import { readGatewayLine } from './queue-line';
 import { ReplyAccumulator } from './reasoning';
-import { BuildRequest, IAskOptions, ITutorTurn } from './request';
+import type { IChatTurn } from '../context';
+import { BuildRequest, IAskOptions } from './request';
 
 /**
  * A reply being streamed, which `stop()` aborts.
@@ -107,7 +108,7 @@ export async function streamReply(options: {
   buildRequest: BuildRequest;
   notebook: string;
   model: string;
-  turns: ITutorTurn[];
+  turns: IChatTurn[];
   options?: IAskOptions;
   handle: ReplyHandle;
   onText: (text: string, thinking: boolean) => void;

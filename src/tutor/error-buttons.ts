@@ -10,7 +10,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { CommandRegistry } from '@lumino/commands';
 import { IDisposable } from '@lumino/disposable';
 import { PanelLayout, Widget } from '@lumino/widgets';
-import { CommandIDs } from './commands';
+import { CellCommandIDs } from './cell-commands';
 
 /**
  * CSS class of the "Ask the tutor about this error" button under a failed cell.
@@ -77,7 +77,7 @@ export class ErrorButtons implements IDisposable {
     }
     const button = Private.button(this._options.trans);
     button.addEventListener('click', () => {
-      void this._options.commands.execute(CommandIDs.askAboutError, {
+      void this._options.commands.execute(CellCommandIDs.askAboutError, {
         cellId: cell.model.id
       });
     });

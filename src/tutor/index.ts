@@ -20,3 +20,4 @@ export * from './request';
 export * from './setup';
 export * from './status';
 export * from './stop-button';
+export * from './tutor';

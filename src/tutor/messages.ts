@@ -2,7 +2,7 @@ import { IMessageContent, IUser } from '@jupyter/chat';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { UUID } from '@lumino/coreutils';
 import { showGuardNotes } from './guard-notes';
-import { ITutorTurn } from './request';
+import type { IChatTurn } from '../context';
 
 declare module '@jupyter/chat' {
   interface IMessageMetadata {
@@ -182,8 +182,8 @@ export function replyBody(
  * The conversation as turns for the prompt: questions and non-empty replies,
  * without the tutor's notices.
  */
-export function turnsOf(messages: IMessageContent[]): ITutorTurn[] {
-  const turns: ITutorTurn[] = [];
+export function turnsOf(messages: IMessageContent[]): IChatTurn[] {
+  const turns: IChatTurn[] = [];
   for (const message of messages) {
     const info = message.metadata?.jelai;
     if (!info || info.role === 'notice' || !info.text.trim()) {

@@ -22,7 +22,7 @@ import {
   turnsOf,
   tutorUser
 } from './messages';
-import { BuildRequest, IAskOptions, plainRequest } from './request';
+import { BuildRequest, IAskOptions } from './request';
 
 /**
  * The tutor chat: one conversation per notebook path, each reply streamed
@@ -33,7 +33,7 @@ export class TutorChatModel extends NotebookChatModel {
     super(options);
     this._client = options.client;
     this._telemetry = options.telemetry;
-    this._buildRequest = options.buildRequest ?? plainRequest;
+    this._buildRequest = options.buildRequest;
     this._trans = (options.translator ?? nullTranslator).load('jelai');
     this._tutor = tutorUser(this._trans);
     this._user = options.user ?? {
@@ -238,8 +238,8 @@ export namespace TutorChatModel {
   export interface IOptions extends IChatModel.IOptions {
     client: ITutorClient;
     telemetry: ITelemetryLike;
-    /** Builds the request for a question; the plain conversation by default. */
-    buildRequest?: BuildRequest;
+    /** Builds the request for a question (the context provider's `buildRequest`). */
+    buildRequest: BuildRequest;
     translator?: ITranslator | null;
     /** The student; a generic "You" by default. */
     user?: IUser;

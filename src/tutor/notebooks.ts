@@ -87,6 +87,17 @@ export function findCellTarget(
 }
 
 /**
+ * The kernel of the open notebook at a path; null when it has none or is not open.
+ */
+export function trackerKernel(
+  tracker: INotebookTracker,
+  path: string
+): IKernelRef | null {
+  const panel = findNotebook(tracker, path);
+  return panel ? kernelRef(panel) : null;
+}
+
+/**
  * A cell of a notebook panel as a target.
  */
 export function cellTarget(

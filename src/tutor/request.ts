@@ -1,13 +1,5 @@
 import type { Message } from 'ollama/browser';
-import type { HintLevel } from '../context';
-
-/**
- * One turn of a tutor conversation, as the student saw it.
- */
-export interface ITutorTurn {
-  role: 'user' | 'assistant';
-  content: string;
-}
+import type { HintLevel, IChatTurn } from '../context';
 
 /**
  * What a question is about beyond its words, set by the tutor's commands.
@@ -25,7 +17,7 @@ export interface IAskOptions {
  */
 export interface IQuestion extends IAskOptions {
   notebook: string;
-  turns: ITutorTurn[];
+  turns: IChatTurn[];
 }
 
 /**
@@ -69,25 +61,3 @@ export type BuildRequest = (
   question: IQuestion
 ) =>
   Omit<ITutorChatRequest, 'model'> | Promise<Omit<ITutorChatRequest, 'model'>>;
-
-/**
- * How many recent turns a plain request sends.
- */
-export const MAX_TURNS = 20;
-
-/**
- * The request for a question with no context built around it: the most
- * recent turns, the question last.
- */
-export function plainRequest(
-  question: IQuestion
-): Omit<ITutorChatRequest, 'model'> {
-  const messages = question.turns
-    .filter(turn => turn.content.trim() !== '')
-    .slice(-MAX_TURNS)
-    .map(turn => ({ role: turn.role, content: turn.content }));
-  return {
-    messages,
-    jelai: question.hint ? { hint: question.hint.level } : {}
-  };
-}

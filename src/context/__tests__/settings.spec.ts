@@ -1,15 +1,9 @@
 import { DEFAULT_BUDGET_TOKENS, estimateTokens } from '../budget';
-import {
-  DEFAULT_MAX_CODE_LINES,
-  STUDENT_LAYERS_OVERHEAD_TOKENS,
-  tutorSettings
-} from '../settings';
+import { STUDENT_LAYERS_OVERHEAD_TOKENS, tutorSettings } from '../settings';
 
 describe("the tutor's settings for a notebook", () => {
-  it('tutors by default, shows the context and uses the default budget', () => {
+  it('shows the context and uses the default budget by default', () => {
     expect(tutorSettings({})).toEqual({
-      mode: 'tutor',
-      maxCodeLines: DEFAULT_MAX_CODE_LINES,
       showContext: true,
       budgetTokens: DEFAULT_BUDGET_TOKENS,
       instructionsTokens: 0,
@@ -44,24 +38,6 @@ describe("the tutor's settings for a notebook", () => {
       estimateTokens('Loops');
     expect(settings.instructionsTokens).toBe(450 + student);
     expect(settings.budgetTokens).toBe(6000 - 450 - student);
-  });
-
-  it('takes the mode and limit the server found, tightened by the notebook', () => {
-    const course = { mode: 'assistant' as const, max_code_lines: 10 };
-    expect(tutorSettings({ course })).toMatchObject({
-      mode: 'assistant',
-      maxCodeLines: 10
-    });
-    expect(
-      tutorSettings({ course }, { mode: 'tutor', max_code_lines: 3 })
-    ).toMatchObject({ mode: 'tutor', maxCodeLines: 3 });
-    // Never looser than the server's.
-    expect(
-      tutorSettings(
-        { course: { mode: 'tutor', max_code_lines: 4 } },
-        { mode: 'assistant', max_code_lines: 40 }
-      )
-    ).toMatchObject({ mode: 'tutor', maxCodeLines: 4 });
   });
 
   it('says when instructor-only instructions apply, and for which assignment', () => {

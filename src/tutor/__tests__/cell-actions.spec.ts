@@ -14,6 +14,7 @@ import {
 } from '../cell-actions';
 import type { ICellTarget } from '../notebooks';
 import { IAskOptions, ITutorChatRequest } from '../request';
+import { Tutor } from '../tutor';
 import { basketProvider, PATH } from './context-fakes';
 
 const trans = nullTranslator.load('jelai');
@@ -25,7 +26,7 @@ const TARGET: ICellTarget = {
   error: { name: 'KeyError', value: "'price'", traceback: [] }
 };
 
-/** Cell actions over the basket notebook, recording what they asked. */
+/** Cell actions asking the tutor over the basket notebook, recording what it asked. */
 function setup() {
   const basket = basketProvider();
   // The fixture already holds a level-1 hint on cell 4 at 14:06; start later.
@@ -34,34 +35,43 @@ function setup() {
   basket.telemetry.clock = () => now;
   const asked: { question: string; request: IAskOptions }[] = [];
   const sent: Omit<ITutorChatRequest, 'model'>[] = [];
-  const context: ICellActionsContext = {
-    ask: async (question, request) => {
+  const shown: string[] = [];
+  const model = {
+    notebook: null as string | null,
+    input: { focus: () => undefined },
+    ask: async (question: string, request: IAskOptions = {}) => {
       asked.push({ question, request });
       // What the page would send: the context, and the hint for the gateway.
       sent.push(
         await basket.provider.buildRequest({
-          notebook: PATH,
+          notebook: model.notebook!,
           turns: [{ role: 'user', content: question }],
           ...request
         })
       );
       return true;
-    },
-    telemetry: basket.telemetry,
-    provider: basket.provider,
-    trans,
-    now: () => now
+    }
   };
+  const tutor = new Tutor({
+    model: model as unknown as Tutor.IOptions['model'],
+    provider: basket.provider,
+    telemetry: basket.telemetry,
+    shell: { activateById: id => shown.push(id) },
+    panelId: 'jelai-tutor',
+    kernel: () => TARGET.kernel,
+    now: () => now
+  });
+  const context: ICellActionsContext = { tutor, trans };
   const later = (ms: number) => {
     now = new Date(now.getTime() + ms);
     basket.setNow(now);
   };
-  return { ...basket, context, asked, sent, later };
+  return { ...basket, context, asked, sent, shown, model, later };
 }
 
 describe('the cell actions', () => {
   it('asks about an error by naming the cell and the error', async () => {
-    const { context, asked } = setup();
+    const { context, asked, shown, model } = setup();
     await askAboutError(TARGET, context);
     expect(asked).toEqual([
       {
@@ -69,6 +79,9 @@ describe('the cell actions', () => {
         request: { cellId: TOTAL_CELL }
       }
     ]);
+    // Asked in the conversation about the cell's notebook, panel shown.
+    expect(model.notebook).toBe(PATH);
+    expect(shown).toEqual(['jelai-tutor']);
     expect(errorQuestion({ ...TARGET, error: null }, trans)).toBe(
       'Why does cell 4 fail?'
     );

@@ -210,24 +210,26 @@ describe('TutorContextProvider', () => {
     instructions.mockRejectedValueOnce(new Error('404'));
     const warn = jest.spyOn(console, 'warn').mockImplementation(() => {});
     const fallback = await provider.settings(PATH);
-    expect(fallback.mode).toBe('tutor');
+    expect(fallback.showContext).toBe(true);
     expect(fallback.hiddenAssignment).toBeNull();
     await provider.settings(PATH);
     expect(instructions).toHaveBeenCalledTimes(3);
     warn.mockRestore();
   });
 
-  it('applies the notebook metadata only to tighten the course', async () => {
-    const { provider, state, instructions } = basketProvider();
+  it("counts the notebook's own instructions against the budget", async () => {
+    const { provider, state, instructions, setNow } = basketProvider();
     instructions.mockResolvedValue({
-      course: { mode: 'tutor', max_code_lines: 6 },
+      course: { context_budget_tokens: 6000, instructions_tokens: 400 },
       assignment: { path: null, text: null }
     });
-    state.metadata = { mode: 'assistant', max_code_lines: 3 };
-    expect(await provider.settings(PATH)).toMatchObject({
-      mode: 'tutor',
-      maxCodeLines: 3
-    });
+    state.metadata = null;
+    const before = await provider.settings(PATH);
+    state.metadata = { instructions: 'Use a while loop, not a for loop.' };
+    setNow(new Date(NOW.getTime() + 31_000));
+    const after = await provider.settings(PATH);
+    expect(after.instructionsTokens).toBeGreaterThan(before.instructionsTokens);
+    expect(after.budgetTokens).toBe(6000 - after.instructionsTokens);
   });
 
   it('keeps the last result and announces it; a preview is not kept', async () => {

@@ -1,6 +1,6 @@
 import { IEvent, IEventQuery, SCHEMA_VERSION } from '../../tokens';
 import { ITutorClient } from '../client';
-import type { ITutorChatRequest } from '../request';
+import type { IQuestion, ITutorChatRequest } from '../request';
 import { IGatewayChunk } from '../queue-line';
 import { TutorChatModel } from '../model';
 
@@ -175,4 +175,19 @@ export function storedEvent(
  */
 export function tick(): Promise<void> {
   return new Promise(resolve => setTimeout(resolve, 0));
+}
+
+/**
+ * A request with no context built around it: the conversation's non-empty
+ * turns, the question last, and the hint for the gateway.
+ */
+export function plainRequest(
+  question: IQuestion
+): Omit<ITutorChatRequest, 'model'> {
+  return {
+    messages: question.turns
+      .filter(turn => turn.content.trim() !== '')
+      .map(turn => ({ role: turn.role, content: turn.content })),
+    jelai: question.hint ? { hint: question.hint.level } : {}
+  };
 }

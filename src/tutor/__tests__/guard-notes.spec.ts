@@ -1,7 +1,13 @@
 import { nullTranslator, TranslationBundle } from '@jupyterlab/translation';
 import { showGuardNotes } from '../guard-notes';
 import { TutorChatModel } from '../model';
-import { FakeClient, fakeTelemetry, storedEvent, tick } from './fakes';
+import {
+  FakeClient,
+  fakeTelemetry,
+  plainRequest,
+  storedEvent,
+  tick
+} from './fakes';
 
 // A reply as the server proxy sends it in tutor mode with a limit of 2 lines.
 const TRIM_NOTE =
@@ -26,7 +32,8 @@ function setup(events: ReturnType<typeof storedEvent>[] = []) {
   const model = new TutorChatModel({
     client,
     telemetry,
-    modelName: 'tiny:1b'
+    modelName: 'tiny:1b',
+    buildRequest: plainRequest
   });
   return { client, telemetry, model };
 }

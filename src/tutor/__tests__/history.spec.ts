@@ -3,6 +3,7 @@ import { TutorChatModel } from '../model';
 import {
   FakeClient,
   fakeTelemetry,
+  plainRequest,
   storedEvent,
   storeQuery,
   tick
@@ -86,7 +87,8 @@ describe('TutorChatModel history', () => {
     const model = new TutorChatModel({
       client,
       telemetry,
-      modelName: 'tiny:1b'
+      modelName: 'tiny:1b',
+      buildRequest: plainRequest
     });
     return { client, telemetry, model };
   }
@@ -166,6 +168,7 @@ describe('TutorChatModel history', () => {
 
     const reloaded = new TutorChatModel({
       client,
+      buildRequest: plainRequest,
       telemetry: {
         ...fakeTelemetry(),
         query: storeQuery([

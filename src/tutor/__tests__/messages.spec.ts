@@ -6,7 +6,6 @@ import {
   noticeMessage,
   tutorUser
 } from '../messages';
-import { MAX_TURNS, plainRequest } from '../request';
 
 const trans = nullTranslator.load('jelai');
 
@@ -38,30 +37,18 @@ describe('replyBody', () => {
   });
 });
 
-describe('plainRequest', () => {
-  it('skips notices and empty replies and keeps the latest turns', () => {
+describe('turnsOf', () => {
+  it('gives the questions and replies for the next request, without notices', () => {
     const user = { username: 'student' };
     const tutor = tutorUser(trans);
-    const messages = [
+    const turns = turnsOf([
       noticeMessage('Open a notebook first.', tutor),
-      ...Array.from({ length: MAX_TURNS + 5 }, (_, i) =>
-        questionMessage(`q${i}`, user)
-      )
-    ];
-    const turns = turnsOf(messages);
-    expect(turns).toHaveLength(MAX_TURNS + 5);
-    const { messages: built, jelai } = plainRequest({
-      notebook: 'a/b.ipynb',
-      turns,
-      hint: { level: 1 }
-    });
-    expect(built).toHaveLength(MAX_TURNS);
-    // No system prompt and no persona: the gateway sets the tutor's instructions.
-    expect(built.map(m => m.role)).not.toContain('system');
-    expect(jelai).toEqual({ hint: 1 });
-    expect(built[built.length - 1]).toEqual({
-      role: 'user',
-      content: `q${MAX_TURNS + 4}`
-    });
+      questionMessage('q0', user),
+      questionMessage('q1', user)
+    ]);
+    expect(turns).toEqual([
+      { role: 'user', content: 'q0' },
+      { role: 'user', content: 'q1' }
+    ]);
   });
 });

@@ -1,12 +1,23 @@
 import { IChatModel } from '@jupyter/chat';
 import { TutorError } from '../client';
 import { TutorChatModel } from '../model';
-import { FakeClient, fakeTelemetry, storedEvent, tick } from './fakes';
+import {
+  FakeClient,
+  fakeTelemetry,
+  plainRequest,
+  storedEvent,
+  tick
+} from './fakes';
 
 function setup(events = [] as ReturnType<typeof storedEvent>[]) {
   const client = new FakeClient();
   const telemetry = fakeTelemetry(events);
-  const model = new TutorChatModel({ client, telemetry, modelName: 'tiny:1b' });
+  const model = new TutorChatModel({
+    client,
+    telemetry,
+    modelName: 'tiny:1b',
+    buildRequest: plainRequest
+  });
   return { client, telemetry, model };
 }
 

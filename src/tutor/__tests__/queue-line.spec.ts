@@ -1,7 +1,7 @@
 import { nullTranslator } from '@jupyterlab/translation';
 import { TutorChatModel } from '../model';
 import { readGatewayLine } from '../queue-line';
-import { FakeClient, fakeTelemetry, tick } from './fakes';
+import { FakeClient, fakeTelemetry, plainRequest, tick } from './fakes';
 
 describe('readGatewayLine', () => {
   it("reads the question's place from the gateway's queue line", () => {
@@ -38,7 +38,8 @@ describe('a question waiting for the model server', () => {
       client,
       telemetry: fakeTelemetry([]),
       translator: nullTranslator,
-      modelName: 'llama3.1:8b'
+      modelName: 'llama3.1:8b',
+      buildRequest: plainRequest
     });
     model.notebook = 'lab.ipynb';
     const sent = model.sendMessage({ body: 'why?' });

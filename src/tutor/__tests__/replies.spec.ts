@@ -3,7 +3,13 @@ import { exchangeMessages, exchangesSinceClear } from '../history';
 import { tutorUser } from '../messages';
 import { TutorChatModel } from '../model';
 import { splitReasoning } from '../reasoning';
-import { FakeClient, fakeTelemetry, storedEvent, tick } from './fakes';
+import {
+  FakeClient,
+  fakeTelemetry,
+  plainRequest,
+  storedEvent,
+  tick
+} from './fakes';
 
 function setup() {
   const client = new FakeClient();
@@ -11,7 +17,8 @@ function setup() {
   const model = new TutorChatModel({
     client,
     telemetry,
-    modelName: 'qwen3:8b'
+    modelName: 'qwen3:8b',
+    buildRequest: plainRequest
   });
   model.notebook = 'lab/week1.ipynb';
   return { client, model };
