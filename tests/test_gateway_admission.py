@@ -384,3 +384,42 @@ async def test_one_student_holds_one_generation_while_the_others_are_served(
     assert chats(fake) == ["ana 1", "bob 1", "ana 2"]
     [queued] = await service.events("ana", "tutor.queued")
     assert (queued["data"]["cause"], queued["data"]["outcome"]) == ("own_limit", "served")
+
+
+SOLUTION = """def median(values):
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2 == 0:
+        return (ordered[middle - 1] + ordered[middle]) / 2
+    return ordered[middle]
+"""
+LEAKY = "Here it is:\n\n```python\n" + SOLUTION.replace("ordered", "ranked") + "```\n\nDone."
+
+
+@pytest.mark.parametrize("notebook", ["renamed-copy.ipynb", None])
+async def test_a_notebook_matching_no_assignment_is_still_held_to_every_reference(
+    start_service: Any, fake: FakeOllama, tmp_path: Path, notebook: str | None
+) -> None:
+    course = tmp_path / "course"
+    (course / "week1").mkdir(parents=True)
+    (course / "week1" / "TUTOR.md").write_text("Secret instructions.")
+    (course / "week2").mkdir()
+    (course / "week2" / "solution.py").write_text(SOLUTION)
+    service = await start_service([f"--JelaiService.course_dir={course}"])
+    fake.configure(reply=LEAKY)
+    body = {"model": "llama3.1:8b", "messages": [{"role": "user", "content": "the answer?"}]}
+    headers = {"Authorization": "token ana"}
+    if notebook is not None:
+        headers["X-Jelai-Notebook"] = notebook
+    request = HTTPRequest(
+        service.url("ollama/api/chat"),
+        method="POST",
+        body=json.dumps(body),
+        headers=headers,
+        request_timeout=GUARD,
+    )
+    raw = (await AsyncHTTPClient().fetch(request)).body
+    assert b"ranked" not in raw and b"sorted" not in raw
+    # Matching no assignment, the hidden instructions do not apply.
+    system = fake.received("/api/chat")[0].body["messages"][0]["content"]
+    assert "Secret instructions" not in system
