@@ -423,3 +423,26 @@ async def test_a_notebook_matching_no_assignment_is_still_held_to_every_referenc
     # Matching no assignment, the hidden instructions do not apply.
     system = fake.received("/api/chat")[0].body["messages"][0]["content"]
     assert "Secret instructions" not in system
+
+
+async def test_the_instructions_a_student_reads_tell_that_hidden_ones_apply_never_their_size(
+    start_service: Any, fake: FakeOllama, tmp_path: Path
+) -> None:
+    course = tmp_path / "course"
+    for name, repeat in (("short", 1), ("long", 200)):
+        (course / name).mkdir(parents=True)
+        (course / name / "TUTOR.md").write_text("Do not mention recursion. " * repeat)
+        (course / name / "solution.py").write_text(SOLUTION * repeat)
+    service = await start_service([f"--JelaiService.course_dir={course}"])
+    answers = {}
+    for name in ("short", "long"):
+        request = HTTPRequest(
+            service.url(f"tutor/instructions?notebook={name}/lab.ipynb"),
+            headers={"Authorization": "token ana"},
+        )
+        raw = (await AsyncHTTPClient().fetch(request)).body
+        assert b"recursion" not in raw and b"sorted" not in raw
+        answers[name] = json.loads(raw)
+        assert answers[name]["hidden_instructions"] is True
+        assert answers[name].pop("hidden_assignment") == name
+    assert answers["short"] == answers["long"]  # same settings, same counts
