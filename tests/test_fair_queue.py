@@ -152,3 +152,34 @@ def test_a_waiter_wakes_when_its_place_changes_and_when_it_is_served() -> None:
         (0, True, True),
         (0, True, False),
     ]
+
+
+def test_a_student_holds_at_most_their_share_while_others_are_served() -> None:
+    queue = FairQueue(4, per_user=1)
+    first = queue.enter("ana")
+    second = queue.enter("ana")  # a script with ana's token asks again at once
+    assert first.granted and not second.granted
+    assert (second.position, second.cause) == (1, "own_limit")
+    bob = queue.enter("bob")
+    assert bob.granted  # a free slot goes to someone else meanwhile
+    assert second.position == 1 and queue.running() == 2
+    queue.leave(first)
+    assert second.granted and queue.holding("ana") == 1
+
+
+def test_a_capped_students_questions_come_after_the_others_in_line() -> None:
+    queue = FairQueue(1, per_user=1)
+    queue.enter("ana")
+    mine = queue.enter("ana")
+    bob = queue.enter("bob")
+    # ana holds her share: bob's question is next, hers after it.
+    assert (bob.position, mine.position, bob.cause) == (1, 2, "busy")
+
+
+def test_the_cap_counts_over_every_line() -> None:
+    queue = FairQueue(2, per_user=1)
+    running = queue.enter("ana", "big")
+    other = queue.enter("ana", "small")  # the other model's line has room, ana has not
+    assert not other.granted and other.cause == "own_limit"
+    queue.leave(running)
+    assert other.granted and queue.running("small") == 1

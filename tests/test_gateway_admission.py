@@ -82,13 +82,15 @@ class Service:
 class Asking:
     """One student's streamed question, its lines gathered as they arrive."""
 
-    def __init__(self, service: Service, user: str, question: str) -> None:
+    def __init__(
+        self, service: Service, user: str, question: str, model: str = "llama3.1:8b"
+    ) -> None:
         self.user = user
         self.lines: list[dict[str, Any]] = []
         self.raw = b""  # the whole body (a refusal's JSON is no line)
         self._pending = b""
         self.arrived = asyncio.Event()
-        body = {"model": "llama3.1:8b", "messages": [{"role": "user", "content": question}]}
+        body = {"model": model, "messages": [{"role": "user", "content": question}]}
         request = HTTPRequest(
             service.url("ollama/api/chat"),
             method="POST",
@@ -322,3 +324,125 @@ async def test_the_tokens_of_an_unstreamed_reply_count_too(
     refused = Asking(service, "ana", "and now?")
     assert (await refused.done).code == 429
     assert json.loads(refused.raw)["reason"] == "tokens_per_day"
+
+
+def two_model_groups(fake: FakeOllama, folder: Path) -> list[str]:
+    """Two upstreams (one fake, reached by two names), one model each, one slot each."""
+    port = fake.url.rsplit(":", 1)[1]
+    upstreams = [
+        {"url": f"http://127.0.0.1:{port}", "models": ["llama3.1:8b"], "max_concurrent": 1},
+        {"url": f"http://localhost:{port}", "models": ["qwen2.5:0.5b"], "max_concurrent": 1},
+    ]
+    config = folder / "jelai_service_config.py"
+    config.write_text(f"c.JelaiTutor.upstreams = {upstreams!r}\n")
+    return [f"--config={config}"]
+
+
+async def test_a_question_for_one_model_never_waits_behind_another_models_full_group(
+    start_service: Any, fake: FakeOllama, tmp_path: Path
+) -> None:
+    # The course default would allow 4 at once; each group's max_concurrent is 1.
+    service = await start_service(
+        [*two_model_groups(fake, tmp_path), "--JelaiService.max_concurrent_generations=4"]
+    )
+    fake.configure(hold_after=1)
+    first = Asking(service, "ana", "ana 1")
+    await first.until(lambda asking: asking.lines)
+    second = Asking(service, "bob", "bob 1")  # llama's one slot is taken
+    await second.until(lambda asking: asking.places == [1])
+    small = Asking(service, "cid", "cid 1", model="qwen2.5:0.5b")
+    await small.until(lambda asking: any("message" in line for line in asking.lines))
+    assert small.places == []  # answered at once, beside llama's full group
+    assert chats(fake) == ["ana 1", "cid 1"]
+    fake.release()
+    assert [(await a.done).code for a in (first, second, small)] == [200, 200, 200]
+    [queued] = await service.events("bob", "tutor.queued")
+    assert queued["data"]["upstream"] == f"ollama:{fake.url}"
+    assert queued["data"]["cause"] == "busy"
+
+
+ONE_EACH = [
+    "--JelaiService.max_concurrent_generations=4",
+    "--JelaiService.max_generations_per_student=1",
+]
+
+
+@pytest.mark.parametrize("service_options", [ONE_EACH])
+async def test_one_student_holds_one_generation_while_the_others_are_served(
+    service: Service, fake: FakeOllama
+) -> None:
+    fake.configure(hold_after=1)
+    first = Asking(service, "ana", "ana 1")
+    await first.until(lambda asking: asking.lines)
+    again = Asking(service, "ana", "ana 2")  # a script with ana's token asks again
+    await again.until(lambda asking: asking.places == [1])
+    other = Asking(service, "bob", "bob 1")
+    await other.until(lambda asking: any("message" in line for line in asking.lines))
+    assert other.places == [] and chats(fake) == ["ana 1", "bob 1"]
+    fake.release()
+    assert [(await a.done).code for a in (first, again, other)] == [200, 200, 200]
+    assert chats(fake) == ["ana 1", "bob 1", "ana 2"]
+    [queued] = await service.events("ana", "tutor.queued")
+    assert (queued["data"]["cause"], queued["data"]["outcome"]) == ("own_limit", "served")
+
+
+SOLUTION = """def median(values):
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2 == 0:
+        return (ordered[middle - 1] + ordered[middle]) / 2
+    return ordered[middle]
+"""
+LEAKY = "Here it is:\n\n```python\n" + SOLUTION.replace("ordered", "ranked") + "```\n\nDone."
+
+
+@pytest.mark.parametrize("notebook", ["renamed-copy.ipynb", None])
+async def test_a_notebook_matching_no_assignment_is_still_held_to_every_reference(
+    start_service: Any, fake: FakeOllama, tmp_path: Path, notebook: str | None
+) -> None:
+    course = tmp_path / "course"
+    (course / "week1").mkdir(parents=True)
+    (course / "week1" / "TUTOR.md").write_text("Secret instructions.")
+    (course / "week2").mkdir()
+    (course / "week2" / "solution.py").write_text(SOLUTION)
+    service = await start_service([f"--JelaiService.course_dir={course}"])
+    fake.configure(reply=LEAKY)
+    body = {"model": "llama3.1:8b", "messages": [{"role": "user", "content": "the answer?"}]}
+    headers = {"Authorization": "token ana"}
+    if notebook is not None:
+        headers["X-Jelai-Notebook"] = notebook
+    request = HTTPRequest(
+        service.url("ollama/api/chat"),
+        method="POST",
+        body=json.dumps(body),
+        headers=headers,
+        request_timeout=GUARD,
+    )
+    raw = (await AsyncHTTPClient().fetch(request)).body
+    assert b"ranked" not in raw and b"sorted" not in raw
+    # Matching no assignment, the hidden instructions do not apply.
+    system = fake.received("/api/chat")[0].body["messages"][0]["content"]
+    assert "Secret instructions" not in system
+
+
+async def test_the_instructions_a_student_reads_tell_that_hidden_ones_apply_never_their_size(
+    start_service: Any, fake: FakeOllama, tmp_path: Path
+) -> None:
+    course = tmp_path / "course"
+    for name, repeat in (("short", 1), ("long", 200)):
+        (course / name).mkdir(parents=True)
+        (course / name / "TUTOR.md").write_text("Do not mention recursion. " * repeat)
+        (course / name / "solution.py").write_text(SOLUTION * repeat)
+    service = await start_service([f"--JelaiService.course_dir={course}"])
+    answers = {}
+    for name in ("short", "long"):
+        request = HTTPRequest(
+            service.url(f"tutor/instructions?notebook={name}/lab.ipynb"),
+            headers={"Authorization": "token ana"},
+        )
+        raw = (await AsyncHTTPClient().fetch(request)).body
+        assert b"recursion" not in raw and b"sorted" not in raw
+        answers[name] = json.loads(raw)
+        assert answers[name]["hidden_instructions"] is True
+        assert answers[name].pop("hidden_assignment") == name
+    assert answers["short"] == answers["long"]  # same settings, same counts

@@ -301,3 +301,55 @@ def test_the_staff_only_fields_are_left_out_for_the_student() -> None:
     assert event_for_student(other) is other
     rows = for_student([json.dumps(exchange), json.dumps(other)])
     assert [json.loads(row)["data"] for row in rows] == [{"reply": "shown"}, other["data"]]
+
+
+MEDIAN = """def median(values):
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2 == 0:
+        return (ordered[middle - 1] + ordered[middle]) / 2
+    return ordered[middle]
+"""
+
+
+def streamed(guard: ReplyGuard, reply: str) -> str:
+    """What the student is shown of `reply`, streamed a few characters a line."""
+    shown = []
+    pieces = [reply[i : i + 7] for i in range(0, len(reply), 7)]
+    for index, piece in enumerate(pieces):
+        done = index == len(pieces) - 1
+        item = {"message": {"role": "assistant", "content": piece}, "done": done}
+        for out in guard.relay(json.dumps(item).encode()):
+            shown.append(json.loads(out)["message"]["content"])
+    return "".join(shown)
+
+
+RENAMED_MEDIAN = MEDIAN.replace("values", "nums").replace("ordered", "s")
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Write this:\n" + RENAMED_MEDIAN,  # prose lines
+        "Write this:\n\n" + "".join(f"    {line}\n" for line in RENAMED_MEDIAN.splitlines()),
+        "<pre><code>" + RENAMED_MEDIAN.replace("<", "&lt;") + "</code></pre>",
+        "Write:\n" + "".join(f"`{line}`\n" for line in RENAMED_MEDIAN.splitlines()),
+    ],
+    ids=["prose", "indented", "html", "inline-backticks"],
+)
+def test_a_solution_outside_fences_is_stopped(reply: str) -> None:
+    guard = ReplyGuard(ReplyRules("tutor", 6), MEDIAN)
+    shown = streamed(guard, reply)
+    assert guard.stopped and shown.endswith(LEAK_NOTE)
+    assert "return s[middle]" not in shown
+
+
+def test_an_ordinary_prose_hint_passes_beside_a_reference() -> None:
+    hint = (
+        "Think about what the middle of a sorted list means. First sort the values, "
+        "then find the index in the middle with integer division by 2. If the "
+        "length is even, there are two middle values: what would you do with them? "
+        "Try `sorted(values)` on a small list and print the `len` of it.\n"
+    ) * 3
+    guard = ReplyGuard(ReplyRules("tutor", 6), MEDIAN)
+    assert streamed(guard, hint) == hint and not guard.stopped

@@ -255,5 +255,30 @@ def test_the_token_estimate_is_the_browsers() -> None:
 def test_the_instructions_tokens_cover_the_longest_hint() -> None:
     rules = course(system_prompt="Python 101.")
     longest = system_prompt(merge_pedagogy(rules, HIDDEN), 3)
-    assert instructions_tokens(rules, HIDDEN) == estimate_tokens(longest) + 4
+    assert instructions_tokens(rules, HIDDEN) >= estimate_tokens(longest) + 4
     assert instructions_tokens(rules, HIDDEN) > instructions_tokens(rules, None)
+
+
+def test_nothing_a_student_reads_tells_the_hidden_layers_length() -> None:
+    rules = course(system_prompt="Python 101.")
+    longer = Assignment(
+        HIDDEN.name,
+        (HIDDEN.instructions or "") + " Never mention zip." * 40,
+        (HIDDEN.reference or "") + "\nprint(total)" * 40,
+    )
+    # The page's budget is the same whatever the hidden text's length.
+    assert instructions_tokens(rules, longer) == instructions_tokens(rules, HIDDEN)
+    question = {"role": "user", "content": "word " * 3000}
+    body = {"model": "m", "messages": [question]}
+    refusals = []
+    for hidden in (HIDDEN, longer):
+        with pytest.raises(JelaiError) as refused:
+            complete_chat(rules, body, hidden, 2000)
+        refusals.append(refused.value.message)
+    assert refusals[0] == refusals[1]  # so is a 413's count
+    # The prompt sent fits what was counted, the hidden text cut if need be.
+    small = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
+    huge = Assignment("week3", "Never say this. " * 2000, "x = 1\n" * 2000)
+    sent = complete_chat(rules, small, huge, 8000).body["messages"][0]["content"]
+    assert estimate_tokens(sent) <= instructions_tokens(rules, huge)
+    assert "Never say this." in sent

@@ -21,6 +21,7 @@
 - `instructions.py`: the `TUTOR.md` layers that apply to a notebook.
 - `quota.py`: questions per hour and tokens per day, per student and course.
 - `queue.py`: the fair queue: a few generations at once, students in turn.
+- `groups.py`: the queue's lines: one per model group of upstreams.
 - `admission.py`: quotas and queue as the course's service applies them.
 - `handler.py`: `ModelProxy`, the tornado side of it, used by a standalone
   server and by the course's service alike.

@@ -9,7 +9,9 @@ person, nothing to share), and other endpoints pass as before.
 1. The question is counted against the quotas, or refused with a 429
    whose body says why and when asking works again (`Retry-After`,
    `retry_at`); a `tutor.refused` event records it and nothing is sent on.
-2. It takes a slot of the upstream, or waits its turn. While a streamed
+2. It takes a slot of its model's group of upstreams (`groups.py`), or
+   waits its turn; a student holding their most slots at once
+   (`c.JelaiService.max_generations_per_student`) waits too. While a streamed
    request waits, its answer begins (200, NDJSON) with a line
    `{"jelai": {"queue": {"position": N}}}` each time its place changes,
    and again every `heartbeat` seconds so that the relays and proxies in
@@ -20,7 +22,9 @@ person, nothing to share), and other endpoints pass as before.
    the line, and the model server never sees it.
 3. With a slot, the reply is relayed as usual; an error after queue lines
    is one more line in Ollama's mid-stream error shape. A `tutor.queued`
-   event records how long a request waited and whether it was served.
+   event records how long a request waited, in which line, why (`busy`:
+   no free slot; `own_limit`: the student's own cap) and whether it was
+   served.
    The slot is given back when the answer ends, however it ends, and the
    reply's tokens are counted.
 
@@ -42,6 +46,7 @@ from tornado.iostream import StreamClosedError
 
 from ..errors import JelaiError
 from ..record.events import EventError, new_event
+from .groups import ModelGroups
 from .proxy import error_line
 from .queue import DEFAULT_UPSTREAM, FairQueue, Ticket
 from .quota import QuotaExceeded, Quotas, exchange_tokens
@@ -64,8 +69,13 @@ class Gate:
     exempt_instructors: bool = True
     # Seconds between two queue lines while the place stays the same.
     heartbeat: float = 15.0
-    # The upstream the requests go to (today the one `c.JelaiTutor.ollama_url`).
+    # The line each model's requests wait in; None: all in `upstream`.
+    groups: ModelGroups | None = None
     upstream: str = DEFAULT_UPSTREAM
+
+    def line(self, model: str | None) -> str:
+        """The line of the queue a generation for `model` waits in."""
+        return self.groups.line(model) if self.groups is not None else self.upstream
 
 
 def queue_line(position: int) -> bytes:
@@ -111,7 +121,7 @@ class Admission(tornado.web.RequestHandler):
         gate = self.gate
         if gate is None or endpoint not in GENERATIONS:
             return True
-        self._ticket = ticket = gate.queue.enter(self.exchange_user, gate.upstream)
+        self._ticket = ticket = gate.queue.enter(self.exchange_user, gate.line(call.model))
         if ticket.granted:
             return True
         streamed = not (isinstance(payload, dict) and payload.get("stream") is False)
@@ -132,6 +142,7 @@ class Admission(tornado.web.RequestHandler):
             "position": ticket.first_position,
             "outcome": "served" if ticket.granted else "left",
             "upstream": ticket.upstream,
+            "cause": ticket.cause,
         }
         self.keep_event("tutor.queued", data)
         return ticket.granted and not call.stopped

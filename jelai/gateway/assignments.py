@@ -29,6 +29,11 @@ file's text), then from every notebook of both folders the code between
 looks for the words) and the whole source of nbgrader solution cells
 (`metadata.nbgrader.solution`) that have no such region.
 
+**A notebook that matches no assignment** (renamed, or a page naming none)
+gets no instructor-only instructions, but the leak check still holds its
+replies to every assignment's reference solution (`every_reference`), so
+a name cannot dodge it.
+
 Paths come from the browser: they are checked (`notebook_parts`), and no
 file that resolves outside `course_dir` is read.
 """
@@ -101,6 +106,30 @@ def find_assignment(course_dir: str | os.PathLike[str], notebook: str) -> Assign
             break
     regions = _reference_regions(folders, root)
     return Assignment(name, instructions, "\n\n".join(regions) or None, tuple(regions))
+
+
+def every_reference(course_dir: str | os.PathLike[str]) -> tuple[str, ...]:
+    """The reference regions of every assignment of the course folder (each
+    folder of it, and of `source/`, that could name one), for a notebook that
+    matches none."""
+    root = Path(course_dir).expanduser().resolve()
+    names: set[str] = set()
+    for parent in (root, root / "source"):
+        if _folder_inside(parent, root):
+            names.update(
+                p.name
+                for p in parent.iterdir()
+                if p.is_dir() and not p.name.startswith(".") and p.name not in NBGRADER_FOLDERS
+            )
+    regions: list[str] = []
+    for name in sorted(names):
+        folders = [
+            folder
+            for folder in (root / name, root / "source" / name)
+            if _folder_inside(folder, root)
+        ]
+        regions.extend(_reference_regions(folders, root))
+    return tuple(regions)
 
 
 def reference_solution(course_dir: str | os.PathLike[str] | None, notebook: str) -> str | None:

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 from .exchange import split_reasoning
 from .fences import CodeFences
-from .similarity import Containment, LeakCheck, Shingle
+from .similarity import Containment, LeakCheck, Shingle, reply_code
 
 if TYPE_CHECKING:
     from .prompt import Pedagogy
@@ -209,8 +209,23 @@ class ReplyGuard:
         shown = stream.feed(text)
         if done and not stream.blocked:
             shown += stream.finish()
+        if shown and self._leak is not None and self._judge_text(name, shown):
+            return ""  # none of it leaves
         self._shown[name].append(shown)
         return shown
+
+    def _judge_text(self, name: str, shown: str) -> bool:
+        """Whether all the student would have been shown, read as code whatever
+        its markup (`similarity.reply_code`), gives the solution away."""
+        leak = self._leak
+        assert leak is not None
+        text = "".join(self._shown[name]) + shown
+        result = leak.check(leak.shingles(reply_code(text)))
+        if leak.leaks(result):
+            self.leak = result
+            self.stopped = True
+            return True
+        return False
 
     def _judge(self, code: str, final: bool) -> bool:
         """Whether the code so far (the blocks ended and `code`) gives the solution away."""

@@ -38,7 +38,7 @@ from ..record.paths import plain_notebook
 from ..record.policy import TelemetryPolicy, apply_policy
 from ..store import EventStore, StoreError
 from .admission import Admission
-from .assignments import Assignment, find_assignment
+from .assignments import Assignment, every_reference, find_assignment
 from .instructions import InstructionsPathError
 from .proxy import ProxyCall, check_endpoint
 from .upstreams import Upstreams
@@ -161,13 +161,20 @@ class ModelProxy(Admission):
         """The instructor-only layer of the notebook's assignment, or None. A
         course folder that cannot be read is a 503: the tutor does not answer
         without the instructor's instructions."""
-        if not self.course_dir or self._notebook is None:
+        if not self.course_dir:
             return None
         course_dir, notebook = self.course_dir, self._notebook
         try:
-            found = await IOLoop.current().run_in_executor(
-                None, find_assignment, course_dir, notebook
-            )
+            found = None
+            if notebook is not None:
+                found = await IOLoop.current().run_in_executor(
+                    None, find_assignment, course_dir, notebook
+                )
+            if found is None:
+                # No assignment by its name: the guard still holds it to them all.
+                every = await IOLoop.current().run_in_executor(None, every_reference, course_dir)
+                self._reference = list(every) or None
+                return None
         except InstructionsPathError as error:
             raise JelaiError(400, str(error), "notebook") from None
         except OSError as error:

@@ -29,7 +29,7 @@ In tutor mode a request may not bring system messages of its own (400).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import JelaiError
@@ -46,6 +46,10 @@ DEFAULT_MAX_CODE_LINES = 6
 MAX_LAYER_CHARS = 6000
 # Longest reference solution put in the prompt, in characters.
 MAX_REFERENCE_CHARS = 6000
+# Tokens the instructor-only layer (its instructions and the reference) is
+# counted as, whatever its length: the page's budget and a 413 count this,
+# never its text, so no answer tells a student how long it is.
+INSTRUCTOR_LAYER_TOKENS = 1536
 # Roles a page's messages may have; `system` only where the course allows free help.
 PAGE_ROLES = ("user", "assistant")
 
@@ -304,9 +308,11 @@ def complete_chat(
     pedagogy = merge_pedagogy(course, instructor, fields.tutor_md, fields.notebook)
     messages = list(body.get("messages") or [])
     check_page_messages(messages, pedagogy.mode)
-    system = {"role": "system", "content": system_prompt(pedagogy, fields.hint)}
+    counted = _counted_tokens(pedagogy, fields.hint)
+    system = {"role": "system", "content": _fitted_prompt(pedagogy, fields.hint, counted)}
     body["messages"] = [system, *messages]
-    tokens = estimate_messages(body["messages"])
+    # The instructor-only layer counts as its fixed share, never its length.
+    tokens = counted + MESSAGE_OVERHEAD_TOKENS + estimate_messages(messages)
     if tokens > budget:
         raise JelaiError(
             413,
@@ -321,8 +327,53 @@ def complete_chat(
 def instructions_tokens(course: CourseRules, instructor: Assignment | None) -> int:
     """Estimated tokens of the system prompt the gateway adds for a notebook of
     the assignment, at the longest hint level, before the student's own layers."""
-    prompt = system_prompt(merge_pedagogy(course, instructor), hint=max(HINT_LEVELS))
-    return estimate_tokens(prompt) + MESSAGE_OVERHEAD_TOKENS
+    pedagogy = merge_pedagogy(course, instructor)
+    return _counted_tokens(pedagogy, max(HINT_LEVELS)) + MESSAGE_OVERHEAD_TOKENS
+
+
+def _hidden(pedagogy: Pedagogy) -> bool:
+    return pedagogy.reference is not None or any(
+        layer.source == "instructor" for layer in pedagogy.layers
+    )
+
+
+def _counted_tokens(pedagogy: Pedagogy, hint: int | None) -> int:
+    """The system prompt's tokens as every answer to a student counts them: with
+    an instructor-only layer, the prompt with placeholders in its place plus
+    `INSTRUCTOR_LAYER_TOKENS`, the same for any length of its text."""
+    if not _hidden(pedagogy):
+        return estimate_tokens(system_prompt(pedagogy, hint))
+    public = replace(
+        pedagogy,
+        layers=[layer for layer in pedagogy.layers if layer.source != "instructor"],
+        reference="-",
+    )
+    public.layers.insert(1, Layer("instructor", "", "-"))
+    return estimate_tokens(system_prompt(public, hint)) + INSTRUCTOR_LAYER_TOKENS
+
+
+def _fitted_prompt(pedagogy: Pedagogy, hint: int | None, limit: int) -> str:
+    """The system prompt, the instructor-only layer's text cut until the prompt
+    takes at most `limit` tokens (what the student's side was told it takes)."""
+    text = system_prompt(pedagogy, hint)
+    for _ in range(64):
+        if estimate_tokens(text) <= limit or not _hidden(pedagogy):
+            break
+        layers = [
+            Layer(lay.source, lay.origin, _clip(lay.text, len(lay.text) * 3 // 4))
+            if lay.source == "instructor"
+            else lay
+            for lay in pedagogy.layers
+        ]
+        reference = pedagogy.reference
+        if reference is not None:
+            reference = _clip(reference, len(reference) * 3 // 4) if len(reference) > 8 else None
+        shorter = replace(pedagogy, layers=layers, reference=reference)
+        if shorter == pedagogy:
+            break
+        pedagogy = shorter
+        text = system_prompt(pedagogy, hint)
+    return text
 
 
 def _tighten(pedagogy: Pedagogy, mode: str | None, lines: int | None) -> None:

@@ -206,6 +206,9 @@ class ProxyCall:
             self.exchange = Exchange.for_prompt(self.prompt)
             self.guard = ReplyGuard.for_prompt(self.prompt.pedagogy, payload, reference)
         self._on_exchange = on_exchange
+        # The model asked for, once checked (None for a listing).
+        model = body.get("model") if body is not None else None
+        self.model: str | None = model if isinstance(model, str) else None
         self._upstream = route(cfg, upstreams, method, self.endpoint, body)
         self._ended = False
         self._done = False

@@ -1,15 +1,21 @@
-"""The fair queue: at most N generations at once per upstream, the rest in turn.
+"""The fair queue: at most N generations at once per line, the rest in turn.
 
-Each upstream has a number of slots (today there is one upstream,
-`c.JelaiTutor.ollama_url`, named `DEFAULT_UPSTREAM`; a key may as well
-name a group of model servers that share one queue). A request takes a
-free slot at once; when none is free it waits. When a slot frees, it goes
-to the waiting student who was served least recently (a student with
-nothing running or waiting starts afresh, as not served yet), and of that
-student's waiting requests to the oldest. So waiting students take turns:
-one student's ten questions do not go before nine other students' first,
-and a student who asks while their last question is still being answered
-waits behind those who have not had a turn.
+Each line has a number of slots. The gateway keeps one line per group of
+model servers that serve a model (`groups.py`; `DEFAULT_UPSTREAM` for the
+one `c.JelaiTutor.ollama_url`), so a question for one model never waits
+behind another model's busy servers. A request takes a free slot at once;
+when none is free it waits. When a slot frees, it goes to the waiting
+student who was served least recently (a student with nothing running or
+waiting starts afresh, as not served yet), and of that student's waiting
+requests to the oldest. So waiting students take turns: one student's ten
+questions do not go before nine other students' first, and a student who
+asks while their last question is still being answered waits behind those
+who have not had a turn.
+
+A student may also hold at most `per_user` slots at once, over every line
+(0: no cap): one student, or a script with their token, cannot take every
+slot while others wait. Their further requests wait, even beside a free
+slot, until one of their own ends; meanwhile the others are served.
 
 A waiting ticket knows its place in line (1: next to be served), counting
 the turns that would come before it if nobody else arrived; the place may
@@ -45,6 +51,9 @@ class Ticket:
     left_at: float | None = None
     # Waited for the first time: the place in line it was given on arrival.
     first_position: int = 0
+    # Why it waited on arrival: `busy` (no free slot) or `own_limit` (the
+    # student already held `per_user` slots).
+    cause: str = ""
     # Set by every change, cleared by the waiter that sees it.
     _event: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
 
@@ -88,9 +97,10 @@ class _Pool:
         """Who goes first: the least recently served, then the longest waiting."""
         return (self.served.get(user, -1), self.waiting[user][0].order)
 
-    def order(self) -> list[Ticket]:
-        """The waiting tickets in the order they would be served, if nobody came."""
-        users = sorted(self.waiting, key=self.key)
+    def order(self, capped: Callable[[str], bool] = lambda _user: False) -> list[Ticket]:
+        """The waiting tickets in the order they would be served, if nobody came;
+        the users who hold their most slots (`capped`) after the others."""
+        users = sorted(self.waiting, key=lambda user: (capped(user), *self.key(user)))
         lines = [self.waiting[user] for user in users]
         longest = max((len(line) for line in lines), default=0)
         # Round after round, each user's next request in turn.
@@ -100,18 +110,29 @@ class _Pool:
 class FairQueue:
     """Slots per upstream, granted in turn across students.
 
-    `slots` gives the number of generations an upstream may run at once
-    (a number for every upstream, or a function of its name); `clock` gives
+    `slots` gives the number of generations a line may run at once (a
+    number for every line, or a function of its name); `per_user` the most
+    one student may hold at once over every line (0: no cap); `clock` gives
     seconds (for tests).
     """
 
     def __init__(
-        self, slots: int | Callable[[str], int], clock: Callable[[], float] = time.monotonic
+        self,
+        slots: int | Callable[[str], int],
+        clock: Callable[[], float] = time.monotonic,
+        per_user: int = 0,
     ) -> None:
         self._slots: Callable[[str], int] = slots if callable(slots) else lambda _name: slots
         self._clock = clock
+        self.per_user = per_user
         self._pools: dict[str, _Pool] = {}
         self._arrivals = itertools.count()
+        # Slots each user holds, over every line.
+        self._holding: Counter[str] = Counter()
+
+    def holding(self, user: str) -> int:
+        """Slots `user` holds now, over every line."""
+        return self._holding[user]
 
     def slots(self, upstream: str = DEFAULT_UPSTREAM) -> int:
         """How many generations `upstream` may run at once (at least one)."""
@@ -125,7 +146,7 @@ class FairQueue:
     def waiting(self, upstream: str = DEFAULT_UPSTREAM) -> list[Ticket]:
         """The tickets waiting for `upstream`, in the order they would be served."""
         pool = self._pools.get(upstream)
-        return pool.order() if pool else []
+        return pool.order(self._capped) if pool else []
 
     def enter(self, user: str, upstream: str = DEFAULT_UPSTREAM) -> Ticket:
         """A ticket for `user`'s request: granted at once when a slot is free
@@ -136,6 +157,7 @@ class FairQueue:
         self._dispatch(upstream, pool)
         if not ticket.granted:
             ticket.first_position = ticket.position
+            ticket.cause = "own_limit" if self._capped(user) else "busy"
         return ticket
 
     def leave(self, ticket: Ticket) -> None:
@@ -151,6 +173,9 @@ class FairQueue:
             pool.by_user[ticket.user] -= 1
             if pool.by_user[ticket.user] <= 0:
                 del pool.by_user[ticket.user]
+            self._holding[ticket.user] -= 1
+            if self._holding[ticket.user] <= 0:
+                del self._holding[ticket.user]
         else:
             line = pool.waiting[ticket.user]
             line.remove(ticket)
@@ -161,25 +186,48 @@ class FairQueue:
         ticket.position = 0
         ticket._notify()
         self._dispatch(ticket.upstream, pool)
-        if not pool.running and not pool.waiting:
-            del self._pools[ticket.upstream]
+        if ticket.granted and self.per_user:
+            # A slot of theirs freed: their requests in other lines may go now.
+            for name, other in list(self._pools.items()):
+                if other is not pool and ticket.user in other.waiting:
+                    self._dispatch(name, other)
+        for name in [n for n, p in self._pools.items() if not p.running and not p.waiting]:
+            del self._pools[name]
+
+    def _capped(self, user: str) -> bool:
+        return bool(self.per_user) and self._holding[user] >= self.per_user
 
     def _dispatch(self, upstream: str, pool: _Pool) -> None:
         """Grants free slots in turn, then tells every waiting ticket its place."""
         slots = self.slots(upstream)
-        while pool.running < slots and pool.waiting:
-            user = min(pool.waiting, key=pool.key)
+        granted: set[str] = set()
+        while pool.running < slots:
+            users = [user for user in pool.waiting if not self._capped(user)]
+            if not users:
+                break
+            user = min(users, key=pool.key)
             line = pool.waiting[user]
             ticket = line.popleft()
             if not line:
                 del pool.waiting[user]
             pool.running += 1
             pool.by_user[user] += 1
+            self._holding[user] += 1
             pool.served[user] = next(pool.turns)
             ticket.granted, ticket.position = True, 0
             ticket.granted_at = self._clock()
             ticket._notify()
-        for place, ticket in enumerate(pool.order(), start=1):
+            granted.add(user)
+        self._places(pool)
+        if self.per_user:
+            # A student who now holds their most slots goes back in other lines.
+            for other in self._pools.values():
+                if other is not pool and not granted.isdisjoint(other.waiting):
+                    self._places(other)
+
+    def _places(self, pool: _Pool) -> None:
+        """Tells every waiting ticket of `pool` its place."""
+        for place, ticket in enumerate(pool.order(self._capped), start=1):
             if ticket.position != place:
                 ticket.position = place
                 ticket._notify()

@@ -24,6 +24,13 @@ or three short lines) never triggers. Each solution region is its own
 reference, so a reply that gives away one exercise of several is caught.
 docs/guardrails.md gives examples and the measurements behind the numbers.
 
+A reply's text outside fenced blocks is judged too (`reply_code`): a model
+may write the solution as prose lines, indented code, `<pre>`/`<code>` HTML
+or inline backticks split over lines. HTML tags are dropped (block tags
+become line ends), entities unescaped and backticks removed; the rest is
+read as Python like any code. Ordinary prose makes names and a few
+keywords, which reproduce next to none of a reference's shingles.
+
 Python's own `tokenize` is not used: it stops at the first error (a block
 cut in the middle of a string or a bracket, which a stream always is, or
 code in another language) and its tokens differ between Python versions.
@@ -32,6 +39,7 @@ code in another language) and its tokens differ between Python versions.
 from __future__ import annotations
 
 import builtins
+import html
 import keyword
 import math
 import re
@@ -67,6 +75,15 @@ _TOKEN = re.compile(
     re.VERBOSE | re.MULTILINE,
 )
 _OPEN, _CLOSE = "([{", ")]}"
+_BLOCK_TAG = re.compile(r"</?(?:pre|br|p|div|li|ul|ol)\b[^>]*>", re.IGNORECASE)
+_INLINE_TAG = re.compile(r"</?(?:code|tt|kbd|samp|span|b|i|em|strong)\b[^>]*>", re.IGNORECASE)
+
+
+def reply_code(text: str) -> str:
+    """A reply's text as code, whatever markup carries it: HTML tags dropped
+    (block tags as line ends), entities unescaped, backticks removed."""
+    text = _INLINE_TAG.sub("", _BLOCK_TAG.sub("\n", text))
+    return html.unescape(text).replace("`", "")
 
 
 @dataclass(frozen=True)

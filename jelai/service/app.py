@@ -34,6 +34,7 @@ from traitlets.config import Application as TraitletsApplication
 
 from ..config import JelaiTelemetry, JelaiTutor
 from ..gateway.admission import Gate
+from ..gateway.groups import ModelGroups
 from ..gateway.queue import FairQueue
 from ..gateway.quota import QuotaLimits, Quotas, stored_usage
 from ..gateway.upstreams import Upstreams
@@ -78,7 +79,7 @@ class JelaiServiceApp(TraitletsApplication):
         self.telemetry = JelaiTelemetry(parent=self)
         self.tutor = JelaiTutor(parent=self)
         self.store = EventStore(self.service.store_url)
-        self.gate = make_gate(self.service)
+        self.gate = make_gate(self.service, self.tutor)
 
     def make_app(self) -> Application:
         """The tornado application: the API under the service's prefix."""
@@ -155,16 +156,18 @@ class JelaiServiceApp(TraitletsApplication):
         self.store.close()
 
 
-def make_gate(service: JelaiService) -> Gate:
-    """The tutor's quotas and queue, as the service's settings give them."""
+def make_gate(service: JelaiService, tutor: JelaiTutor) -> Gate:
+    """The tutor's quotas and queue (a line per model group), as the settings give them."""
     limits = QuotaLimits(
         student_questions_per_hour=service.student_questions_per_hour,
         student_tokens_per_day=service.student_tokens_per_day,
         course_questions_per_hour=service.course_questions_per_hour,
         course_tokens_per_day=service.course_tokens_per_day,
     )
+    groups = ModelGroups(tutor, service.max_concurrent_generations)
     return Gate(
-        queue=FairQueue(service.max_concurrent_generations),
+        queue=FairQueue(groups.slots, per_user=service.max_generations_per_student),
+        groups=groups,
         quotas=Quotas(limits) if limits else None,
         exempt_instructors=service.quota_exempt_instructors,
     )

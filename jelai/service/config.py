@@ -108,11 +108,22 @@ class JelaiService(Configurable):
         4,
         min=1,
         help=(
-            "Most replies the model server generates at once; further questions "
-            "wait their turn, students taking turns (round robin), and each sees "
-            "their place in the line. Set it to what the model server runs in "
-            "parallel (Ollama's OLLAMA_NUM_PARALLEL): beyond that the server "
-            "queues them itself, first come first served."
+            "Most replies a model server generates at once, for a server whose "
+            "c.JelaiTutor.upstreams entry sets no max_concurrent (or the one "
+            "c.JelaiTutor.ollama_url). Each model has its own line: its servers' "
+            "slots added up; further questions wait their turn, students taking "
+            "turns (round robin), and each sees their place in the line. Set it to "
+            "what the model server runs in parallel (Ollama's OLLAMA_NUM_PARALLEL): "
+            "beyond that the server queues them itself, first come first served."
+        ),
+    ).tag(config=True)
+    max_generations_per_student = Int(
+        2,
+        min=0,
+        help=(
+            "Most questions of one student (or of a script with their token) "
+            "being answered at once, over every model; their further questions "
+            "wait while other students are served. 0 for no limit."
         ),
     ).tag(config=True)
     student_questions_per_hour = Int(
