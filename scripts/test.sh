@@ -51,3 +51,5 @@ jlpm install >/dev/null
 jlpm playwright test
 # Collaborative mode (jupyter-collaboration on) needs a server of its own.
 jlpm playwright test -c playwright-collaborative.config.js
+# The tutor answered by the real model (SmolLM2 on llama.cpp's server, installed above).
+jlpm playwright test -c playwright-real-model.config.js

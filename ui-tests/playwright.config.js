@@ -18,8 +18,9 @@ module.exports = {
   workers: 1,
   retries: 0,
   reporter: [[process.env.CI ? 'line' : 'list']],
-  // Collaborative mode has its own server: playwright-collaborative.config.js.
-  testIgnore: '**/*.collaborative.spec.ts',
+  // Collaborative mode and the real model have their own servers:
+  // playwright-collaborative.config.js and playwright-real-model.config.js.
+  testIgnore: ['**/*.collaborative.spec.ts', '**/*.real-model.spec.ts'],
   use: {
     ...baseConfig.use,
     baseURL: `http://localhost:${labPort}`,
