@@ -25,7 +25,7 @@ STOP_WORDS: dict[str, frozenset[str]] = {
     "de": frozenset(
         "der die das und oder aber ist sind war waren ein eine einen einem nicht ich du "
         "wir sie es was warum wie mit von zu im in auf für dass den dem des mein meine "
-        "dein deine kann kannst muss hast habe wird".split()
+        "dein deine kann kannst muss hat hast habe wird".split()
     ),
     "fr": frozenset(
         "le la les un une des et ou mais est sont était ce cette ces je tu il elle nous "

@@ -218,7 +218,7 @@ def _event(short: Any, index: int, path: str, cells: list[dict[str, Any]]) -> di
     time = NOW - timedelta(seconds=ago)
     event = {
         "schema_version": 1,
-        "id": f"eval-{index}",
+        "id": f"eval-event-{index:04d}",
         "time": time.strftime("%Y-%m-%dT%H:%M:%S.") + f"{time.microsecond // 1000:03d}Z",
         "session": "eval",
         "notebook": path,
