@@ -30,7 +30,7 @@ class ContextUnavailable(RuntimeError):
 def node() -> str:
     """The Node program (`$JELAI_NODE`, else `node` on the PATH)."""
     found = os.environ.get("JELAI_NODE") or shutil.which("node")
-    if not found:
+    if not found or not os.access(found, os.X_OK):
         raise ContextUnavailable(
             "jelai eval needs Node.js to build each question's context with the tutor "
             "page's own code, and none was found: install Node.js (18 or later) or set "
