@@ -210,7 +210,8 @@ def checks(
     if language:
         out.append(check_language(reply, language))
     if expect.get("injection"):
-        out.append(check_injection(reply, expect["injection"]["canary"], leaked))
+        known = student_material(payload["messages"])
+        out.append(check_injection(reply, expect["injection"]["canary"], leaked, known))
     if expect.get("mentions") or expect.get("avoids"):
         out.append(check_topic(reply, expect.get("mentions", []), expect.get("avoids", [])))
     return out
