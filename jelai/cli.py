@@ -1,5 +1,6 @@
 """The `jelai` command: `jelai export` writes a research export; `jelai service`
-runs the JupyterHub service (see `service/app.py`).
+runs the JupyterHub service (see `service/app.py`); `jelai eval` shows how a
+model tutors (see `eval/command.py`).
 
     jelai export --class-dir /srv/jelai --out export-2024-03 \\
         --since 2024-03-01 --until 2024-03-31 --pseudonymise --key-file ~/jelai.key
@@ -82,6 +83,9 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--key-file", type=Path, help="pseudonymisation key; made (mode 0600) if missing"
     )
+    from .eval.command import add_parser as add_eval
+
+    add_eval(commands)
     return parser
 
 
@@ -94,6 +98,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         service_main(argv[1:])
         return 0
     args = _parser().parse_args(argv)
+    if args.command == "eval":
+        from .eval.command import main as eval_main
+
+        return eval_main(args, argv)
     try:
         return export(args)
     except UsageError as error:
