@@ -34,6 +34,8 @@ import {
   TutorClient,
   TutorContextProvider,
   TutorContextView,
+  TutorNotice,
+  tutorNotice,
   TutorPanel,
   TutorStatus
 } from './tutor';
@@ -175,6 +177,9 @@ const tutorPlugin: JupyterFrontEndPlugin<void> = {
       onModelPicked: name => void settings?.set('model', name),
       contextView: new TutorContextView({ model, provider, translator })
     });
+    // The server's note to every student (e.g. that a demonstration model answers).
+    const notice = new TutorNotice();
+    panel.insertWidget(1, notice);
     app.shell.add(panel, 'right', { rank: 900 });
     restorer?.add(panel, panel.id);
     addTutorCommands(app.commands, {
@@ -208,6 +213,7 @@ const tutorPlugin: JupyterFrontEndPlugin<void> = {
     ]).then(([loaded, config]) => {
       settings = loaded;
       followPreferences(model, settings, config);
+      notice.text = tutorNotice(config);
       if (readPreferences(settings).openOnStart) {
         void app.restored.then(() => app.shell.activateById(panel.id));
       }
