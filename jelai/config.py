@@ -300,6 +300,15 @@ class JelaiTutor(Configurable):
     max_request_bytes = Int(
         1024 * 1024, help="Largest request body the proxy forwards, in bytes."
     ).tag(config=True)
+    notice = Unicode(
+        "",
+        help=(
+            "A short plain-text note the tutor panel shows every student above the "
+            "chat, e.g. that a small demonstration model answers and how to use a "
+            "real one (`bash scripts/demo.sh` sets one when it starts its own model). "
+            "Empty (the default) shows nothing."
+        ),
+    ).tag(config=True)
 
     # How the tutor teaches (see docs/pedagogy.md). A TUTOR.md next to the
     # notebook and the notebook's `jelai` metadata add to these.
@@ -361,6 +370,7 @@ def tutor_public_config(tutor: JelaiTutor) -> dict[str, Any]:
         "context_budget_tokens": fit.budget,
         "configured_context_budget_tokens": fit.configured_budget,
         "context_notes": fit.notes,
+        "notice": tutor.notice,
     }
 
 

@@ -8,6 +8,7 @@ $JELAI_DEMO_PASSWORD (default `jelai-demo`). The model server is
 $OLLAMA_HOST (default 127.0.0.1:11434), known to the service alone.
 """
 
+import json
 import os
 import shutil
 import sys
@@ -52,7 +53,11 @@ add_jelai_service(
         "jelai.cli",
         "service",
         f"--JelaiService.store_url=sqlite:///{STATE / 'service' / 'events.sqlite3'}",
-        f"--JelaiTutor.ollama_url={MODEL_SERVER}",
+        # The model server scripts/demo.sh chose (JSON list of settings), else $OLLAMA_HOST.
+        *(
+            json.loads(os.environ.get("JELAI_DEMO_TUTOR_ARGS") or "[]")
+            or [f"--JelaiTutor.ollama_url={MODEL_SERVER}"]
+        ),
     ],
 )
 

@@ -36,6 +36,8 @@ import {
   TutorClient,
   TutorContextProvider,
   TutorContextView,
+  TutorNotice,
+  tutorNotice,
   TutorPanel,
   Tutor,
   TutorStatus
@@ -181,6 +183,9 @@ const tutorPlugin: JupyterFrontEndPlugin<ITutor> = {
       onModelPicked: name => void settings?.set('model', name),
       contextView: new TutorContextView({ model, provider, translator })
     });
+    // The server's note to every student (e.g. that a demonstration model answers).
+    const notice = new TutorNotice();
+    panel.insertWidget(1, notice);
     app.shell.add(panel, 'right', { rank: 900 });
     restorer?.add(panel, panel.id);
     const tutor = new Tutor({
@@ -207,6 +212,7 @@ const tutorPlugin: JupyterFrontEndPlugin<ITutor> = {
     ]).then(([loaded, config]) => {
       settings = loaded;
       followPreferences(model, settings, config);
+      notice.text = tutorNotice(config);
       if (readPreferences(settings).openOnStart) {
         void app.restored.then(() => app.shell.activateById(panel.id));
       }

@@ -15,6 +15,7 @@ export * from './messages';
 export * from './model';
 export * from './notebook-chat';
 export * from './notebooks';
+export * from './notice';
 export * from './panel';
 export * from './request';
 export * from './setup';
