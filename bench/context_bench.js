@@ -32,7 +32,6 @@ require.extensions['.ts'] = (module, filename) => {
 
 const SRC = path.join(__dirname, '..', 'src', 'context');
 const { buildContext } = require(path.join(SRC, 'build.ts'));
-const { mergePedagogy } = require(path.join(SRC, 'pedagogy.ts'));
 
 const CELLS = 300;
 const EVENTS = 20000;
@@ -171,9 +170,16 @@ function main() {
     conversation,
     question: 'Why does this fail?',
     now: new Date(end + 1000),
-    pedagogy: mergePedagogy({
-      course: { system_prompt: 'Week 3: dictionaries.' }
-    })
+    // What the server's /jelai/config gives the page: the gateway completes
+    // the prompt, so the page only fits its own messages to the budget.
+    settings: {
+      showContext: true,
+      budgetTokens: 6000,
+      instructionsTokens: 1536,
+      contextWindow: 8192,
+      contextNotes: [],
+      hiddenAssignment: null
+    }
   };
 
   // Warm up the JIT for both.

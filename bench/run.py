@@ -36,7 +36,6 @@ import fair_queue
 import ingest
 import memory
 import proxy
-import real_model
 import service_ingest
 from report import Row, failed, markdown, plain
 from servers import ROOT, WORK
@@ -53,7 +52,6 @@ BENCHMARKS: dict[str, tuple[str, Benchmark]] = {
     "service": ("8. course service ingest", service_ingest.run),
     "course-summary": ("9. class summary from the course store", external.course_store),
     "chain": ("10. course chain", chain.run),
-    "real-model": ("11. real model", real_model.run),
 }
 
 

@@ -293,7 +293,7 @@ def run(folder: Path, quick: bool) -> list[Row]:
     service = {"url": f"http://127.0.0.1:{port}", "api_token": token}
     rows = []
     try:
-        with running_hub(root, {"users": users, "service": service}, HUB_CONFIG) as hub:
+        with running_hub(root, {"users": users, "service": service}, config=HUB_CONFIG) as hub:
             course = Course(root, hub, port, token, users, hub_tokens(hub, users))
             for kind, way in (("SQLite", on_sqlite), ("PostgreSQL", on_postgres)):
                 try:

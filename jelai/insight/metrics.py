@@ -129,10 +129,9 @@ def _runs_by_cell(dialect: str) -> sa.Select[Any]:
 
 _FAILURES = sa.select(failures.c.user, failures.c.notebook, failures.c.error_name, failures.c.runs)
 # The stuck rule's rows: runs and help requests of the paths and times in the
-# parameter `wanted`, a JSON list of {"user", "notebook", "since"}, read as a
-# table (json_to_recordset on PostgreSQL, json_each on SQLite) and joined to
-# the `events_type` index: one statement, and the database reads each
-# path's recent rows through the index alone.
+# parameter `wanted` (PostgreSQL: a JSON list of {"user", "notebook", "since"}
+# read as a table with json_to_recordset and joined to the `events_type`
+# index, one statement for the class; SQLite: one statement per path).
 _RECENT_COLUMNS = (
     events.c.seq,
     events.c.user,
@@ -146,30 +145,31 @@ _RECENT_COLUMNS = (
 _RECENT_TYPES = events.c.type.in_(("cell.execute", *HELP_TYPES))
 
 
-@functools.cache
-def _recent_rows(dialect: str) -> sa.Select[Any]:
-    wanted = sa.bindparam("wanted", type_=postgresql.JSON if dialect == "postgresql" else sa.JSON)
-    if dialect == "postgresql":
-        paths = (
-            sa.func.json_to_recordset(wanted)
-            .table_valued(
-                sa.column("user", sa.Text),
-                sa.column("notebook", sa.Text),
-                sa.column("since", sa.Text),
-                name="wanted",
-            )
-            .render_derived(with_types=True)
+def _recent_rows() -> sa.Select[Any]:
+    paths = (
+        sa.func.json_to_recordset(sa.bindparam("wanted", type_=postgresql.JSON))
+        .table_valued(
+            sa.column("user", sa.Text),
+            sa.column("notebook", sa.Text),
+            sa.column("since", sa.Text),
+            name="wanted",
         )
-        user, notebook, since = paths.c.user, paths.c.notebook, paths.c.since
-    else:
-        paths = sa.func.json_each(wanted).table_valued("value", name="wanted")
-        field_of = functools.partial(sa.func.json_extract, paths.c.value)
-        user, notebook, since = field_of("$.user"), field_of("$.notebook"), field_of("$.since")
-    e = events.c
-    joined = paths.join(events, sa.and_(e.user == user, e.notebook == notebook, e.time >= since))
+        .render_derived(with_types=True)
+    )
+    e, w = events.c, paths.c
+    same_path = sa.and_(e.user == w.user, e.notebook == w.notebook, e.time >= w.since)
+    joined = paths.join(events, same_path)
     return sa.select(*_RECENT_COLUMNS).select_from(joined).where(_RECENT_TYPES)
 
 
+_RECENT_ROWS = _recent_rows()
+# The same for one path (SQLite: one query per path).
+_RECENT_OF_PATH = sa.select(*_RECENT_COLUMNS).where(
+    _RECENT_TYPES,
+    events.c.user == sa.bindparam("user"),
+    events.c.notebook == sa.bindparam("notebook"),
+    events.c.time >= sa.bindparam("since"),
+)
 # The same for the events recorded without a notebook (one query per user).
 _RECENT_WITHOUT_NOTEBOOK = sa.select(*_RECENT_COLUMNS).where(
     _RECENT_TYPES,
@@ -571,8 +571,12 @@ def _read_stuck(
             paths_since += [
                 {"user": user, "notebook": path, "since": since} for path in sorted(paths)
             ]
-    if paths_since:
-        queries.append((_recent_rows(conn.dialect.name), {"wanted": paths_since}))
+    if paths_since and conn.dialect.name == "postgresql":
+        queries.append((_RECENT_ROWS, {"wanted": paths_since}))
+    else:
+        # SQLite's planner may scan the events for each row of the JSON list:
+        # one statement per path instead (the same statement, prepared once).
+        queries += [(_RECENT_OF_PATH, params) for params in paths_since]
     seen: set[int] = set()  # a row two pairs' paths share (renames) counts once
     for query, params in queries:
         for seq, user, book, time, ms, kind, cell, outcome in conn.execute(query, params):
