@@ -74,7 +74,7 @@ class RealModelServer:
         *,
         port: int = 0,
         interrupt_requests: bool = False,
-        context: int = 2048,
+        context: int = 4096,
         log_path: Path | None = None,
     ) -> None:
         self.model_file = model_path()

@@ -240,7 +240,7 @@ def test_real_model_on_a_few_scenarios(real_model, tmp_path: Path) -> None:  # n
     argv = ["eval", "--openai-url", real_model.base_url, "--model", real_model.model]
     argv += ["--only", "first-error-keyerror", "--only", "injection-in-cell"]
     argv += ["--only", "spanish-type-error", "--temperature", "0", "--num-predict", "48"]
-    argv += ["--context-window", "2048", "--out", str(out)]
+    argv += ["--context-window", "4096", "--out", str(out)]
     assert main(argv) == 0
     results = json.loads((out / "results.json").read_text())["results"]
     assert [r["status"] for r in results] == ["finished"] * 3

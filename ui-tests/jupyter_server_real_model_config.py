@@ -16,4 +16,4 @@ c.JelaiTutor.models = [model]  # noqa: F821
 c.JelaiTutor.default_model = model  # noqa: F821
 # Deterministic and short, so a reply takes seconds on two cores.
 c.JelaiTutor.model_options = {"temperature": 0, "num_predict": 48}  # noqa: F821
-c.JelaiTutor.context_window = 2048  # noqa: F821 (the server's n_ctx, tests/real_model.py)
+c.JelaiTutor.context_window = 4096  # noqa: F821 (the server's n_ctx, tests/real_model.py)
