@@ -306,7 +306,7 @@ def _read_activity(
         partial.active_users.setdefault(start, set()).update(
             users if source.owner is None else {source.owner}
         )
-    _add_active_time(conn, source, totals, options, partial)
+    _add_active_time(conn, source, notebook, totals, options, partial)
     kept = sorted(set(touched) - set(moved.paths))
     rows = _minute_rows(conn.execute(_ACTIVITY_OF, {"only": kept})) if kept else []
     _add_minutes(partial, source, _with_moved_minutes(rows, moved.of(notebook)), options)
@@ -325,6 +325,7 @@ _PAIRS_CHUNK = 500
 def _add_active_time(
     conn: sa.Connection,
     source: Source,
+    notebook: str | None,
     totals: Counter[tuple[str, str]],
     options: Options,
     partial: Partial,
@@ -345,7 +346,8 @@ def _add_active_time(
     if not stale:
         return
     if len(stale) * 2 > len(totals):
-        results: Any = [conn.execute(*_where(_ACTIVITY, activity, source, None, Moved()))]
+        # Only the summary's notebook (the moved pairs are not in `totals`).
+        results: Any = [conn.execute(*_where(_ACTIVITY, activity, source, notebook, Moved()))]
     else:
         pairs = sorted(stale)
         results = (
