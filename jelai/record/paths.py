@@ -29,8 +29,9 @@ def plain_path(path: str) -> str:
 
 
 def plain_notebook(path: str | None) -> str | None:
-    """Like `plain_path`, keeping None (no notebook) and '' as they are."""
-    return plain_path(path) if path else path
+    """Like `plain_path`, keeping None (no notebook) and '' as they are; a path
+    that is only the prefix (`RTC:`) names no notebook: None."""
+    return (plain_path(path) or None) if path else path
 
 
 def plain_event(event: dict[str, Any]) -> dict[str, Any]:
