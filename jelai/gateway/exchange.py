@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .prompt import CompletedChat
+    from .completed_chat import CompletedChat
 
 STATUSES = ("finished", "stopped", "failed")
 # Inline reasoning blocks as open models write them (DeepSeek-R1, Qwen3, QwQ...).

@@ -2,8 +2,8 @@
 
 `ProxyCall` checks one browser request against the allowlists, rewrites it
 (default model, model options within the course's ranges), completes a
-chat's prompt (`prompt.py`), sends it to Ollama and hands the reply back
-line by line so the handler can flush each line as it comes. For
+chat's prompt (`completed_chat.py`), sends it to Ollama and hands the reply
+back line by line so the handler can flush each line as it comes. For
 `/api/chat` it keeps an `Exchange`, the server's own record of the
 conversation turn, and gives it to a callback when the reply ends; in tutor
 mode (the completed prompt's merged pedagogy) a `ReplyGuard` (`guardrails.py`)
@@ -27,9 +27,9 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..errors import JelaiError
+from .completed_chat import CompletedChat, complete_chat
 from .exchange import Exchange
 from .guardrails import ReplyGuard
-from .prompt import CompletedChat, complete_chat
 from .routing import route
 from .upstream import UpstreamError
 from .upstreams import Upstreams, full_name
