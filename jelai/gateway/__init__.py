@@ -8,7 +8,8 @@
 - `completed_chat.py`: a chat request with that prompt put first, and what
   it counts to.
 - `instructor_share.py`: the instructor-only layer's fixed share, all a
-  student learns of its size.
+  student learns of its size (the counts they are told, the model's counts
+  they get back, the quota's).
 - `assignments.py`: the instructor-only course folder (instructions and
   reference solutions per assignment, nbgrader's layout understood).
 - `page.py`: what the tutor's page may know of a notebook's instructions.

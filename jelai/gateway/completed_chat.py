@@ -6,7 +6,9 @@ the whole prompt as the student's side counts it, the instructor-only layer
 at its fixed share (`instructor_share.py`), and refuses with a 413 a prompt
 that does not fit the model's context. Nothing of the prompt goes back to
 the student: the exchange is recorded with the page's messages and a
-summary of what the prompt was made of (`CompletedChat.summary`).
+summary of what the prompt was made of (`CompletedChat.summary`), and the
+model's counts relayed to the student are replaced by that count
+(`CompletedChat.tokens`) when the prompt has a hidden layer.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..errors import JelaiError
-from .instructor_share import counted_tokens, fitted_prompt
+from .instructor_share import counted_tokens, fitted_prompt, has_hidden_layer
 from .prompt import PageFields, Pedagogy, check_page_messages, merge_pedagogy, read_page_fields
 from .tokens import MESSAGE_OVERHEAD_TOKENS, estimate_messages
 
@@ -32,6 +34,15 @@ class CompletedChat:
     messages: list[dict[str, Any]]  # the page's messages, as the exchange records them
     pedagogy: Pedagogy
     fields: PageFields
+    # The prompt's tokens as the student's side was told them (the page's budget,
+    # a 413): the instructor-only layer counted as its fixed share.
+    tokens: int
+
+    @property
+    def hidden(self) -> bool:
+        """Whether the prompt holds the instructor-only layer, whose length the
+        model's own counts would tell (`instructor_share.public_counts`)."""
+        return has_hidden_layer(self.pedagogy)
 
     def summary(self) -> dict[str, Any]:
         """What the prompt was made of, without any instructor text (the
@@ -73,4 +84,4 @@ def complete_chat(
             "sent: shorten the question, or ask about one part at a time.",
             "messages",
         )
-    return CompletedChat(body, messages, pedagogy, fields)
+    return CompletedChat(body, messages, pedagogy, fields, tokens)

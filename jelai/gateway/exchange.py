@@ -5,6 +5,8 @@ The proxy keeps it, not the browser, so a student cannot alter it. Its
 `schemas/types.v1.json`): `reply` is the answer the student was shown and
 `reasoning` the model's reasoning, kept for staff (Ollama's
 `message.thinking` of thinking models, and `<think>` blocks written inline).
+Its counts are those of the model's last line as the student got it
+(`instructor_share.public_counts`, when the prompt held a hidden layer).
 """
 
 from __future__ import annotations

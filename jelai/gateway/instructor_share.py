@@ -4,17 +4,31 @@ In a course the gateway may add to the tutor's prompt a layer the student
 never reads: the instructor's instructions and reference solution for the
 assignment (`assignments.py`). Its text stays on the service, and so does
 its length. Wherever a count reaches the student, the layer counts as
-`INSTRUCTOR_LAYER_TOKENS`, whatever its text: the tokens of the gateway's
-instructions the page is told (`instructions_tokens`, `GET
-tutor/instructions`) and the count of a 413 (`counted_tokens`); a longer
-layer is cut to fit that share in the prompt the model gets
-(`fitted_prompt`).
+`INSTRUCTOR_LAYER_TOKENS`, whatever its text:
+
+- the tokens of the gateway's instructions the page is told
+  (`instructions_tokens`, `GET tutor/instructions`) and the count of a 413
+  (`counted_tokens`); a longer layer is cut to fit that share in the prompt
+  the model gets (`fitted_prompt`);
+- the model's own counts (`public_counts`): the last line of a reply
+  relayed to the student gets as its `prompt_eval_count` the count the
+  page was told (`CompletedChat.tokens`: the public prompt's estimate, the
+  layer's share and the page's messages), and loses the durations that
+  grow with the prompt (`PROMPT_TIMINGS`); `eval_count` and
+  `eval_duration`, which grow with the reply, pass. The student's
+  `chat.exchange` and the daily token quota (`quota.py`) read that line, so
+  they count the same; the model's own count is kept for staff only
+  (`model_prompt_eval_count`, see `record/staff.py`).
+
+Without an instructor-only layer nothing is replaced: a student may see the
+real counts of a prompt they could read. How long a reply takes to begin
+is not hidden: the student can time their own stream.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .prompt import Layer, Pedagogy, clip, merge_pedagogy, system_prompt
 from .tokens import MESSAGE_OVERHEAD_TOKENS, estimate_tokens
@@ -25,9 +39,12 @@ if TYPE_CHECKING:
     from .prompt import CourseRules
 
 # Tokens the instructor-only layer (its instructions and the reference) is
-# counted as, whatever its length: the page's budget and a 413 count this,
-# never its text, so no answer tells a student how long it is.
+# counted as, whatever its length: the page's budget, a 413 and the model's
+# counts relayed to the student count this, never its text.
 INSTRUCTOR_LAYER_TOKENS = 1536
+# Fields of the model's last line that grow with the prompt's length (Ollama's
+# names; `openai.py` writes the same from `usage` and llama.cpp's `timings`).
+PROMPT_TIMINGS = ("prompt_eval_duration", "total_duration", "load_duration")
 
 
 def has_hidden_layer(pedagogy: Pedagogy) -> bool:
@@ -81,3 +98,17 @@ def instructions_tokens(course: CourseRules, instructor: Assignment | None) -> i
     the assignment, at the longest hint level, before the student's own layers."""
     pedagogy = merge_pedagogy(course, instructor)
     return counted_tokens(pedagogy, max(HINT_LEVELS)) + MESSAGE_OVERHEAD_TOKENS
+
+
+def public_counts(item: dict[str, Any], tokens: int) -> dict[str, Any]:
+    """A line of the model's reply to a prompt with the instructor-only layer, as
+    the student may have it: its `prompt_eval_count` (when it has one) is
+    `tokens`, what the student's side was told the prompt takes, and the
+    durations that grow with the prompt are left out. `item` itself when
+    nothing in it tells the prompt's length."""
+    if "prompt_eval_count" not in item and not any(name in item for name in PROMPT_TIMINGS):
+        return item
+    public = {name: value for name, value in item.items() if name not in PROMPT_TIMINGS}
+    if "prompt_eval_count" in public:
+        public["prompt_eval_count"] = tokens
+    return public
