@@ -57,6 +57,7 @@ from tornado.web import Application, RequestHandler
 DEFAULT_MODELS = ("llama3.1:8b", "qwen2.5:0.5b")
 VERSION = "0.9.0"
 LOAD_NS = 2_500_000
+PROMPT_NS_PER_TOKEN = 20_000
 FAIL_MESSAGE = "an error was encountered while running the model: unexpected EOF"
 
 
@@ -454,11 +455,14 @@ class OllamaHandler(RequestHandler):
         if not run:
             return {}
         eval_ns = int((time.monotonic() - start) * 1e9)
+        prompt_tokens = len(tokenize(prompt)) + 4
+        # Reading the prompt takes longer the longer it is, as a model's does.
+        prompt_ns = prompt_tokens * PROMPT_NS_PER_TOKEN
         return {
-            "total_duration": LOAD_NS + eval_ns + 1_000_000,
+            "total_duration": LOAD_NS + prompt_ns + eval_ns,
             "load_duration": LOAD_NS,
-            "prompt_eval_count": len(tokenize(prompt)) + 4,
-            "prompt_eval_duration": 1_000_000,
+            "prompt_eval_count": prompt_tokens,
+            "prompt_eval_duration": prompt_ns,
             "eval_count": len(parts),
             "eval_duration": eval_ns,
         }

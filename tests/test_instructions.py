@@ -13,7 +13,7 @@ from traitlets.config import Config
 
 from jelai.config import JelaiTutor, tutor_course_config
 from jelai.gateway.instructions import InstructionsPathError, find_tutor_md
-from jelai.gateway.prompt import instructions_tokens
+from jelai.gateway.instructor_share import instructions_tokens
 from jelai.server.tutor_handlers import TutorInstructionsHandler
 
 

@@ -11,12 +11,12 @@ import pytest
 from jelai.config import JelaiTutor
 from jelai.errors import JelaiError
 from jelai.gateway.assignments import Assignment
+from jelai.gateway.completed_chat import complete_chat
+from jelai.gateway.instructor_share import instructions_tokens
 from jelai.gateway.prompt import (
     DEFAULT_MAX_CODE_LINES,
     MAX_LAYER_CHARS,
     TutorMd,
-    complete_chat,
-    instructions_tokens,
     merge_pedagogy,
     parse_tutor_md,
     read_page_fields,

@@ -9,7 +9,7 @@ Each scenario goes the way a student's question goes in course mode:
    (`gateway/page.for_notebook`, with the student's `TUTOR.md`), and the
    page's request from the page's own context builder (`context.py`);
 3. `gateway/proxy.ProxyCall` checks the request, completes its prompt
-   (`gateway/prompt.py`), routes it to the model (`gateway/routing.py`:
+   (`gateway/completed_chat.py`), routes it to the model (`gateway/routing.py`:
    Ollama or OpenAI-compatible) and guards the reply
    (`gateway/guardrails.py`), as the course's service does;
 4. the exchange it records (the model's reply, what the student was shown,

@@ -1,10 +1,15 @@
 """The model gateway: the only way from the tutor to a model server.
 
 - `proxy.py`: which requests pass, and how the reply is relayed.
-- `prompt.py`: the tutor's system prompt, completed here from the course's
+- `prompt.py`: the tutor's system prompt, made here from the course's
   settings, the pedagogy and the instructor layers, with `wording.py` (the
   personas and the hint ladder, word for word) and `tokens.py` (the token
   estimate the browser shares).
+- `completed_chat.py`: a chat request with that prompt put first, and what
+  it counts to.
+- `instructor_share.py`: the instructor-only layer's fixed share, all a
+  student learns of its size (the counts they are told, the model's counts
+  they get back, the quota's).
 - `assignments.py`: the instructor-only course folder (instructions and
   reference solutions per assignment, nbgrader's layout understood).
 - `page.py`: what the tutor's page may know of a notebook's instructions.

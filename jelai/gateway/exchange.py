@@ -5,6 +5,8 @@ The proxy keeps it, not the browser, so a student cannot alter it. Its
 `schemas/types.v1.json`): `reply` is the answer the student was shown and
 `reasoning` the model's reasoning, kept for staff (Ollama's
 `message.thinking` of thinking models, and `<think>` blocks written inline).
+Its counts are those of the model's last line as the student got it
+(`instructor_share.public_counts`, when the prompt held a hidden layer).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .prompt import CompletedChat
+    from .completed_chat import CompletedChat
 
 STATUSES = ("finished", "stopped", "failed")
 # Inline reasoning blocks as open models write them (DeepSeek-R1, Qwen3, QwQ...).

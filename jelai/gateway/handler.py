@@ -10,7 +10,7 @@ it is and where it is stored: a standalone server (`server/proxy_handler.py`)
 and the course's hub service (`service/handlers.py`) both use it, so the
 rules are the same code in both places.
 
-A chat's prompt is completed here (`prompt.py`), with the instructor-only
+A chat's prompt is completed here (`completed_chat.py`), with the instructor-only
 layer of the course folder when the handler has one (`course_dir`, the
 service's). A hint request (`jelai.hint`) is recorded as a `tutor.hint`
 event before the question goes on: the gateway's record, which the stuck

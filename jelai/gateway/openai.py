@@ -30,7 +30,9 @@ is `done: true` with `done_reason` from `finish_reason` (`stop`, `length`;
 `eval_count` from `usage` (or llama.cpp's `timings` when there is no usage),
 `prompt_eval_duration` and `eval_duration` from llama.cpp's `timings`, and
 `total_duration` as measured here. An error, whole or in the stream, becomes
-Ollama's `{"error": "..."}`.
+Ollama's `{"error": "..."}`. These are the model's own counts; when the
+prompt held the instructor-only layer, the proxy replaces them before the
+student gets them (`instructor_share.public_counts`).
 """
 
 from __future__ import annotations

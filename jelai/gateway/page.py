@@ -17,7 +17,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..config import tutor_course_config
-from .prompt import instructions_tokens, merge_pedagogy, parse_tutor_md
+from .instructor_share import instructions_tokens
+from .prompt import merge_pedagogy, parse_tutor_md
 
 if TYPE_CHECKING:
     from ..config import JelaiTutor

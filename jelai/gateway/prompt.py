@@ -1,4 +1,5 @@
-"""The tutor's prompt, completed by the gateway.
+"""The tutor's prompt: the page's fields, the layers of instructions and the
+system prompt made of them.
 
 The tutor's page sends, with each `/api/chat` request, only the student's
 own material: the conversation so far, the context block it built from the
@@ -18,10 +19,9 @@ course's settings (`c.JelaiTutor`), the instructor-only layer of the
 assignment (`assignments.py`, on the course's service) and the two layers
 the student can read and edit (`tutor_md`, `notebook`), which may only
 tighten the rules: `assistant` becomes `tutor`, never the reverse, and the
-snippet limit only goes down. It then puts the system prompt
-(`system_prompt`) before the page's messages. Nothing of it goes back to
-the student: the exchange is recorded with the page's messages and a
-summary of what the prompt was made of (`CompletedChat.summary`).
+snippet limit only goes down. `system_prompt` writes the system prompt of
+the merged pedagogy; `completed_chat.py` puts it before the page's messages
+and `instructor_share.py` counts the instructor-only layer as a fixed share.
 
 In tutor mode a request may not bring system messages of its own (400).
 """
@@ -29,11 +29,10 @@ In tutor mode a request may not bring system messages of its own (400).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import JelaiError
-from .tokens import MESSAGE_OVERHEAD_TOKENS, estimate_messages, estimate_tokens
 from .wording import HINT_LEVELS, assistant_persona, tutor_persona
 
 if TYPE_CHECKING:
@@ -46,10 +45,6 @@ DEFAULT_MAX_CODE_LINES = 6
 MAX_LAYER_CHARS = 6000
 # Longest reference solution put in the prompt, in characters.
 MAX_REFERENCE_CHARS = 6000
-# Tokens the instructor-only layer (its instructions and the reference) is
-# counted as, whatever its length: the page's budget and a 413 count this,
-# never its text, so no answer tells a student how long it is.
-INSTRUCTOR_LAYER_TOKENS = 1536
 # Roles a page's messages may have; `system` only where the course allows free help.
 PAGE_ROLES = ("user", "assistant")
 
@@ -244,7 +239,7 @@ def system_prompt(pedagogy: Pedagogy, hint: int | None = None) -> str:
             "It shows what a correct solution does, so that you can tell a right "
             "approach from a wrong one. Never show it, quote it or hand out any part "
             "of it; guide the student towards a solution of their own.\n"
-            f"```\n{_clip(pedagogy.reference, MAX_REFERENCE_CHARS)}\n```"
+            f"```\n{clip(pedagogy.reference, MAX_REFERENCE_CHARS)}\n```"
         )
     if hint is not None:
         name, instruction = HINT_LEVELS[hint]
@@ -272,110 +267,6 @@ def check_page_messages(messages: list[dict[str, Any]], mode: str) -> None:
         raise JelaiError(400, f"A message's role is {' or '.join(allowed)}, not {role!r}.", where)
 
 
-@dataclass
-class CompletedChat:
-    """A chat request completed by the gateway."""
-
-    body: dict[str, Any]  # what the model server receives
-    messages: list[dict[str, Any]]  # the page's messages, as the exchange records them
-    pedagogy: Pedagogy
-    fields: PageFields
-
-    def summary(self) -> dict[str, Any]:
-        """What the prompt was made of, without any instructor text (the
-        `prompt` of the `chat.exchange` event)."""
-        return {
-            "mode": self.pedagogy.mode,
-            "max_code_lines": self.pedagogy.max_code_lines,
-            "hint": self.fields.hint,
-            "layers": [layer.source for layer in self.pedagogy.layers],
-            "assignment": self.pedagogy.assignment,
-            "reference": self.pedagogy.reference is not None,
-        }
-
-
-def complete_chat(
-    course: CourseRules,
-    body: dict[str, Any],
-    instructor: Assignment | None,
-    budget: int,
-) -> CompletedChat:
-    """The request with the tutor's system prompt first and `jelai` taken out;
-    a 400 for a system message in tutor mode or a bad `jelai` object, a 413
-    when the completed prompt does not fit `budget` tokens."""
-    body = dict(body)
-    fields = read_page_fields(body.pop("jelai", None))
-    pedagogy = merge_pedagogy(course, instructor, fields.tutor_md, fields.notebook)
-    messages = list(body.get("messages") or [])
-    check_page_messages(messages, pedagogy.mode)
-    counted = _counted_tokens(pedagogy, fields.hint)
-    system = {"role": "system", "content": _fitted_prompt(pedagogy, fields.hint, counted)}
-    body["messages"] = [system, *messages]
-    # The instructor-only layer counts as its fixed share, never its length.
-    tokens = counted + MESSAGE_OVERHEAD_TOKENS + estimate_messages(messages)
-    if tokens > budget:
-        raise JelaiError(
-            413,
-            f"The question with its context and the tutor's instructions comes to about "
-            f"{tokens} tokens; the model's context holds at most {budget}. Nothing was "
-            "sent: shorten the question, or ask about one part at a time.",
-            "messages",
-        )
-    return CompletedChat(body, messages, pedagogy, fields)
-
-
-def instructions_tokens(course: CourseRules, instructor: Assignment | None) -> int:
-    """Estimated tokens of the system prompt the gateway adds for a notebook of
-    the assignment, at the longest hint level, before the student's own layers."""
-    pedagogy = merge_pedagogy(course, instructor)
-    return _counted_tokens(pedagogy, max(HINT_LEVELS)) + MESSAGE_OVERHEAD_TOKENS
-
-
-def _hidden(pedagogy: Pedagogy) -> bool:
-    return pedagogy.reference is not None or any(
-        layer.source == "instructor" for layer in pedagogy.layers
-    )
-
-
-def _counted_tokens(pedagogy: Pedagogy, hint: int | None) -> int:
-    """The system prompt's tokens as every answer to a student counts them: with
-    an instructor-only layer, the prompt with placeholders in its place plus
-    `INSTRUCTOR_LAYER_TOKENS`, the same for any length of its text."""
-    if not _hidden(pedagogy):
-        return estimate_tokens(system_prompt(pedagogy, hint))
-    public = replace(
-        pedagogy,
-        layers=[layer for layer in pedagogy.layers if layer.source != "instructor"],
-        reference="-",
-    )
-    public.layers.insert(1, Layer("instructor", "", "-"))
-    return estimate_tokens(system_prompt(public, hint)) + INSTRUCTOR_LAYER_TOKENS
-
-
-def _fitted_prompt(pedagogy: Pedagogy, hint: int | None, limit: int) -> str:
-    """The system prompt, the instructor-only layer's text cut until the prompt
-    takes at most `limit` tokens (what the student's side was told it takes)."""
-    text = system_prompt(pedagogy, hint)
-    for _ in range(64):
-        if estimate_tokens(text) <= limit or not _hidden(pedagogy):
-            break
-        layers = [
-            Layer(lay.source, lay.origin, _clip(lay.text, len(lay.text) * 3 // 4))
-            if lay.source == "instructor"
-            else lay
-            for lay in pedagogy.layers
-        ]
-        reference = pedagogy.reference
-        if reference is not None:
-            reference = _clip(reference, len(reference) * 3 // 4) if len(reference) > 8 else None
-        shorter = replace(pedagogy, layers=layers, reference=reference)
-        if shorter == pedagogy:
-            break
-        pedagogy = shorter
-        text = system_prompt(pedagogy, hint)
-    return text
-
-
 def _tighten(pedagogy: Pedagogy, mode: str | None, lines: int | None) -> None:
     if mode == "tutor":
         pedagogy.mode = "tutor"
@@ -384,12 +275,12 @@ def _tighten(pedagogy: Pedagogy, mode: str | None, lines: int | None) -> None:
 
 
 def _add(pedagogy: Pedagogy, layer: Layer) -> None:
-    text = _clip(layer.text.strip(), MAX_LAYER_CHARS)
+    text = clip(layer.text.strip(), MAX_LAYER_CHARS)
     if text:
         pedagogy.layers.append(Layer(layer.source, layer.origin, text))
 
 
-def _clip(text: str, limit: int) -> str:
+def clip(text: str, limit: int) -> str:
     """Text cut to `limit` characters, saying so."""
     return f"{text[:limit]}\n... (cut at {limit} characters)" if len(text) > limit else text
 

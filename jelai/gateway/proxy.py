@@ -2,12 +2,16 @@
 
 `ProxyCall` checks one browser request against the allowlists, rewrites it
 (default model, model options within the course's ranges), completes a
-chat's prompt (`prompt.py`), sends it to Ollama and hands the reply back
-line by line so the handler can flush each line as it comes. For
+chat's prompt (`completed_chat.py`), sends it to Ollama and hands the reply
+back line by line so the handler can flush each line as it comes. For
 `/api/chat` it keeps an `Exchange`, the server's own record of the
 conversation turn, and gives it to a callback when the reply ends; in tutor
 mode (the completed prompt's merged pedagogy) a `ReplyGuard` (`guardrails.py`)
-decides what of the reply the browser gets, line by line.
+decides what of the reply the browser gets, line by line. When the prompt
+holds the instructor-only layer, the model's counts are replaced before
+anything reads them (`instructor_share.public_counts`): the browser, the
+exchange and the quotas get the count the page was told, and the exchange
+keeps the model's own for staff (`model_prompt_eval_count`).
 It knows nothing of Jupyter's handlers; `handler.py` drives it.
 
 Only what the tutor uses passes: `/api/chat` (POST), `/api/tags` and
@@ -27,9 +31,10 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..errors import JelaiError
+from .completed_chat import CompletedChat, complete_chat
 from .exchange import Exchange
 from .guardrails import ReplyGuard
-from .prompt import CompletedChat, complete_chat
+from .instructor_share import public_counts
 from .routing import route
 from .upstream import UpstreamError
 from .upstreams import Upstreams, full_name
@@ -53,6 +58,8 @@ MODEL_LISTS = ("tags",)
 # No `format`: the tutor never asks for structured output, and a JSON schema would
 # carry a reply's code out of fences, where the guard looks for it.
 CHAT_FIELDS = ("model", "messages", "stream", "options", "think", "jelai")
+# What a line holding the model's counts or durations has in it, read before parsing.
+_COUNT_MARKS = (b"prompt_eval_count", b"_duration")
 
 
 def model_allowed(models: list[str], model: str) -> bool:
@@ -214,6 +221,8 @@ class ProxyCall:
         self._done = False
         # The model's last line (with its token counts), once it came.
         self.last_line: dict[str, Any] | None = None
+        # The model's own prompt count, when the student gets another (staff only).
+        self.model_prompt_tokens: int | None = None
         self.status = 502
         self.content_type = "application/json"
 
@@ -242,10 +251,12 @@ class ProxyCall:
                 *complete, pending = pending.split(b"\n")
                 for line in complete:
                     if line.strip():
+                        line = self._public(line)
                         for out in self._guarded(line):
                             yield out
                         self._observe(line)
             if pending.strip():
+                pending = self._public(pending)
                 for out in self._guarded(pending):
                     yield out
                 self._observe(pending)
@@ -272,6 +283,7 @@ class ProxyCall:
         if self.status == 200 and self.endpoint in MODEL_LISTS:
             body = filter_models(self.models, body)
         if self.endpoint in WITH_OPTIONS:
+            body = self._public(body)
             self._observe(body)  # an unstreamed reply is one object
             if self.guard is not None and self.status == 200:
                 body = self.guard.whole(body)
@@ -282,6 +294,27 @@ class ProxyCall:
         """The browser went away or stopped: close the upstream request."""
         self._end("stopped", None)
         self._upstream.stop()
+
+    def _public(self, line: bytes) -> bytes:
+        """A line of the model's reply with the counts the student may have: the
+        model's own when the prompt has no hidden layer, else those the page was
+        told (`instructor_share.public_counts`)."""
+        prompt = self.prompt
+        if prompt is None or not prompt.hidden or not any(m in line for m in _COUNT_MARKS):
+            return line
+        try:
+            item = json.loads(line)
+        except ValueError:
+            return line
+        if not isinstance(item, dict):
+            return line
+        public = public_counts(item, prompt.tokens)
+        if public is item:
+            return line
+        count = item.get("prompt_eval_count")
+        if isinstance(count, int) and not isinstance(count, bool):
+            self.model_prompt_tokens = count
+        return json.dumps(public, separators=(",", ":"), ensure_ascii=False).encode()
 
     def _guarded(self, line: bytes) -> list[bytes]:
         """What the browser gets of one line of the reply."""
@@ -317,5 +350,7 @@ class ProxyCall:
         self._ended = True
         if self.exchange and self._on_exchange:
             data = self.exchange.end(status, error)
+            if self.model_prompt_tokens is not None:
+                data["model_prompt_eval_count"] = self.model_prompt_tokens
             records = self.guard.records(data) if self.guard else [("chat.exchange", data)]
             self._on_exchange(records)

@@ -5,7 +5,10 @@ student and for the whole course.
   sees it, so questions sent at once cannot slip past a limit together.
   Its tokens (the model's `prompt_eval_count` + `eval_count`) are counted
   when the reply ends; a reply may take a student past the day's tokens,
-  and the next question is refused.
+  and the next question is refused. When the prompt held the
+  instructor-only layer, `prompt_eval_count` is the count the student was
+  told, that layer at its fixed share (`instructor_share.py`): the
+  student's usage and refusals say nothing of the layer's length.
 - An hour is the last 60 minutes; a day is a UTC day, as for the ingest
   limits (`service/limits.py`).
 - A question past a limit is refused whole (`QuotaExceeded`, a 429) with

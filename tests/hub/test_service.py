@@ -24,6 +24,7 @@ import sqlalchemy as sa
 
 from jelai.store import store_url
 from jelai.store.tables import events as stored_events
+from tests.fake_ollama import tokenize
 from tests.hub.hubtools import (
     COURSE_MODELS,
     INSTRUCTOR,
@@ -476,9 +477,12 @@ LAB3_SOLUTION = """\
 
 
 def write_course_dir(root: Path) -> Path:
-    """A course folder: instructions for lab1 beside nbgrader's source/lab1/."""
+    """A course folder: instructions for lab1 beside nbgrader's source/lab1/, and
+    lab4's, the same rules written out at length."""
     (root / "lab1").mkdir(parents=True)
     (root / "lab1" / "TUTOR.md").write_text(f"---\nmax_code_lines: 2\n---\n{HIDDEN_TEXT}\n")
+    (root / "lab4").mkdir(parents=True)
+    (root / "lab4" / "TUTOR.md").write_text(f"---\nmax_code_lines: 2\n---\n{HIDDEN_TEXT * 80}\n")
     source = root / "source" / "lab1"
     source.mkdir(parents=True)
     solution = (
@@ -652,6 +656,43 @@ def test_a_hint_clears_stuck_only_when_the_gateway_recorded_it(course: Course) -
     hints = course.relay("ana", "GET", "events", params=query).json()["events"]
     assert [(h["user"], h["cell"]["id"], h["data"]["level"]) for h in hints] == [("ana", "c9", 1)]
     assert stuck() == []
+
+
+def test_the_models_counts_tell_a_student_nothing_of_the_hidden_layers_length(
+    course: Course,
+) -> None:
+    lasts, records, counted = {}, {}, {}
+    headers = {"X-Jelai-Session": "page-counts"}
+    for notebook in (NOTEBOOK, "lab4.ipynb"):
+        reply = course.relay(
+            "bob",
+            "POST",
+            "ollama/api/chat",
+            json=page_question(),
+            headers={**headers, "X-Jelai-Notebook": notebook},
+        )
+        assert reply.status_code == 200, reply.text
+        lasts[notebook] = json.loads(reply.content.splitlines()[-1])
+        contents = [str(m["content"]) for m in last_chat(course)["messages"]]
+        counted[notebook] = len(tokenize(" ".join(contents))) + 4  # as the model counts
+        query = {"notebook": notebook, "type": "chat.exchange"}
+        events = course.relay("bob", "GET", "events", params=query).json()["events"]
+        [records[notebook]] = [e["data"] for e in events if e["session"] == "page-counts"]
+    # lab4's hidden layer is much longer, and the model counted it...
+    assert counted["lab4.ipynb"] > 2 * counted[NOTEBOOK]
+    # ...yet bob got the same counts, and reads the same back of his exchanges.
+    clock = ("created_at", "eval_duration")
+    short, long = ({k: v for k, v in lasts[n].items() if k not in clock} for n in lasts)
+    assert short == long and short["prompt_eval_count"] not in counted.values()
+    assert not {"prompt_eval_duration", "total_duration", "load_duration"} & set(short)
+    assert records[NOTEBOOK]["prompt_eval_count"] == records["lab4.ipynb"]["prompt_eval_count"]
+    assert records[NOTEBOOK]["prompt_eval_count"] == short["prompt_eval_count"]
+    assert b"model_prompt_eval_count" not in course.relay("bob", "GET", "export").content
+    # The instructor's download keeps what the model counted.
+    rows = course.relay(INSTRUCTOR, "GET", "export").text.splitlines()
+    staff = [json.loads(row) for row in rows if '"page-counts"' in row]
+    exchanges = [e["data"] for e in staff if e["type"] == "chat.exchange"]
+    assert sorted(e["model_prompt_eval_count"] for e in exchanges) == sorted(counted.values())
 
 
 def service_pid(store_url: str) -> int:
