@@ -49,8 +49,8 @@ sys.path.insert(0, str(ROOT))
 from traitlets.config import Config  # noqa: E402
 
 from jelai.config import JelaiTutor  # noqa: E402
+from jelai.gateway.completed_chat import complete_chat  # noqa: E402
 from jelai.gateway.openai import chat_request  # noqa: E402
-from jelai.gateway.prompt import complete_chat  # noqa: E402
 from jelai.gateway.proxy import rewrite_body  # noqa: E402
 from tests.hub.hubtools import Hub, running_hub, wait_for  # noqa: E402
 from tests.real_model import Missing, RealModelServer  # noqa: E402
