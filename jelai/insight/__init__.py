@@ -1,7 +1,7 @@
 """Insight: analytics for instructors and the research export.
 
 - `rules.py`: what each metric means, as pure functions.
-- `metrics.py`, `lineage.py`: one store read into those metrics, across renames.
+- `metrics/`, `lineage.py`: one store read into those metrics, across renames.
 - `analytics.py`: the per-student and class summaries the dashboard shows.
 - `export.py`, `pseudonyms.py`, `datadict.py`: the research export.
 - `renames.py`: a notebook's identity across renames.
