@@ -34,16 +34,17 @@ from tests.hub.hubtools import (
     START_SECONDS,
     STUDENTS,
     Hub,
+    course_settings,
     free_port,
     running_hub,
     server_process,
+    start_course,
     wait_for,
 )
 from tests.hub.netns import Namespace, network_namespace, remove
 
 pytestmark = pytest.mark.timeout(300)
 
-SERVICE = "/services/jelai"
 OPENAI_MODEL, OLLAMA_MODEL = COURSE_MODELS
 CHAT_PATHS = {OPENAI_MODEL: "/v1/chat/completions", OLLAMA_MODEL: "/api/chat"}
 
@@ -115,28 +116,14 @@ def course(namespace: Namespace, tmp_path_factory: pytest.TempPathFactory) -> It
     service_config = root / "service-config" / "jelai_service_config.py"
     service_config.parent.mkdir()
     service_config.write_text(f"c.JelaiTutor.upstreams = {upstreams!r}\n")
-    user_config = root / "user-config"
-    user_config.mkdir()
-    extra = {
+    extra = course_settings(root) | {
         "netns": {"name": namespace.name, "address": namespace.address},
         "service_config": str(service_config),
-        "service": {
-            "assistants": [],
-            "port": free_port(),
-            "store_url": f"sqlite:///{root / 'service' / 'events.sqlite3'}",
-            "user_config_dir": str(user_config),
-        },
     }
     key = ("--api-key", api_key)
     with running_hub(root, extra, namespace.host_address, model_port, key) as hub:
         assert hub.ollama_url == model_server
-        wait_for(
-            lambda: requests.get(f"{hub.url}{SERVICE}/events", timeout=2).status_code == 403,
-            "the jelai service",
-            hub.logs,
-        )
-        tokens = {user: hub.token(user) for user in STUDENTS}
-        hub.start_servers(tokens)
+        tokens = start_course(hub)
         yield Course(hub, namespace, model_server, api_key, tokens)
 
 

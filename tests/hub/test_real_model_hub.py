@@ -18,12 +18,11 @@ from typing import Any
 import pytest
 import requests
 
-from tests.hub.hubtools import NOTEBOOK, STUDENTS, Hub, free_port, running_hub, wait_for
+from tests.hub.hubtools import NOTEBOOK, Hub, course_settings, running_hub, start_course, wait_for
 from tests.real_model import DISCONNECTED, PERF_EVAL, RealModelServer
 
 pytestmark = pytest.mark.timeout(300)
 
-SERVICE = "/services/jelai"
 COURSE_LIMIT = 32  # tokens per reply, the course's num_predict
 GUARD = 60.0  # seconds; only keeps a stuck model server from hanging the suite
 # A question SmolLM2 answers at length in prose, so its reply runs into a limit.
@@ -33,10 +32,10 @@ LONG_QUESTION = "Tell me a long story about a cat who learns to program."
 class Course:
     """The running hub, the model server behind its service, and the students' tokens."""
 
-    def __init__(self, hub: Hub, model: RealModelServer) -> None:
+    def __init__(self, hub: Hub, model: RealModelServer, tokens: dict[str, str]) -> None:
         self.hub = hub
         self.model = model
-        self.tokens = {user: hub.token(user) for user in STUDENTS}
+        self.tokens = tokens
 
     def ask(self, user: str, question: str, **fields: Any) -> requests.Response:
         """The tutor's question through `user`'s own server, streamed unless told otherwise."""
@@ -76,29 +75,12 @@ def course(
         f"c.JelaiTutor.model_options = {{'temperature': 0, 'num_predict': {COURSE_LIMIT}}}\n"
         f"c.JelaiTutor.context_window = {real_model.context}\n"
     )
-    user_config = root / "user-config"
-    user_config.mkdir()
-    extra = {
-        "users": list(STUDENTS),
-        "instructors": [],
+    extra = course_settings(root) | {
         "models": [real_model.model],
         "service_config": str(service_config),
-        "service": {
-            "assistants": [],
-            "port": free_port(),
-            "store_url": f"sqlite:///{root / 'service' / 'events.sqlite3'}",
-            "user_config_dir": str(user_config),
-        },
     }
     with running_hub(root, extra) as hub:
-        logs = [*hub.logs, real_model.log_path]
-        wait_for(
-            lambda: requests.get(f"{hub.url}{SERVICE}/events", timeout=2).status_code == 403,
-            "the jelai service",
-            logs,
-        )
-        course = Course(hub, real_model)
-        hub.start_servers(course.tokens)
+        course = Course(hub, real_model, start_course(hub, logs=[real_model.log_path]))
         yield course
 
 

@@ -29,20 +29,21 @@ from tests.hub.hubtools import (
     INSTRUCTOR,
     NOTEBOOK,
     REQUEST_SECONDS,
+    SERVICE,
     START_SECONDS,
     STUDENTS,
     Hub,
+    course_settings,
     event,
-    free_port,
     run,
     running_hub,
     server_process,
+    start_course,
     wait_for,
 )
 
 pytestmark = pytest.mark.timeout(300)
 
-SERVICE = "/services/jelai"
 ASSISTANT = "assistant"  # reads the class by the custom scope, in no group
 ACTIVITY = {
     "ana": [event("notebook.open", 12, None, {"cells": 4}), run("c1", 11), run("c2", 9, "E")],
@@ -58,10 +59,10 @@ ACTIVITY = {
 class Course:
     """The running hub with the service, and everyone's token."""
 
-    def __init__(self, hub: Hub, store_url: str) -> None:
+    def __init__(self, hub: Hub, store_url: str, tokens: dict[str, str]) -> None:
         self.hub = hub
         self.store_url = store_url
-        self.tokens = {user: hub.token(user) for user in [*STUDENTS, INSTRUCTOR, ASSISTANT]}
+        self.tokens = tokens
 
     def relay(self, user: str, method: str, path: str, **kwargs: Any) -> requests.Response:
         """A request to `user`'s own server under /jelai/, with their token."""
@@ -94,27 +95,16 @@ def course(
         url = request.getfixturevalue("postgres").new_database()
     else:
         url = f"sqlite:///{root / 'service' / 'events.sqlite3'}"
-    user_config = root / "user-config"
-    user_config.mkdir()
     course_dir = write_course_dir(root / "course")
-    extra = {
-        "users": [*STUDENTS, INSTRUCTOR, ASSISTANT],
-        "service": {
-            "assistants": [ASSISTANT],
-            "port": free_port(),
-            "store_url": url,
-            "user_config_dir": str(user_config),
-            "course_dir": str(course_dir),
-        },
-    }
+    extra = course_settings(
+        root,
+        instructors=[INSTRUCTOR],
+        assistants=[ASSISTANT],
+        store_url=url,
+        course_dir=course_dir,
+    )
     with running_hub(root, extra) as hub:
-        wait_for(
-            lambda: requests.get(f"{hub.url}{SERVICE}/events", timeout=2).status_code == 403,
-            "the jelai service",
-            hub.logs,
-        )
-        course = Course(hub, url)
-        hub.start_servers(course.tokens)
+        course = Course(hub, url, start_course(hub, extra["users"]))
         for user, events in ACTIVITY.items():
             response = course.relay(user, "POST", "events", json={"events": events})
             assert response.status_code == 200, response.text
