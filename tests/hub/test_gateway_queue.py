@@ -10,7 +10,6 @@ service.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any
@@ -27,6 +26,7 @@ from tests.hub.hubtools import (
     start_course,
     wait_for,
 )
+from tests.ndjson import ndjson_lines
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -88,13 +88,13 @@ class Reading:
     def __init__(self, response: requests.Response) -> None:
         assert response.status_code == 200, response.text
         self.response = response
-        self._lines = response.iter_lines()
+        self._lines = ndjson_lines(response.iter_lines())
 
     def next(self) -> dict[str, Any]:
-        return json.loads(next(line for line in self._lines if line))
+        return next(self._lines)
 
     def rest(self) -> list[dict[str, Any]]:
-        rest = [json.loads(line) for line in self._lines if line]
+        rest = list(self._lines)
         self.response.close()
         return rest
 

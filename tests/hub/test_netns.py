@@ -42,6 +42,7 @@ from tests.hub.hubtools import (
     wait_for,
 )
 from tests.hub.netns import Namespace, network_namespace, remove
+from tests.ndjson import ndjson_lines, reply_text
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -158,9 +159,9 @@ def test_the_tutor_streams_from_the_model_server_through_the_service(
     with course.ask("bob", model, "Why is my mean wrong?") as response:
         assert response.status_code == 200, response.text
         assert response.headers["Content-Type"].startswith("application/x-ndjson")
-        lines = [json.loads(line) for line in response.iter_lines() if line]
+        lines = list(ndjson_lines(response.iter_lines()))
     assert len(lines) > 2 and lines[-1]["done"] is True
-    reply = "".join(line["message"]["content"] for line in lines[:-1])
+    reply = reply_text(lines[:-1])
     assert "step by step" in reply and "Why is my mean wrong?" in reply
     # The model server answered, and the key it was given came from the service.
     last = course.chats()[-1]
@@ -212,8 +213,8 @@ def test_stop_ends_the_model_servers_generation(course: Course) -> None:
     try:
         with course.ask("bob", OPENAI_MODEL, "Explain groupby, please.") as reply:
             assert reply.status_code == 200, reply.text
-            lines = reply.iter_lines()
-            first = [json.loads(next(lines)) for _ in range(3)]
+            lines = ndjson_lines(reply.iter_lines())
+            first = [next(lines) for _ in range(3)]
             assert all(not line["done"] for line in first)
         # The student pressed stop: the browser's request is closed.
 

@@ -11,7 +11,6 @@ and a reply limit of `COURSE_LIMIT` tokens (`c.JelaiTutor.model_options`).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,6 +18,7 @@ import pytest
 import requests
 
 from tests.hub.hubtools import NOTEBOOK, Hub, course_settings, running_hub, start_course, wait_for
+from tests.ndjson import ndjson_lines, reply_text
 from tests.real_model import DISCONNECTED, PERF_EVAL, RealModelServer
 
 pytestmark = pytest.mark.timeout(300)
@@ -84,24 +84,19 @@ def course(
         yield course
 
 
-def shown(lines: list[dict[str, Any]]) -> str:
-    """The reply as the tutor panel puts it together."""
-    return "".join(line["message"]["content"] for line in lines if "message" in line)
-
-
 def test_a_question_streams_back_cut_at_the_courses_limit_and_is_recorded(
     course: Course,
 ) -> None:
     with course.ask("ana", LONG_QUESTION) as response:
         assert response.status_code == 200, response.text
         assert response.headers["Content-Type"].startswith("application/x-ndjson")
-        lines = [json.loads(line) for line in response.iter_lines() if line]
+        lines = list(ndjson_lines(response.iter_lines()))
     *words, last = lines
     assert 10 <= len(words) <= COURSE_LIMIT
     assert all(line["done"] is False and line["message"]["content"] for line in words)
     # The course's limit cut the story short, and the tutor is told so.
     assert last["done"] is True and last["done_reason"] == "length"
-    reply = shown(lines)
+    reply = reply_text(lines)
     assert reply.strip()
 
     [record] = course.exchanges("ana")
@@ -135,8 +130,8 @@ def test_a_student_who_stops_the_reply_stops_the_model_server(course: Course) ->
     # The student's own limit, within the course's range: a story of many seconds.
     with course.ask("ana", LONG_QUESTION, options={"num_predict": 1000}) as response:
         assert response.status_code == 200, response.text
-        lines = response.iter_lines()
-        first = [json.loads(next(lines)) for _ in range(3)]
+        lines = ndjson_lines(response.iter_lines())
+        first = [next(lines) for _ in range(3)]
         assert all(not line["done"] for line in first)
     # The student pressed stop: the browser's request is closed.
     model.wait_for_log(DISCONNECTED, GUARD, before)
@@ -144,7 +139,7 @@ def test_a_student_who_stops_the_reply_stops_the_model_server(course: Course) ->
     # The next question is answered, and it is the only generation that ran
     # to its end since the stopped one began.
     with course.ask("ana", "Say hello.", options={"num_predict": 3}) as response:
-        assert [json.loads(line) for line in response.iter_lines() if line][-1]["done"]
+        assert list(ndjson_lines(response.iter_lines()))[-1]["done"]
     model.wait_for_log(PERF_EVAL, GUARD, before)
     assert model.completed_generations(before) == 1
 

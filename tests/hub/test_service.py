@@ -41,6 +41,7 @@ from tests.hub.hubtools import (
     start_course,
     wait_for,
 )
+from tests.ndjson import ndjson_lines, reply_text
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -300,9 +301,9 @@ def test_the_tutor_streams_through_the_service_which_records_the_exchange(
         assert response.status_code == 200, response.text
         assert response.headers["Content-Type"].startswith("application/x-ndjson")
         assert response.headers["X-Accel-Buffering"] == "no"
-        lines = [json.loads(line) for line in response.iter_lines() if line]
+        lines = list(ndjson_lines(response.iter_lines()))
     assert len(lines) > 2 and lines[-1]["done"] is True
-    reply = "".join(line["message"]["content"] for line in lines[:-1])
+    reply = reply_text(lines[:-1])
     # The exchange is the service's record, under her name, read back by her.
     query = {"notebook": NOTEBOOK, "type": "chat.exchange"}
     kept = course.relay("ana", "GET", "events", params=query).json()["events"]
@@ -329,8 +330,8 @@ def test_stop_closes_the_request_at_every_hop(course: Course) -> None:
             "bob", "POST", "ollama/api/chat", json=question, headers=headers, stream=True
         ) as reply:
             assert reply.status_code == 200, reply.text
-            lines = reply.iter_lines()
-            first = [json.loads(next(lines)) for _ in range(3)]
+            lines = ndjson_lines(reply.iter_lines())
+            first = [next(lines) for _ in range(3)]
             assert all(not line["done"] for line in first)
         # The student pressed stop: the browser's request is gone, and with it
         # the relay's to the service and the service's to the model server.
