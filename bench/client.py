@@ -25,6 +25,8 @@ class Response:
     first_byte: float  # the first byte of the body, as a student sees the first word
     ended: float
     headers: dict[str, str] = field(default_factory=dict)
+    # Each piece of a streamed body and when it arrived (perf_counter seconds).
+    arrivals: list[tuple[float, bytes]] = field(default_factory=list)
 
     @property
     def ttfb(self) -> float:
@@ -89,21 +91,20 @@ async def read_response(reader: asyncio.StreamReader, started: float) -> Respons
         if ":" in line:
             name, value = line.split(":", 1)
             headers[name.strip().lower()] = value.strip()
-    parts: list[bytes] = []
-    first = 0.0
+    arrivals: list[tuple[float, bytes]] = []
     if headers.get("transfer-encoding", "").lower() == "chunked":
         while True:
             size = int((await reader.readline()).split(b";")[0].strip() or b"0", 16)
             if size == 0:
                 await reader.readline()  # the empty trailer
                 break
-            parts.append((await reader.readexactly(size + 2))[:-2])
-            first = first or time.perf_counter()
+            arrivals.append((time.perf_counter(), (await reader.readexactly(size + 2))[:-2]))
     elif "content-length" in headers:
-        parts.append(await reader.readexactly(int(headers["content-length"])))
+        arrivals.append((0.0, await reader.readexactly(int(headers["content-length"]))))
     else:
         while chunk := await reader.read(65536):
-            parts.append(chunk)
-            first = first or time.perf_counter()
+            arrivals.append((time.perf_counter(), chunk))
     ended = time.perf_counter()
-    return Response(status, b"".join(parts), started, first or ended, ended, headers)
+    first = next((moment for moment, _ in arrivals if moment), ended)
+    body = b"".join(part for _, part in arrivals)
+    return Response(status, body, started, first, ended, headers, arrivals)

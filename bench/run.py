@@ -5,6 +5,7 @@
     python bench/run.py --only proxy ingest
     python bench/run.py --only service course-summary   # the course service's rows
     python bench/run.py --only chain   # the whole course chain's added latency
+    python bench/run.py --only real-model   # what jelai adds to a real model's reply
 
 Run it with the project's environment (.venv) active. It starts its own
 servers (Jupyter servers with jelai, JupyterLab, jupyterlab-pioneer in a
@@ -36,6 +37,7 @@ import fair_queue
 import ingest
 import memory
 import proxy
+import real_model
 import service_ingest
 from report import Row, failed, markdown, plain
 from servers import ROOT, WORK
@@ -52,6 +54,7 @@ BENCHMARKS: dict[str, tuple[str, Benchmark]] = {
     "service": ("8. course service ingest", service_ingest.run),
     "course-summary": ("9. class summary from the course store", external.course_store),
     "chain": ("10. course chain", chain.run),
+    "real-model": ("11. real model", real_model.run),
 }
 
 
