@@ -26,15 +26,14 @@ import sys
 from pathlib import Path
 
 import pytest
-import requests
 from client import Connection, Response
 from proxy import DELAY_CONCURRENT, DELAY_SEQUENTIAL, Route, one_at_a_time, stream
 from report import Row, at_most, failed, median, ms, percentile
-from servers import ROOT, free_port, http_json
+from servers import ROOT, http_json
 
 sys.path.insert(0, str(ROOT))
 
-from tests.hub.hubtools import Hub, running_hub, wait_for  # noqa: E402
+from tests.hub.hubtools import Hub, course_settings, running_hub, start_course  # noqa: E402
 
 WIDTH = 50
 STUDENTS = ("ana", "bob", "cem", "dia")  # 50 at once spread over these students' servers
@@ -82,29 +81,13 @@ async def at_once(ways: list[Route], count: int, width: int) -> tuple[float, int
 
 
 def settings(root: Path) -> dict[str, object]:
-    user_config = root / "user-config"
-    user_config.mkdir(parents=True)
-    return {
-        "users": list(STUDENTS),
-        "instructors": [],
-        "service": {
-            "assistants": [],
-            "port": free_port(),
-            "store_url": f"sqlite:///{root / 'service' / 'events.sqlite3'}",
-            "user_config_dir": str(user_config),
-            "args": [f"--JelaiService.max_concurrent_generations={QUEUE}"],
-        },
-    }
+    """The hub's course: `STUDENTS` only, and the service's queue raised to `QUEUE`."""
+    args = [f"--JelaiService.max_concurrent_generations={QUEUE}"]
+    return course_settings(root, STUDENTS, args=args)
 
 
 def measure(hub: Hub, count: int) -> list[Row]:
-    wait_for(
-        lambda: requests.get(f"{hub.url}/services/jelai/events", timeout=2).status_code == 403,
-        "the jelai service",
-        hub.logs,
-    )
-    tokens = {user: hub.token(user) for user in STUDENTS}
-    hub.start_servers(tokens)
+    tokens = start_course(hub, STUDENTS)
     ways = [chained(hub, user, token) for user, token in tokens.items()]
     model_port = int(hub.ollama_url.rsplit(":", 1)[1])
     direct = Route(model_port, "/api/chat", {"Content-Type": "application/json"})

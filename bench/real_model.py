@@ -37,12 +37,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-import requests
 from chain import chained
 from client import Response
 from proxy import Route
 from report import Row, at_least, at_most, failed, median, ms
-from servers import ROOT, Jupyter, free_port
+from servers import ROOT, Jupyter
 
 sys.path.insert(0, str(ROOT))
 
@@ -52,7 +51,7 @@ from jelai.config import JelaiTutor  # noqa: E402
 from jelai.gateway.completed_chat import complete_chat  # noqa: E402
 from jelai.gateway.openai import chat_request  # noqa: E402
 from jelai.gateway.proxy import rewrite_body  # noqa: E402
-from tests.hub.hubtools import Hub, running_hub, wait_for  # noqa: E402
+from tests.hub.hubtools import course_settings, running_hub, start_course  # noqa: E402
 from tests.real_model import Missing, RealModelServer  # noqa: E402
 
 LABEL = "11. real model"
@@ -182,33 +181,13 @@ def course_chain(folder: Path, model: RealModelServer) -> Iterator[Route]:
     service_config = root / "service-config" / "jelai_service_config.py"
     service_config.parent.mkdir(parents=True)
     service_config.write_text(settings_text(model))
-    user_config = root / "user-config"
-    user_config.mkdir()
-    extra = {
-        "users": [STUDENT],
-        "instructors": [],
+    extra = course_settings(root, [STUDENT]) | {
         "models": [model.model],
         "service_config": str(service_config),
-        "service": {
-            "assistants": [],
-            "port": free_port(),
-            "store_url": f"sqlite:///{root / 'service' / 'events.sqlite3'}",
-            "user_config_dir": str(user_config),
-        },
     }
     with running_hub(root, extra) as hub:
-        yield student_way(hub)
-
-
-def student_way(hub: Hub) -> Route:
-    wait_for(
-        lambda: requests.get(f"{hub.url}/services/jelai/events", timeout=2).status_code == 403,
-        "the jelai service",
-        hub.logs,
-    )
-    token = hub.token(STUDENT)
-    hub.start_servers({STUDENT: token})
-    return chained(hub, STUDENT, token)
+        tokens = start_course(hub, [STUDENT])
+        yield chained(hub, STUDENT, tokens[STUDENT])
 
 
 def measure(folder: Path, model: RealModelServer, count: int) -> list[Row]:

@@ -18,6 +18,7 @@ import pytest
 from tornado.httpclient import AsyncHTTPClient, HTTPResponse
 
 from tests.fake_ollama import FakeOllama, reply_for, tokenize
+from tests.ndjson import ndjson_lines, read_words
 from tests.sse import sse_chunks
 
 CHUNK_FIELDS = {"model", "created_at", "message", "done"}
@@ -49,7 +50,7 @@ async def call(fake: FakeOllama, path: str, body: Any = None, **kwargs: Any) -> 
 
 
 def ndjson(response: HTTPResponse) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in response.body.splitlines()]
+    return list(ndjson_lines(response.body.splitlines()))
 
 
 def chat(**fields: Any) -> dict[str, Any]:
@@ -203,9 +204,7 @@ async def test_a_held_stream_waits_and_a_hang_up_is_recorded(fake: FakeOllama) -
     writer.write(
         b"POST /api/chat HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
     )
-    received = b""
-    while received.count(b'"done":false') < 2:
-        received += await asyncio.wait_for(reader.read(4096), GUARD)
+    await read_words(reader, 2, GUARD)
     [record] = fake.requests
     assert record.tokens_sent == 2 and not record.ended.is_set()
     writer.close()

@@ -36,6 +36,7 @@ from jelai.server.app import JelaiContext
 from jelai.store import EventStore
 from tests.conftest import Stores
 from tests.fake_ollama import reply_for, tokenize
+from tests.ndjson import NdjsonStream, post_chat
 
 EventFactory = Callable[..., dict[str, Any]]
 Fetch = Callable[..., Any]
@@ -274,38 +275,24 @@ async def refused(request: Any) -> tuple[int, dict[str, Any]]:
     return info.value.code, json.loads(info.value.response.body)
 
 
-def chat(jp_fetch: Fetch, **kwargs: Any) -> Any:
+def chat(jp_fetch: Fetch, reply: NdjsonStream | None = None) -> Any:
     body = {"model": "llama3.1:8b", "messages": [{"role": "user", "content": QUESTION}]}
-    return jp_fetch(
-        "jelai",
-        "ollama",
-        "api",
-        "chat",
-        method="POST",
-        body=json.dumps(body),
-        headers=chat_headers(),
-        request_timeout=GUARD,
-        **kwargs,
-    )
+    return post_chat(jp_fetch, json.dumps(body), chat_headers(), reply, request_timeout=GUARD)
 
 
 async def test_a_model_server_killed_mid_reply_ends_the_stream_with_an_error_and_keeps_the_part(
     jp_fetch: Fetch, model_server: tuple[subprocess.Popen, str]
 ) -> None:
     process, url = model_server
-    lines: list[dict[str, Any]] = []
-    pending = b""
 
-    def receive(data: bytes) -> None:
-        nonlocal pending
-        pending += data
-        *complete, pending = pending.split(b"\n")
-        lines.extend(json.loads(line) for line in complete)
-        if len(lines) == 5 and process.poll() is None:  # the model is held after 5 tokens
+    def kill_after_five(_: dict[str, Any]) -> None:
+        if len(reply.lines) == 5 and process.poll() is None:  # the model is held after 5 tokens
             process.send_signal(signal.SIGKILL)
 
-    response = await asyncio.wait_for(chat(jp_fetch, streaming_callback=receive), GUARD)
-    assert response.code == 200 and pending == b""
+    reply = NdjsonStream(kill_after_five)
+    response = await asyncio.wait_for(chat(jp_fetch, reply), GUARD)
+    assert response.code == 200
+    lines = reply.lines
     tokens = tokenize(reply_for(QUESTION))[:5]
     assert [line["message"]["content"] for line in lines[:5]] == tokens
     # The browser's client ends on this line and the panel shows it.

@@ -23,6 +23,7 @@ from tornado.netutil import bind_sockets
 from jelai.service import app as service_app
 from jelai.service.app import JelaiServiceApp
 from tests.fake_ollama import FakeOllama
+from tests.ndjson import NdjsonStream
 
 PREFIX = "/services/jelai/"
 GUARD = 15  # seconds; only keeps a broken gateway from hanging the suite
@@ -86,29 +87,29 @@ class Asking:
         self, service: Service, user: str, question: str, model: str = "llama3.1:8b"
     ) -> None:
         self.user = user
-        self.lines: list[dict[str, Any]] = []
-        self.raw = b""  # the whole body (a refusal's JSON is no line)
-        self._pending = b""
         self.arrived = asyncio.Event()
+        self.reply = NdjsonStream(lambda _: self.arrived.set())
         body = {"model": model, "messages": [{"role": "user", "content": question}]}
         request = HTTPRequest(
             service.url("ollama/api/chat"),
             method="POST",
             body=json.dumps(body),
             headers={"Authorization": f"token {user}", "X-Jelai-Notebook": "lab.ipynb"},
-            streaming_callback=self._receive,
+            streaming_callback=self.reply,
             request_timeout=GUARD,
         )
         self.done: asyncio.Future[HTTPResponse] = asyncio.ensure_future(
             AsyncHTTPClient(force_instance=True).fetch(request, raise_error=False)
         )
 
-    def _receive(self, data: bytes) -> None:
-        self.raw += data
-        self._pending += data
-        *complete, self._pending = self._pending.split(b"\n")
-        self.lines += [json.loads(line) for line in complete if line.strip()]
-        self.arrived.set()
+    @property
+    def lines(self) -> list[dict[str, Any]]:
+        return self.reply.lines
+
+    @property
+    def raw(self) -> bytes:
+        """The whole body (a refusal's JSON is no line)."""
+        return self.reply.raw
 
     @property
     def places(self) -> list[int]:

@@ -18,6 +18,7 @@ from traitlets.config import Config
 from jelai.config import JelaiTutor
 from jelai.gateway.upstreams import Upstreams
 from tests.fake_ollama import FakeOllama, reply_for, tokenize
+from tests.ndjson import read_words, reply_text
 from tests.real_model import DISCONNECTED, RealModelServer
 from tests.test_proxy import (
     GUARD,
@@ -124,10 +125,6 @@ def pool(jp_serverapp: Any) -> Upstreams:
     return jp_serverapp.web_app.settings["jelai"].upstreams
 
 
-def content(lines: list[dict[str, Any]]) -> str:
-    return "".join(line["message"]["content"] for line in lines if "message" in line)
-
-
 async def until(condition: Any) -> None:
     """Waits for something the test cannot be told of (polled, never a fixed wait)."""
 
@@ -158,7 +155,7 @@ async def test_a_reply_from_an_openai_server_streams_to_the_browser_as_ollama_li
     for line in words:
         assert set(line) == {"model", "created_at", "message", "done"}
         assert line["model"] == "llama3.1:8b" and line["done"] is False
-    assert content(words) == REPLY
+    assert reply_text(words) == REPLY
     assert last["done"] is True and last["done_reason"] == "stop"
     assert last["prompt_eval_count"] == prompt_tokens(openai)
     assert last["eval_count"] == len(tokenize(REPLY))
@@ -237,7 +234,7 @@ async def test_a_dead_server_is_skipped_for_a_healthy_one(
     tutor.upstreams = [upstream(dead), upstream(openai)]
     for _ in range(3):
         _, lines = await chat(jp_fetch)
-        assert lines[-1]["done"] is True and content(lines) == REPLY
+        assert lines[-1]["done"] is True and reply_text(lines) == REPLY
     assert len(openai.received("/v1/chat/completions")) == 3
     assert [e["data"]["status"] for e in await exchanges(jp_fetch)] == ["finished"] * 3
 
@@ -323,9 +320,7 @@ async def test_a_browser_that_hangs_up_closes_the_servers_stream(
     tutor.upstreams = [upstream(openai, max_concurrent=1)]
     openai.configure(hold_after=3)
     reader, writer = await open_raw_chat(http_server_port[1], jp_base_url, jp_auth_header)
-    received = b""
-    while received.count(b'"done":false') < 3:
-        received += await asyncio.wait_for(reader.read(4096), GUARD)
+    await read_words(reader, 3, GUARD)
     writer.close()  # what the browser does when the student presses stop
     record = openai.received("/v1/chat/completions")[0]
     await asyncio.wait_for(record.ended.wait(), GUARD)
@@ -400,14 +395,12 @@ async def test_a_real_openai_compatible_server_streams_through_and_stops(
     assert len(words) >= 5 and all(line["done"] is False for line in words)
     assert last["done"] is True and last["done_reason"] == "length"
     [event] = await exchanges(jp_fetch)
-    assert event["data"]["status"] == "finished" and event["data"]["reply"] == content(words)
+    assert event["data"]["status"] == "finished" and event["data"]["reply"] == reply_text(words)
 
     before = len(real_model.log())
     tutor.default_model = real_model.model
     reader, writer = await open_raw_chat(http_server_port[1], jp_base_url, jp_auth_header)
-    received = b""
-    while received.count(b'"done":false') < 3:
-        received += await asyncio.wait_for(reader.read(4096), 2 * GUARD)
+    await read_words(reader, 3, 2 * GUARD)
     writer.close()
     await asyncio.get_running_loop().run_in_executor(
         None, real_model.wait_for_log, DISCONNECTED, 2 * GUARD, before

@@ -19,6 +19,7 @@ from jelai.gateway.guardrails import LEAK_NOTE
 from jelai.server.proxy_handler import OllamaProxyHandler
 from jelai.store import EventStore
 from tests.fake_ollama import FakeOllama, tokenize
+from tests.ndjson import NdjsonStream, ndjson_lines, post_chat, reply_text
 
 Fetch = Callable[..., Any]
 NOTEBOOK = "week 2/stats.ipynb"
@@ -72,35 +73,21 @@ def store(jp_serverapp: Any) -> EventStore:
 
 async def ask(jp_fetch: Fetch, **fields: Any) -> bytes:
     """Asks the tutor through the server; every byte the browser receives."""
-    received: list[bytes] = []
     body = {
         "model": "llama3.1:8b",
         "messages": [{"role": "user", "content": "How do I find the median?"}],
         **fields,
     }
-    response = await asyncio.wait_for(
-        jp_fetch(
-            "jelai",
-            "ollama",
-            "api",
-            "chat",
-            method="POST",
-            body=json.dumps(body),
-            headers={
-                "X-Jelai-Notebook": quote(NOTEBOOK, safe=""),
-                "X-Jelai-Session": "page-1",
-            },
-            streaming_callback=received.append if fields.get("stream", True) else None,
-        ),
-        GUARD,
-    )
-    return b"".join(received) if fields.get("stream", True) else response.body
+    headers = {"X-Jelai-Notebook": quote(NOTEBOOK, safe=""), "X-Jelai-Session": "page-1"}
+    reply = NdjsonStream() if fields.get("stream", True) else None
+    response = await asyncio.wait_for(post_chat(jp_fetch, json.dumps(body), headers, reply), GUARD)
+    return response.body if reply is None else reply.raw
 
 
 def content_of(raw: bytes) -> str:
-    lines = [json.loads(line) for line in raw.splitlines() if line.strip()]
+    lines = list(ndjson_lines(raw.splitlines()))
     assert lines[-1]["done"] is True
-    return "".join(line["message"]["content"] for line in lines)
+    return reply_text(lines)
 
 
 async def student_reads(jp_fetch: Fetch) -> dict[str, bytes]:

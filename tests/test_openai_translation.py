@@ -18,6 +18,7 @@ from jelai.gateway.openai import (
     error_message,
     model_entries,
 )
+from tests.ndjson import reply_text
 from tests.sse import sse_chunks
 
 RECORDED = Path(__file__).with_name("recorded")
@@ -45,10 +46,6 @@ def recorded_text(name: str) -> str:
     return "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks if c["choices"])
 
 
-def text(lines: list[dict[str, Any]]) -> str:
-    return "".join(line["message"]["content"] for line in lines if "message" in line)
-
-
 @pytest.mark.parametrize("size", [1, 7, 64, 100_000])
 def test_a_recorded_stream_becomes_ollama_lines_with_a_done_line(size: int) -> None:
     lines = translate(recorded("stream_stop"), size)
@@ -58,7 +55,7 @@ def test_a_recorded_stream_becomes_ollama_lines_with_a_done_line(size: int) -> N
         assert set(line) == {"model", "created_at", "message", "done"}
         assert line["model"] == MODEL and line["done"] is False
         assert line["message"]["role"] == "assistant" and line["message"]["content"]
-    assert text(words) == recorded_text("stream_stop")
+    assert reply_text(words) == recorded_text("stream_stop")
     assert last["done"] is True and last["done_reason"] == "stop"
     assert last["message"] == {"role": "assistant", "content": ""}
     assert isinstance(last["total_duration"], int) and last["total_duration"] >= 0
@@ -69,13 +66,13 @@ def test_a_recorded_stream_becomes_ollama_lines_with_a_done_line(size: int) -> N
 def test_a_recorded_reply_cut_by_max_tokens_is_done_for_length() -> None:
     lines = translate(recorded("stream_length"))
     assert lines[-1]["done_reason"] == "length"
-    assert text(lines) == recorded_text("stream_length")
+    assert reply_text(lines) == recorded_text("stream_length")
 
 
 def test_characters_split_between_pieces_arrive_whole() -> None:
     lines = translate(recorded("stream_utf8"), size=1)
-    assert text(lines) == recorded_text("stream_utf8")
-    assert "\N{REPLACEMENT CHARACTER}" not in text(lines)
+    assert reply_text(lines) == recorded_text("stream_utf8")
+    assert "\N{REPLACEMENT CHARACTER}" not in reply_text(lines)
 
 
 def test_an_empty_stream_gives_no_done_line_so_the_cut_is_reported() -> None:
@@ -86,7 +83,7 @@ def test_an_empty_stream_gives_no_done_line_so_the_cut_is_reported() -> None:
 def test_a_generation_cut_short_is_done_without_a_reason() -> None:
     lines = translate(recorded("stream_interrupted"))
     assert lines[-1]["done"] is True and "done_reason" not in lines[-1]
-    assert text(lines) == recorded_text("stream_interrupted")
+    assert reply_text(lines) == recorded_text("stream_interrupted")
 
 
 @pytest.mark.parametrize("name, reason", [("chat_stop", "stop"), ("chat_length", "length")])
@@ -248,7 +245,7 @@ def test_an_error_in_the_stream_ends_it_in_ollamas_error_shape(error: dict[str, 
     body = event(chunk({"content": "Hi"})) + event(error) + event(chunk({"content": "late"}))
     lines = translate(body)
     assert lines[-1] == {"error": "out of memory"}
-    assert text(lines[:-1]) == "Hi"
+    assert reply_text(lines[:-1]) == "Hi"
 
 
 def test_comments_crlf_and_event_fields_follow_the_event_stream_rules() -> None:
@@ -260,7 +257,7 @@ def test_comments_crlf_and_event_fields_follow_the_event_stream_rules() -> None:
     )
     for size in (1, 2, 5):
         lines = translate(body, size)
-        assert text(lines) == "ab" and lines[-1]["done_reason"] == "stop"
+        assert reply_text(lines) == "ab" and lines[-1]["done_reason"] == "stop"
     stream = EventStream()
     assert stream.feed(b"data: one\ndata: two\n\n") == [("message", "one\ntwo")]
     assert stream.feed(b"event: error\ndata: {}\n\n") == [("error", "{}")]

@@ -10,13 +10,13 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from jupyter_server.utils import url_path_join
 from tornado.httpclient import HTTPClientError, HTTPResponse
 from traitlets.config import Config
 
 from jelai.config import JelaiTutor
 from jelai.gateway.proxy import filter_models, model_allowed, rewrite_body
 from tests.fake_ollama import FakeOllama, reply_for, tokenize
+from tests.ndjson import NdjsonStream, open_chat, post_chat, read_words, reply_text
 
 Fetch = Callable[..., Any]
 ALLOWED = ["llama3.1:8b", "qwen2.5:0.5b", "phi3:mini"]  # phi3 is allowed but not pulled
@@ -59,30 +59,9 @@ async def chat(
     jp_fetch: Fetch, on_line: Callable[[dict], None] | None = None, **fields: Any
 ) -> tuple[HTTPResponse, list[dict[str, Any]]]:
     """Posts a chat request and returns the response and its NDJSON lines."""
-    lines: list[dict[str, Any]] = []
-    pending = b""
-
-    def receive(data: bytes) -> None:
-        nonlocal pending
-        pending += data
-        *complete, pending = pending.split(b"\n")
-        for line in complete:
-            lines.append(json.loads(line))
-            if on_line:
-                on_line(lines[-1])
-
-    response = await jp_fetch(
-        "jelai",
-        "ollama",
-        "api",
-        "chat",
-        method="POST",
-        body=chat_body(**fields),
-        headers=conversation(),
-        streaming_callback=receive,
-    )
-    assert pending == b""
-    return response, lines
+    reply = NdjsonStream(on_line)
+    response = await post_chat(jp_fetch, chat_body(**fields), conversation(), reply)
+    return response, reply.lines
 
 
 async def refused(request: Any) -> tuple[int, dict[str, Any]]:
@@ -121,7 +100,7 @@ async def test_first_line_reaches_the_browser_while_the_model_is_still_writing(
     assert response.headers["Content-Type"] == "application/x-ndjson"
     assert response.headers["Cache-Control"] == "no-cache"
     assert response.headers["X-Accel-Buffering"] == "no"
-    assert "".join(line["message"]["content"] for line in lines) == reply_for(QUESTION)
+    assert reply_text(lines) == reply_for(QUESTION)
     assert lines[-1]["done"] is True and lines[-1]["done_reason"] == "stop"
     assert lines[-1]["eval_count"] == len(tokenize(reply_for(QUESTION)))
 
@@ -402,14 +381,8 @@ async def test_a_new_connection_closed_unanswered_is_not_sent_again(
 async def open_raw_chat(
     port: int, base_url: str, auth: dict[str, str]
 ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-    """A chat request on a bare socket, so the test decides when the browser hangs up."""
-    body = chat_body().encode()
-    path = url_path_join(base_url, "jelai/ollama/api/chat")
-    head = [f"POST {path} HTTP/1.1", "Host: 127.0.0.1", f"Content-Length: {len(body)}"]
-    head += [f"{k}: {v}" for k, v in {**auth, **conversation()}.items()]
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write("\r\n".join(head).encode() + b"\r\n\r\n" + body)
-    return reader, writer
+    """The question on a bare socket, so the test decides when the browser hangs up."""
+    return await open_chat(port, base_url, {**auth, **conversation()}, chat_body().encode())
 
 
 async def test_a_browser_that_hangs_up_stops_the_model_and_the_exchange_is_kept(
@@ -421,9 +394,7 @@ async def test_a_browser_that_hangs_up_stops_the_model_and_the_exchange_is_kept(
 ) -> None:
     fake.configure(hold_after=3)
     reader, writer = await open_raw_chat(http_server_port[1], jp_base_url, jp_auth_header)
-    received = b""
-    while received.count(b'"done":false') < 3:  # the three tokens before the hold
-        received += await asyncio.wait_for(reader.read(4096), GUARD)
+    await read_words(reader, 3, GUARD)  # the three tokens before the hold
     writer.close()  # what the browser does when the student presses stop
     record = fake.received("/api/chat")[0]
     await asyncio.wait_for(record.ended.wait(), GUARD)

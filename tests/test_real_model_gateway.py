@@ -19,10 +19,10 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from jupyter_server.utils import url_path_join
 from tornado.httpclient import HTTPResponse
 from traitlets.config import Config
 
+from tests.ndjson import NdjsonStream, open_chat, post_chat, read_words, reply_text
 from tests.real_model import DISCONNECTED, PERF_EVAL, RealModelServer
 
 Fetch = Callable[..., Any]
@@ -57,21 +57,10 @@ async def chat(
     jp_fetch: Fetch, question: str, **fields: Any
 ) -> tuple[HTTPResponse, list[dict[str, Any]], int]:
     """The response, its NDJSON lines and how many pieces they arrived in."""
-    received: list[bytes] = []
-    response = await jp_fetch(
-        "jelai",
-        "ollama",
-        "api",
-        "chat",
-        method="POST",
-        body=chat_body(question, **fields),
-        headers=conversation(),
-        streaming_callback=received.append,
-        request_timeout=GUARD,
-    )
-    text = b"".join(received)
-    assert text.endswith(b"\n"), text[-200:]
-    return response, [json.loads(line) for line in text.splitlines()], len(received)
+    reply = NdjsonStream()
+    body = chat_body(question, **fields)
+    response = await post_chat(jp_fetch, body, conversation(), reply, request_timeout=GUARD)
+    return response, reply.lines, reply.pieces
 
 
 async def exchanges(jp_fetch: Fetch) -> list[dict[str, Any]]:
@@ -85,11 +74,6 @@ async def in_thread(function: Callable[..., Any], *args: Any) -> Any:
     return await asyncio.get_running_loop().run_in_executor(None, function, *args)
 
 
-def shown(lines: list[dict[str, Any]]) -> str:
-    """The reply as the tutor panel puts it together."""
-    return "".join(line["message"]["content"] for line in lines if "message" in line)
-
-
 async def test_a_question_streams_back_in_chunks_and_is_recorded(jp_fetch: Fetch) -> None:
     response, lines, pieces = await chat(
         jp_fetch, "How do I add an item to a list in Python?", options={"num_predict": 40}
@@ -101,7 +85,7 @@ async def test_a_question_streams_back_in_chunks_and_is_recorded(jp_fetch: Fetch
     assert len(words) >= 10 and pieces > 1
     assert all(line["done"] is False and line["message"]["content"] for line in words)
     assert last["done"] is True and last["done_reason"] in ("stop", "length")
-    reply = shown(lines)
+    reply = reply_text(lines)
     assert reply.strip()
 
     [record] = await exchanges(jp_fetch)
@@ -122,16 +106,8 @@ async def test_a_question_streams_back_in_chunks_and_is_recorded(jp_fetch: Fetch
 async def test_a_reply_that_is_not_streamed_is_recorded_with_the_servers_token_counts(
     jp_fetch: Fetch,
 ) -> None:
-    response = await jp_fetch(
-        "jelai",
-        "ollama",
-        "api",
-        "chat",
-        method="POST",
-        body=chat_body(LONG_QUESTION, stream=False, options={"num_predict": 8}),
-        headers=conversation(),
-        request_timeout=GUARD,
-    )
+    body = chat_body(LONG_QUESTION, stream=False, options={"num_predict": 8})
+    response = await post_chat(jp_fetch, body, conversation(), request_timeout=GUARD)
     reply = json.loads(response.body)
     assert reply["done"] is True and reply["done_reason"] == "length"
     assert reply["message"]["content"].strip()
@@ -150,11 +126,11 @@ async def test_a_reply_cut_by_the_token_limit_is_shown_and_recorded_as_cut(
 ) -> None:
     _, lines, _ = await chat(jp_fetch, LONG_QUESTION, options={"num_predict": 6})
     *words, last = lines
-    assert 1 <= len(words) <= 6 and shown(lines).strip()
+    assert 1 <= len(words) <= 6 and reply_text(lines).strip()
     assert last["done"] is True and last["done_reason"] == "length"
     [record] = await exchanges(jp_fetch)
     assert record["status"] == "finished" and record["done_reason"] == "length"
-    assert record["reply"] == shown(lines)
+    assert record["reply"] == reply_text(lines)
 
 
 async def test_a_student_who_stops_the_reply_stops_the_model_server(
@@ -167,16 +143,9 @@ async def test_a_student_who_stops_the_reply_stops_the_model_server(
     before = len(real_model.log())
     # Room for a long story: without the stop the model writes for many seconds.
     body = chat_body(LONG_QUESTION, options={"num_predict": 1000})
-    path = url_path_join(jp_base_url, "jelai/ollama/api/chat")
-    head = [f"POST {path} HTTP/1.1", "Host: 127.0.0.1", f"Content-Length: {len(body)}"]
-    head += [f"{k}: {v}" for k, v in {**jp_auth_header, **conversation()}.items()]
-    reader, writer = await asyncio.open_connection("127.0.0.1", http_server_port[1])
-    writer.write("\r\n".join(head).encode() + b"\r\n\r\n" + body)
-    received = b""
-    while received.count(b'"done":false') < 3:
-        more = await asyncio.wait_for(reader.read(4096), GUARD)
-        assert more, received
-        received += more
+    headers = {**jp_auth_header, **conversation()}
+    reader, writer = await open_chat(http_server_port[1], jp_base_url, headers, body)
+    await read_words(reader, 3, GUARD)
     writer.close()  # what the browser does when the student presses stop
 
     await in_thread(real_model.wait_for_log, DISCONNECTED, GUARD, before)

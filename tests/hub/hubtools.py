@@ -1,4 +1,4 @@
-"""What the hub tests share: processes on loopback ports, the running hub, events.
+"""What the hub tests share: processes on loopback ports, the running hub, a course, events.
 
 JupyterHub (from PyPI, the `test` extra) and configurable-http-proxy (from
 npm, installed into tests/hub/node_modules on first use) run with a
@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -42,6 +42,7 @@ STUDENTS = ("ana", "bob")
 COURSE_MODELS = ("llama3.1:8b", "qwen2.5-coder:7b")  # c.JelaiTutor.models of the example
 INSTRUCTOR = "teacher"
 NOTEBOOK = "lab1.ipynb"
+SERVICE = "/services/jelai"  # where the hub's proxy routes to the jelai service
 # Every wait is bounded; the whole module takes about 30 seconds.
 START_SECONDS = 60
 REQUEST_SECONDS = 20
@@ -264,6 +265,54 @@ def running_hub(
     finally:
         for process in reversed(processes):
             stop(process)
+
+
+def course_settings(
+    root: Path,
+    students: Sequence[str] = STUDENTS,
+    *,
+    instructors: Sequence[str] = (),
+    assistants: Sequence[str] = (),
+    store_url: str | None = None,
+    course_dir: Path | None = None,
+    args: Sequence[str] = (),
+) -> dict[str, Any]:
+    """`running_hub`'s `extra` for a course: its students, instructors and
+    assistants are the hub's users, and the jelai service keeps their record
+    in `store_url` (SQLite under `root` unless told otherwise), with `args`
+    added to its command line."""
+    user_config = root / "user-config"
+    user_config.mkdir(parents=True)
+    service: dict[str, Any] = {
+        "assistants": list(assistants),
+        "port": free_port(),
+        "store_url": store_url or f"sqlite:///{root / 'service' / 'events.sqlite3'}",
+        "user_config_dir": str(user_config),
+        "args": list(args),
+    }
+    if course_dir is not None:
+        service["course_dir"] = str(course_dir)
+    return {
+        "users": [*students, *instructors, *assistants],
+        "instructors": list(instructors),
+        "service": service,
+    }
+
+
+def start_course(
+    hub: Hub, users: Iterable[str] = STUDENTS, logs: Sequence[Path] = ()
+) -> dict[str, str]:
+    """Waits until the jelai service answers through the hub's proxy, then each
+    of `users` asks the hub for a token and starts their server: the tokens.
+    `logs` are shown beside the hub's if the service does not answer."""
+    wait_for(
+        lambda: requests.get(f"{hub.url}{SERVICE}/events", timeout=2).status_code == 403,
+        "the jelai service",
+        [*hub.logs, *logs],
+    )
+    tokens = {user: hub.token(user) for user in users}
+    hub.start_servers(tokens)
+    return tokens
 
 
 def server_process(hub: Hub, user: str) -> tuple[int, dict[str, str]]:

@@ -10,7 +10,6 @@ service.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any
@@ -21,25 +20,25 @@ import requests
 from tests.hub.hubtools import (
     COURSE_MODELS,
     NOTEBOOK,
-    STUDENTS,
     Hub,
-    free_port,
+    course_settings,
     running_hub,
+    start_course,
     wait_for,
 )
+from tests.ndjson import ndjson_lines
 
 pytestmark = pytest.mark.timeout(300)
 
-SERVICE = "/services/jelai"
 HELD_AFTER = 2  # tokens the fake sends before holding a reply
 
 
 class Class:
     """The running hub and the students' tokens."""
 
-    def __init__(self, hub: Hub) -> None:
+    def __init__(self, hub: Hub, tokens: dict[str, str]) -> None:
         self.hub = hub
-        self.tokens = {user: hub.token(user) for user in STUDENTS}
+        self.tokens = tokens
 
     def ask(self, user: str, question: str) -> requests.Response:
         """A streamed question through `user`'s own server, as the tutor sends it."""
@@ -89,13 +88,13 @@ class Reading:
     def __init__(self, response: requests.Response) -> None:
         assert response.status_code == 200, response.text
         self.response = response
-        self._lines = response.iter_lines()
+        self._lines = ndjson_lines(response.iter_lines())
 
     def next(self) -> dict[str, Any]:
-        return json.loads(next(line for line in self._lines if line))
+        return next(self._lines)
 
     def rest(self) -> list[dict[str, Any]]:
-        rest = [json.loads(line) for line in self._lines if line]
+        rest = list(self._lines)
         self.response.close()
         return rest
 
@@ -107,30 +106,12 @@ def place(line: dict[str, Any]) -> int | None:
 @pytest.fixture(scope="module")
 def room(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Class]:
     root = tmp_path_factory.mktemp("hub-queue")
-    user_config = root / "user-config"
-    user_config.mkdir()
-    extra = {
-        "users": list(STUDENTS),
-        "instructors": [],
-        "service": {
-            "assistants": [],
-            "port": free_port(),
-            "store_url": f"sqlite:///{root / 'service' / 'events.sqlite3'}",
-            "user_config_dir": str(user_config),
-            "args": [
-                "--JelaiService.max_concurrent_generations=1",
-                "--JelaiService.student_questions_per_hour=2",
-            ],
-        },
-    }
-    with running_hub(root, extra) as hub:
-        wait_for(
-            lambda: requests.get(f"{hub.url}{SERVICE}/events", timeout=2).status_code == 403,
-            "the jelai service",
-            hub.logs,
-        )
-        room = Class(hub)
-        hub.start_servers(room.tokens)
+    queue = [
+        "--JelaiService.max_concurrent_generations=1",
+        "--JelaiService.student_questions_per_hour=2",
+    ]
+    with running_hub(root, course_settings(root, args=queue)) as hub:
+        room = Class(hub, start_course(hub))
         yield room
 
 

@@ -34,16 +34,18 @@ from tests.hub.hubtools import (
     START_SECONDS,
     STUDENTS,
     Hub,
+    course_settings,
     free_port,
     running_hub,
     server_process,
+    start_course,
     wait_for,
 )
 from tests.hub.netns import Namespace, network_namespace, remove
+from tests.ndjson import ndjson_lines, reply_text
 
 pytestmark = pytest.mark.timeout(300)
 
-SERVICE = "/services/jelai"
 OPENAI_MODEL, OLLAMA_MODEL = COURSE_MODELS
 CHAT_PATHS = {OPENAI_MODEL: "/v1/chat/completions", OLLAMA_MODEL: "/api/chat"}
 
@@ -115,28 +117,14 @@ def course(namespace: Namespace, tmp_path_factory: pytest.TempPathFactory) -> It
     service_config = root / "service-config" / "jelai_service_config.py"
     service_config.parent.mkdir()
     service_config.write_text(f"c.JelaiTutor.upstreams = {upstreams!r}\n")
-    user_config = root / "user-config"
-    user_config.mkdir()
-    extra = {
+    extra = course_settings(root) | {
         "netns": {"name": namespace.name, "address": namespace.address},
         "service_config": str(service_config),
-        "service": {
-            "assistants": [],
-            "port": free_port(),
-            "store_url": f"sqlite:///{root / 'service' / 'events.sqlite3'}",
-            "user_config_dir": str(user_config),
-        },
     }
     key = ("--api-key", api_key)
     with running_hub(root, extra, namespace.host_address, model_port, key) as hub:
         assert hub.ollama_url == model_server
-        wait_for(
-            lambda: requests.get(f"{hub.url}{SERVICE}/events", timeout=2).status_code == 403,
-            "the jelai service",
-            hub.logs,
-        )
-        tokens = {user: hub.token(user) for user in STUDENTS}
-        hub.start_servers(tokens)
+        tokens = start_course(hub)
         yield Course(hub, namespace, model_server, api_key, tokens)
 
 
@@ -171,9 +159,9 @@ def test_the_tutor_streams_from_the_model_server_through_the_service(
     with course.ask("bob", model, "Why is my mean wrong?") as response:
         assert response.status_code == 200, response.text
         assert response.headers["Content-Type"].startswith("application/x-ndjson")
-        lines = [json.loads(line) for line in response.iter_lines() if line]
+        lines = list(ndjson_lines(response.iter_lines()))
     assert len(lines) > 2 and lines[-1]["done"] is True
-    reply = "".join(line["message"]["content"] for line in lines[:-1])
+    reply = reply_text(lines[:-1])
     assert "step by step" in reply and "Why is my mean wrong?" in reply
     # The model server answered, and the key it was given came from the service.
     last = course.chats()[-1]
@@ -225,8 +213,8 @@ def test_stop_ends_the_model_servers_generation(course: Course) -> None:
     try:
         with course.ask("bob", OPENAI_MODEL, "Explain groupby, please.") as reply:
             assert reply.status_code == 200, reply.text
-            lines = reply.iter_lines()
-            first = [json.loads(next(lines)) for _ in range(3)]
+            lines = ndjson_lines(reply.iter_lines())
+            first = [next(lines) for _ in range(3)]
             assert all(not line["done"] for line in first)
         # The student pressed stop: the browser's request is closed.
 

@@ -11,19 +11,18 @@ and a reply limit of `COURSE_LIMIT` tokens (`c.JelaiTutor.model_options`).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
 
-from tests.hub.hubtools import NOTEBOOK, STUDENTS, Hub, free_port, running_hub, wait_for
+from tests.hub.hubtools import NOTEBOOK, Hub, course_settings, running_hub, start_course, wait_for
+from tests.ndjson import ndjson_lines, reply_text
 from tests.real_model import DISCONNECTED, PERF_EVAL, RealModelServer
 
 pytestmark = pytest.mark.timeout(300)
 
-SERVICE = "/services/jelai"
 COURSE_LIMIT = 32  # tokens per reply, the course's num_predict
 GUARD = 60.0  # seconds; only keeps a stuck model server from hanging the suite
 # A question SmolLM2 answers at length in prose, so its reply runs into a limit.
@@ -33,10 +32,10 @@ LONG_QUESTION = "Tell me a long story about a cat who learns to program."
 class Course:
     """The running hub, the model server behind its service, and the students' tokens."""
 
-    def __init__(self, hub: Hub, model: RealModelServer) -> None:
+    def __init__(self, hub: Hub, model: RealModelServer, tokens: dict[str, str]) -> None:
         self.hub = hub
         self.model = model
-        self.tokens = {user: hub.token(user) for user in STUDENTS}
+        self.tokens = tokens
 
     def ask(self, user: str, question: str, **fields: Any) -> requests.Response:
         """The tutor's question through `user`'s own server, streamed unless told otherwise."""
@@ -76,35 +75,13 @@ def course(
         f"c.JelaiTutor.model_options = {{'temperature': 0, 'num_predict': {COURSE_LIMIT}}}\n"
         f"c.JelaiTutor.context_window = {real_model.context}\n"
     )
-    user_config = root / "user-config"
-    user_config.mkdir()
-    extra = {
-        "users": list(STUDENTS),
-        "instructors": [],
+    extra = course_settings(root) | {
         "models": [real_model.model],
         "service_config": str(service_config),
-        "service": {
-            "assistants": [],
-            "port": free_port(),
-            "store_url": f"sqlite:///{root / 'service' / 'events.sqlite3'}",
-            "user_config_dir": str(user_config),
-        },
     }
     with running_hub(root, extra) as hub:
-        logs = [*hub.logs, real_model.log_path]
-        wait_for(
-            lambda: requests.get(f"{hub.url}{SERVICE}/events", timeout=2).status_code == 403,
-            "the jelai service",
-            logs,
-        )
-        course = Course(hub, real_model)
-        hub.start_servers(course.tokens)
+        course = Course(hub, real_model, start_course(hub, logs=[real_model.log_path]))
         yield course
-
-
-def shown(lines: list[dict[str, Any]]) -> str:
-    """The reply as the tutor panel puts it together."""
-    return "".join(line["message"]["content"] for line in lines if "message" in line)
 
 
 def test_a_question_streams_back_cut_at_the_courses_limit_and_is_recorded(
@@ -113,13 +90,13 @@ def test_a_question_streams_back_cut_at_the_courses_limit_and_is_recorded(
     with course.ask("ana", LONG_QUESTION) as response:
         assert response.status_code == 200, response.text
         assert response.headers["Content-Type"].startswith("application/x-ndjson")
-        lines = [json.loads(line) for line in response.iter_lines() if line]
+        lines = list(ndjson_lines(response.iter_lines()))
     *words, last = lines
     assert 10 <= len(words) <= COURSE_LIMIT
     assert all(line["done"] is False and line["message"]["content"] for line in words)
     # The course's limit cut the story short, and the tutor is told so.
     assert last["done"] is True and last["done_reason"] == "length"
-    reply = shown(lines)
+    reply = reply_text(lines)
     assert reply.strip()
 
     [record] = course.exchanges("ana")
@@ -153,8 +130,8 @@ def test_a_student_who_stops_the_reply_stops_the_model_server(course: Course) ->
     # The student's own limit, within the course's range: a story of many seconds.
     with course.ask("ana", LONG_QUESTION, options={"num_predict": 1000}) as response:
         assert response.status_code == 200, response.text
-        lines = response.iter_lines()
-        first = [json.loads(next(lines)) for _ in range(3)]
+        lines = ndjson_lines(response.iter_lines())
+        first = [next(lines) for _ in range(3)]
         assert all(not line["done"] for line in first)
     # The student pressed stop: the browser's request is closed.
     model.wait_for_log(DISCONNECTED, GUARD, before)
@@ -162,7 +139,7 @@ def test_a_student_who_stops_the_reply_stops_the_model_server(course: Course) ->
     # The next question is answered, and it is the only generation that ran
     # to its end since the stopped one began.
     with course.ask("ana", "Say hello.", options={"num_predict": 3}) as response:
-        assert [json.loads(line) for line in response.iter_lines() if line][-1]["done"]
+        assert list(ndjson_lines(response.iter_lines()))[-1]["done"]
     model.wait_for_log(PERF_EVAL, GUARD, before)
     assert model.completed_generations(before) == 1
 

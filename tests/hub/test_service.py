@@ -30,20 +30,22 @@ from tests.hub.hubtools import (
     INSTRUCTOR,
     NOTEBOOK,
     REQUEST_SECONDS,
+    SERVICE,
     START_SECONDS,
     STUDENTS,
     Hub,
+    course_settings,
     event,
-    free_port,
     run,
     running_hub,
     server_process,
+    start_course,
     wait_for,
 )
+from tests.ndjson import ndjson_lines, reply_text
 
 pytestmark = pytest.mark.timeout(300)
 
-SERVICE = "/services/jelai"
 ASSISTANT = "assistant"  # reads the class by the custom scope, in no group
 ACTIVITY = {
     "ana": [event("notebook.open", 12, None, {"cells": 4}), run("c1", 11), run("c2", 9, "E")],
@@ -59,10 +61,10 @@ ACTIVITY = {
 class Course:
     """The running hub with the service, and everyone's token."""
 
-    def __init__(self, hub: Hub, store_url: str) -> None:
+    def __init__(self, hub: Hub, store_url: str, tokens: dict[str, str]) -> None:
         self.hub = hub
         self.store_url = store_url
-        self.tokens = {user: hub.token(user) for user in [*STUDENTS, INSTRUCTOR, ASSISTANT]}
+        self.tokens = tokens
 
     def relay(self, user: str, method: str, path: str, **kwargs: Any) -> requests.Response:
         """A request to `user`'s own server under /jelai/, with their token."""
@@ -95,27 +97,16 @@ def course(
         url = request.getfixturevalue("postgres").new_database()
     else:
         url = f"sqlite:///{root / 'service' / 'events.sqlite3'}"
-    user_config = root / "user-config"
-    user_config.mkdir()
     course_dir = write_course_dir(root / "course")
-    extra = {
-        "users": [*STUDENTS, INSTRUCTOR, ASSISTANT],
-        "service": {
-            "assistants": [ASSISTANT],
-            "port": free_port(),
-            "store_url": url,
-            "user_config_dir": str(user_config),
-            "course_dir": str(course_dir),
-        },
-    }
+    extra = course_settings(
+        root,
+        instructors=[INSTRUCTOR],
+        assistants=[ASSISTANT],
+        store_url=url,
+        course_dir=course_dir,
+    )
     with running_hub(root, extra) as hub:
-        wait_for(
-            lambda: requests.get(f"{hub.url}{SERVICE}/events", timeout=2).status_code == 403,
-            "the jelai service",
-            hub.logs,
-        )
-        course = Course(hub, url)
-        hub.start_servers(course.tokens)
+        course = Course(hub, url, start_course(hub, extra["users"]))
         for user, events in ACTIVITY.items():
             response = course.relay(user, "POST", "events", json={"events": events})
             assert response.status_code == 200, response.text
@@ -311,9 +302,9 @@ def test_the_tutor_streams_through_the_service_which_records_the_exchange(
         assert response.status_code == 200, response.text
         assert response.headers["Content-Type"].startswith("application/x-ndjson")
         assert response.headers["X-Accel-Buffering"] == "no"
-        lines = [json.loads(line) for line in response.iter_lines() if line]
+        lines = list(ndjson_lines(response.iter_lines()))
     assert len(lines) > 2 and lines[-1]["done"] is True
-    reply = "".join(line["message"]["content"] for line in lines[:-1])
+    reply = reply_text(lines[:-1])
     # The exchange is the service's record, under her name, read back by her.
     query = {"notebook": NOTEBOOK, "type": "chat.exchange"}
     kept = course.relay("ana", "GET", "events", params=query).json()["events"]
@@ -340,8 +331,8 @@ def test_stop_closes_the_request_at_every_hop(course: Course) -> None:
             "bob", "POST", "ollama/api/chat", json=question, headers=headers, stream=True
         ) as reply:
             assert reply.status_code == 200, reply.text
-            lines = reply.iter_lines()
-            first = [json.loads(next(lines)) for _ in range(3)]
+            lines = ndjson_lines(reply.iter_lines())
+            first = [next(lines) for _ in range(3)]
             assert all(not line["done"] for line in first)
         # The student pressed stop: the browser's request is gone, and with it
         # the relay's to the service and the service's to the model server.
