@@ -291,6 +291,20 @@ def test_assistant_mode_is_not_guarded_and_the_page_only_tightens() -> None:
         assert ReplyRules.of(pedagogy) == ReplyRules("tutor", 4)
 
 
+def test_free_help_keeps_long_blocks_but_not_the_solution() -> None:
+    """Assistant mode with a reference: no snippet limit, the leak check all the same."""
+    pedagogy = merge_pedagogy(JelaiTutor(mode="assistant", max_code_lines=2))
+    guard = ReplyGuard.for_prompt(pedagogy, {}, SOLUTION)
+    assert guard is not None
+    long_help = f"Here:\n{block(12)}\nDone."
+    assert said(relay(guard, ollama_lines(long_help))) == long_help
+    assert guard.records({"reply": long_help}) == [("chat.exchange", {"reply": long_help})]
+    guard = ReplyGuard.for_prompt(pedagogy, {}, SOLUTION)
+    assert guard is not None
+    sent = relay(guard, ollama_lines(f"All of it:\n```python\n{COPY.strip()}\n```\n"))
+    assert guard.stopped and said(sent) == f"All of it:\n\n{LEAK_NOTE}"
+
+
 def test_the_staff_only_fields_are_left_out_for_the_student() -> None:
     exchange = {
         "type": "chat.exchange",

@@ -30,9 +30,11 @@ looks for the words) and the whole source of nbgrader solution cells
 (`metadata.nbgrader.solution`) that have no such region.
 
 **A notebook that matches no assignment** (renamed, or a page naming none)
-gets no instructor-only instructions, but the leak check still holds its
-replies to every assignment's reference solution (`every_reference`), so
-a name cannot dodge it.
+gets no instructor-only instructions and the course's own mode and snippet
+limit. The leak check does not follow the name: the gateway holds every
+reply to every assignment's reference solution (`every_reference`), in every
+mode, so a name (none, another assignment's, one without a solution) dodges
+the hidden instructions, never the check against the solutions.
 
 Paths come from the browser: they are checked (`notebook_parts`), and no
 file that resolves outside `course_dir` is read.

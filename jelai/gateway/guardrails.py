@@ -1,14 +1,15 @@
 """The tutor's guardrails, enforced on the model's reply before the student gets it.
 
-In tutor mode a `ReplyGuard` sits between the model server's NDJSON lines
-and the browser (`proxy.ProxyCall`):
+A `ReplyGuard` sits between the model server's NDJSON lines and the browser
+(`proxy.ProxyCall`):
 
-- code blocks longer than the snippet limit are cut (`fences.py`): the
-  student gets the first lines and a note, never the rest;
-- given the assignment's reference solution, a reply whose code reproduces
-  a substantial part of it (`similarity.py`) is stopped: the model server is
+- in tutor mode, code blocks longer than the snippet limit are cut
+  (`fences.py`): the student gets the first lines and a note, never the rest;
+- in every mode, given reference solutions, a reply whose code reproduces a
+  substantial part of one (`similarity.py`) is stopped: the model server is
   told to stop, the student gets a note in place of the code, and the code
-  never leaves;
+  never leaves. Free help (assistant mode) is free of the snippet limit, not
+  of the assignments' solutions;
 - what it did is recorded (`records`): `tutor.reply_trimmed` and
   `tutor.leak_blocked` events beside the `chat.exchange`, whose `reply` is
   what the student was shown and whose staff-only `model_reply` and
@@ -21,14 +22,15 @@ pedagogy (`prompt.merge_pedagogy`: the course's `c.JelaiTutor.mode` and
 `c.JelaiTutor.max_code_lines`, then the instructor-only layer, then the
 assignment's `TUTOR.md` and the notebook's metadata, which can only
 tighten), the same the model is told; the reference solution is the
-assignment's in the course folder (`assignments.py`). In assistant mode
-nothing is guarded. docs/guardrails.md says it for
-instructors.
+course folder's (`assignments.py`: the gateway holds each reply to every
+assignment's, whatever notebook it is about). In assistant mode without a
+reference nothing is guarded. docs/guardrails.md says it for instructors.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -55,6 +57,11 @@ class ReplyRules:
 
     mode: str  # tutor or assistant
     max_code_lines: int
+
+    @property
+    def snippet_limit(self) -> int:
+        """The longest code block a reply keeps: in assistant mode, any."""
+        return self.max_code_lines if self.mode == "tutor" else sys.maxsize
 
     @classmethod
     def of(cls, pedagogy: Pedagogy) -> ReplyRules:
@@ -92,7 +99,7 @@ class ReplyGuard:
         self.stopped = False
         hold = self._leak is not None
         self._streams = {
-            name: CodeFences(rules.max_code_lines, hold=hold, on_code=self._judge if hold else None)
+            name: CodeFences(rules.snippet_limit, hold=hold, on_code=self._judge if hold else None)
             for name in STREAMS
         }
         self._shown: dict[str, list[str]] = {name: [] for name in STREAMS}
@@ -105,14 +112,19 @@ class ReplyGuard:
         payload: Any,
         reference: str | Sequence[str] | None = None,
     ) -> ReplyGuard | None:
-        """The guard of a chat request, or None when nothing is guarded (assistant
-        mode). `payload` is the request as the page sent it: its messages are the
-        student's own material."""
+        """The guard of a chat request, or None when nothing is guarded
+        (assistant mode without a reference solution). `payload` is the request
+        as the page sent it: its messages are the student's own material."""
         rules = ReplyRules.of(pedagogy)
-        if rules.mode != "tutor":
-            return None
         messages = payload.get("messages") if isinstance(payload, dict) else None
-        return cls(rules, reference, student_material(messages))
+        guard = cls(rules, reference, student_material(messages))
+        return guard if guard.guards else None
+
+    @property
+    def guards(self) -> bool:
+        """Whether the guard can change anything: tutor mode's snippet limit,
+        or a reference solution large enough for the leak check."""
+        return self.rules.mode == "tutor" or self._leak is not None
 
     @property
     def changed(self) -> bool:

@@ -18,9 +18,12 @@ rule trusts, unlike anything the browser could send.
 
 The browser names the conversation with two request headers:
 `X-Jelai-Notebook` (the notebook path, URI-encoded; empty for none) and
-`X-Jelai-Session` (the page session id). In tutor mode the reply is guarded
-(`guardrails.py`) by the rules of the completed prompt's merged pedagogy and
-against the assignment's reference solution.
+`X-Jelai-Session` (the page session id). The reply is guarded
+(`guardrails.py`) by the rules of the completed prompt's merged pedagogy
+and, in every mode, against every assignment's reference solution. The page
+names the notebook, so a renamed copy (or a forged header) loses the
+assignment's hidden instructions and its mode, never the check against its
+solution.
 """
 
 from __future__ import annotations
@@ -66,7 +69,7 @@ class ModelProxy(Admission):
     _saving: Future[None] | None = None
     _notebook: str | None = None
     _session = "unknown"
-    # The reference solution of the conversation's assignment, once found.
+    # The reference solutions replies are held to (every assignment's), once read.
     _reference: list[str] | None = None
 
     tutor_config: JelaiTutor
@@ -81,10 +84,10 @@ class ModelProxy(Admission):
         raise NotImplementedError
 
     def reference_solution(self) -> str | list[str] | None:
-        """The assignment's reference solution for the conversation's notebook
-        (`assignments.py`, read from the course folder with the rest of the
-        assignment; one string per solution region), which no reply may give
-        away, whether or not the model is shown it; None when there is none."""
+        """The reference solutions no reply may give away (`assignments.py`: the
+        course folder's, every assignment's whatever the notebook, one string
+        per solution region), whether or not the model is shown them; None
+        when there is none."""
         return self._reference
 
     def on_connection_close(self) -> None:
@@ -164,17 +167,16 @@ class ModelProxy(Admission):
         if not self.course_dir:
             return None
         course_dir, notebook = self.course_dir, self._notebook
+        loop = IOLoop.current()
         try:
             found = None
             if notebook is not None:
-                found = await IOLoop.current().run_in_executor(
-                    None, find_assignment, course_dir, notebook
-                )
-            if found is None:
-                # No assignment by its name: the guard still holds it to them all.
-                every = await IOLoop.current().run_in_executor(None, every_reference, course_dir)
-                self._reference = list(every) or None
-                return None
+                found = await loop.run_in_executor(None, find_assignment, course_dir, notebook)
+            # The page names the notebook, so its name decides the hidden layer
+            # but not which solutions are guarded: every reply is held to every
+            # assignment's, in every mode, so no name (another assignment's, one
+            # without a solution, none) and no free help hands one out.
+            every = await loop.run_in_executor(None, every_reference, course_dir)
         except InstructionsPathError as error:
             raise JelaiError(400, str(error), "notebook") from None
         except OSError as error:
@@ -182,8 +184,9 @@ class ModelProxy(Admission):
             raise JelaiError(
                 503, "The course's instructions for this assignment cannot be read."
             ) from None
+        own = found.regions if found is not None else ()
         # The guard holds replies to the reference even when the model is not shown it.
-        self._reference = list(found.regions) if found is not None and found.regions else None
+        self._reference = list(dict.fromkeys([*own, *every])) or None
         if found is not None and not self.reference_in_prompt:
             found = Assignment(found.name, found.instructions, None, found.regions)
         return found

@@ -5,9 +5,10 @@
 chat's prompt (`completed_chat.py`), sends it to Ollama and hands the reply
 back line by line so the handler can flush each line as it comes. For
 `/api/chat` it keeps an `Exchange`, the server's own record of the
-conversation turn, and gives it to a callback when the reply ends; in tutor
-mode (the completed prompt's merged pedagogy) a `ReplyGuard` (`guardrails.py`)
-decides what of the reply the browser gets, line by line. When the prompt
+conversation turn, and gives it to a callback when the reply ends; a
+`ReplyGuard` (`guardrails.py`) decides what of the reply the browser gets,
+line by line: in tutor mode (the completed prompt's merged pedagogy), and in
+any mode when there is a reference solution to hold the reply to. When the prompt
 holds the instructor-only layer, the model's counts are replaced before
 anything reads them (`instructor_share.public_counts`): the browser, the
 exchange and the quotas get the count the page was told, and the exchange
@@ -204,8 +205,8 @@ class ProxyCall:
         # A chat's prompt, completed with the course's instructions.
         self.prompt: CompletedChat | None = None
         self.exchange = None
-        # In tutor mode, what the student may get of a chat reply (guardrails.py),
-        # held to the merged pedagogy's rules and the assignment's `reference`.
+        # What the student may get of a chat reply (guardrails.py), held to the
+        # merged pedagogy's rules and to `reference` whatever the mode.
         self.guard: ReplyGuard | None = None
         if self.endpoint == "chat" and body is not None:
             self.prompt = complete_chat(cfg, body, assignment, cfg.context_fit().budget)

@@ -1,0 +1,165 @@
+"""What a student can get out of the course's gateway by the way they ask.
+
+The course's service runs in the test's event loop beside the fake model
+server (as in tests/test_gateway_admission.py: the hub's token check is
+stood in for, the token is the user's name). The fake plays a model that
+does what the student asks; these tests check what the gateway lets
+through: the student's stream, and what the student reads back of their
+record.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from tornado.httpclient import AsyncHTTPClient, HTTPRequest
+
+from jelai.gateway.guardrails import LEAK_NOTE
+from jelai.service import app as service_app
+from tests.fake_ollama import FakeOllama
+from tests.test_gateway_admission import GUARD, HubStandIn, Service
+
+SOLUTION = """def median(values):
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2 == 0:
+        return (ordered[middle - 1] + ordered[middle]) / 2
+    return ordered[middle]
+"""
+RENAMED = SOLUTION.replace("values", "numbers").replace("ordered", "ranked")
+LEAKY = f"Here it is:\n\n```python\n{RENAMED}```\n\nDone."
+# Free help that has nothing to do with any assignment: ten lines of code.
+HELPFUL = (
+    "A plot of your data:\n\n```python\n"
+    + "".join(f"axis_{i} = figure.add_subplot(5, 2, {i + 1})\n" for i in range(10))
+    + "```\n\nWhat do you see?"
+)
+EXAM_TUTOR_MD = "---\nmode: tutor\nmax_code_lines: 2\n---\nSECRET-CANARY: guide, never solve."
+
+
+WEEK1_SOLUTION = """def count_words(text):
+    counts = {}
+    for word in text.lower().split():
+        counts[word] = counts.get(word, 0) + 1
+    return counts
+"""
+
+
+def write_course(root: Path) -> Path:
+    """`final-exam/`: a hidden layer in tutor mode and the solution; `week1/`:
+    another solution; `notes/`: an assignment with neither."""
+    (root / "final-exam").mkdir(parents=True)
+    (root / "final-exam" / "TUTOR.md").write_text(EXAM_TUTOR_MD)
+    (root / "final-exam" / "solution.py").write_text(SOLUTION)
+    (root / "week1").mkdir()
+    (root / "week1" / "solution.py").write_text(WEEK1_SOLUTION)
+    (root / "notes").mkdir()
+    return root
+
+
+@pytest.fixture
+def start_service(
+    jp_asyncio_loop: asyncio.AbstractEventLoop,
+    fake: FakeOllama,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Any]:
+    """Starts the course's service over the course folder, with `options`."""
+    monkeypatch.setattr(service_app, "HubOAuth", HubStandIn)
+    started: list[Service] = []
+
+    async def start(*options: str) -> Service:
+        course = write_course(tmp_path / "course")
+        args = [f"--JelaiService.course_dir={course}", *options]
+        service = Service(tmp_path / "events.sqlite3", fake, args)
+        await service.start()
+        started.append(service)
+        return service
+
+    yield start
+    for service in started:
+        jp_asyncio_loop.run_until_complete(service.stop())
+
+
+async def fetch(service: Service, user: str, path: str, **kwargs: Any) -> Any:
+    request = HTTPRequest(
+        service.url(path),
+        headers={"Authorization": f"token {user}", **kwargs.pop("headers", {})},
+        request_timeout=GUARD,
+        **kwargs,
+    )
+    return await AsyncHTTPClient().fetch(request, raise_error=False)
+
+
+async def ask(service: Service, user: str, notebook: str | None, **fields: Any) -> bytes:
+    """Every byte the student receives for one question about `notebook`
+    (None: the request names no notebook, as a script may send it)."""
+    body = {"model": "llama3.1:8b", "messages": [{"role": "user", "content": "Write it."}]}
+    headers = {} if notebook is None else {"X-Jelai-Notebook": quote(notebook, safe="")}
+    response = await fetch(
+        service,
+        user,
+        "ollama/api/chat",
+        method="POST",
+        body=json.dumps({**body, **fields}),
+        headers=headers,
+    )
+    assert response.code == 200, response.body
+    return response.body
+
+
+def content(raw: bytes) -> str:
+    lines = [json.loads(line) for line in raw.splitlines() if line.strip()]
+    assert lines[-1]["done"] is True
+    return "".join(line["message"]["content"] for line in lines if "message" in line)
+
+
+async def read_back(service: Service, user: str, notebook: str, kind: str) -> list[dict[str, Any]]:
+    """The student's own events of a kind, as they read them back."""
+    path = f"events?notebook={quote(notebook, safe='')}&type={kind}"
+    return json.loads((await fetch(service, user, path)).body)["events"]
+
+
+@pytest.mark.parametrize("course_mode", ["assistant", "tutor"])
+@pytest.mark.parametrize(
+    "notebook",
+    ["final-exam.ipynb", "scratch.ipynb", "week1/lab.ipynb", "notes/a.ipynb", None],
+    ids=["its-own", "renamed", "another-assignment", "no-solution", "none"],
+)
+async def test_no_notebook_name_gets_an_assignments_solution_in_any_mode(
+    start_service: Any, fake: FakeOllama, course_mode: str, notebook: str | None
+) -> None:
+    service = await start_service(f"--JelaiTutor.mode={course_mode}")
+    fake.configure(reply=LEAKY)
+    raw = await ask(service, "bob", notebook)
+    assert b"ranked" not in raw and b"sorted" not in raw
+    assert content(raw) == "Here it is:\n\n" + LEAK_NOTE
+    if notebook is not None:
+        [blocked] = await read_back(service, "bob", notebook, "tutor.leak_blocked")
+        assert blocked["data"]["threshold"] == 0.6
+
+
+async def test_free_help_in_a_renamed_notebook_stays_free_but_never_the_solution(
+    start_service: Any, fake: FakeOllama
+) -> None:
+    """A course that allows free help, with a tutor-mode exam: the exam's rules
+    follow the notebook's name; its solution is guarded whatever the name."""
+    service = await start_service("--JelaiTutor.mode=assistant")
+    fake.configure(reply=HELPFUL)
+    # The exam's own notebook: tutor mode, two lines of code at most.
+    exam = content(await ask(service, "bob", "final-exam.ipynb"))
+    assert "axis_1 " in exam and "axis_2 " not in exam
+    # Any other notebook: the course's free help, the whole block.
+    assert content(await ask(service, "bob", "scratch.ipynb")) == HELPFUL
+    [record] = await read_back(service, "bob", "scratch.ipynb", "chat.exchange")
+    assert record["data"]["prompt"]["mode"] == "assistant"
+    assert record["data"]["prompt"]["assignment"] is None
+    # ...and never the hidden instructions of the exam.
+    systems = [r.body["messages"][0]["content"] for r in fake.received("/api/chat")]
+    assert "SECRET-CANARY" in systems[0] and "SECRET-CANARY" not in systems[1]
