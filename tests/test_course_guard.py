@@ -163,3 +163,24 @@ async def test_free_help_in_a_renamed_notebook_stays_free_but_never_the_solution
     # ...and never the hidden instructions of the exam.
     systems = [r.body["messages"][0]["content"] for r in fake.received("/api/chat")]
     assert "SECRET-CANARY" in systems[0] and "SECRET-CANARY" not in systems[1]
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Here it is:\n" + "".join(f"# {line}\n" for line in RENAMED.splitlines()),
+        'Here it is:\n"""\n' + RENAMED + '"""\n',
+        "Here it is:\nsteps = " + json.dumps(RENAMED.splitlines(), indent=1) + "\n",
+    ],
+    ids=["comments", "docstring", "list-of-strings"],
+)
+async def test_the_solution_in_comments_or_strings_is_stopped(
+    start_service: Any, fake: FakeOllama, reply: str
+) -> None:
+    service = await start_service()
+    fake.configure(reply=reply)
+    raw = await ask(service, "ana", "final-exam.ipynb")
+    shown = content(raw)
+    assert shown.endswith(LEAK_NOTE)
+    # Stopped once it reached the rule's share: its last line never left.
+    assert "return ranked[middle]" not in shown

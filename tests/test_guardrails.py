@@ -348,10 +348,30 @@ RENAMED_MEDIAN = MEDIAN.replace("values", "nums").replace("ordered", "s")
         "Write this:\n\n" + "".join(f"    {line}\n" for line in RENAMED_MEDIAN.splitlines()),
         "<pre><code>" + RENAMED_MEDIAN.replace("<", "&lt;") + "</code></pre>",
         "Write:\n" + "".join(f"`{line}`\n" for line in RENAMED_MEDIAN.splitlines()),
+        "As a comment:\n" + "".join(f"# {line}\n" for line in RENAMED_MEDIAN.splitlines()),
+        "```python\n" + "".join(f"# {line}\n" for line in RENAMED_MEDIAN.splitlines()) + "```\n",
+        "```js\n/*\n" + "".join(f" * {line}\n" for line in RENAMED_MEDIAN.splitlines()) + "*/\n```",
+        'The notes:\n"""\n' + RENAMED_MEDIAN + '"""\nThat is all.',
+        "steps = " + json.dumps(RENAMED_MEDIAN.splitlines(), indent=4) + "\n",
+        "steps = " + repr(RENAMED_MEDIAN.splitlines()) + "\n",
+        "| step | code |\n|---|---|\n"
+        + "".join(f"| {i} | `{line}` |\n" for i, line in enumerate(RENAMED_MEDIAN.splitlines())),
     ],
-    ids=["prose", "indented", "html", "inline-backticks"],
+    ids=[
+        "prose",
+        "indented",
+        "html",
+        "inline-backticks",
+        "comments",
+        "comments-in-a-fence",
+        "block-comment",
+        "docstring",
+        "json-list-of-strings",
+        "python-list-of-strings",
+        "table",
+    ],
 )
-def test_a_solution_outside_fences_is_stopped(reply: str) -> None:
+def test_a_solution_outside_fences_or_wrapped_is_stopped(reply: str) -> None:
     guard = ReplyGuard(ReplyRules("tutor", 6), MEDIAN)
     shown = streamed(guard, reply)
     assert guard.stopped and shown.endswith(LEAK_NOTE)
@@ -365,5 +385,19 @@ def test_an_ordinary_prose_hint_passes_beside_a_reference() -> None:
         "length is even, there are two middle values: what would you do with them? "
         "Try `sorted(values)` on a small list and print the `len` of it.\n"
     ) * 3
+    guard = ReplyGuard(ReplyRules("tutor", 6), MEDIAN)
+    assert streamed(guard, hint) == hint and not guard.stopped
+
+
+def test_hints_in_lists_quotes_and_comments_pass_beside_a_reference() -> None:
+    hint = (
+        "A few steps to try:\n\n"
+        "- Sort the values first: `ordered = sorted(values)`.\n"
+        '- "Middle" means the index `len(ordered) // 2`.\n'
+        "- If the length is even, which two values are in the middle?\n\n"
+        "> Tip: print the list after sorting.\n\n"
+        "```python\n# check your idea on a small list\nprint(sorted([3, 1, 2]))\n```\n"
+        '"What does your function return for [1, 2, 3, 4]?"\n'
+    )
     guard = ReplyGuard(ReplyRules("tutor", 6), MEDIAN)
     assert streamed(guard, hint) == hint and not guard.stopped

@@ -8,6 +8,7 @@ solution of any of them. docs/guardrails.md shows the same measurements.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -57,6 +58,33 @@ def test_code_cut_anywhere_or_in_another_language_is_still_read() -> None:
 def test_a_verbatim_copy_is_a_leak(folder: str) -> None:
     reference = read(folder, "reference")
     assert share(reference, reference) == (1.0, True)
+
+
+WRAPS = {
+    "comments": lambda code: "".join(f"# {line}\n" for line in code.splitlines()),
+    "c-comments": lambda code: "".join(f"// {line}\n" for line in code.splitlines()),
+    "sql-comments": lambda code: "".join(f"-- {line}\n" for line in code.splitlines()),
+    "block-comment": lambda code: "/*\n" + code + "\n*/",
+    "docstring": lambda code: f'"""\n{code}\n"""',
+    "single-quoted-docstring": lambda code: f"r'''{code}'''",
+    "list-of-strings": lambda code: "steps = " + json.dumps(code.splitlines(), indent=2),
+    "one-line-list": lambda code: "steps = " + repr(code.splitlines()),
+    "one-string": lambda code: "solution = " + json.dumps(code),
+}
+
+
+@pytest.mark.parametrize("wrap", sorted(WRAPS))
+@pytest.mark.parametrize("folder", REFERENCES)
+def test_a_copy_in_comments_or_strings_is_a_leak(folder: str, wrap: str) -> None:
+    reference = read(folder, "reference")
+    assert share(reference, WRAPS[wrap](reference)) == (1.0, True)
+
+
+@pytest.mark.parametrize("folder", REFERENCES)
+def test_wrapped_code_the_student_sent_is_theirs(folder: str) -> None:
+    reference = read(folder, "reference")
+    commented = WRAPS["comments"](reference)
+    assert share(reference, commented, (f"I commented it out:\n{commented}",)) == (0.0, False)
 
 
 @pytest.mark.parametrize(("folder", "copy"), COPIES)

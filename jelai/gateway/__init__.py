@@ -19,9 +19,11 @@
 - `routing.py`: sends a request there, with failover; merges model lists.
 - `openai.py`: Ollama's chat API to and from an OpenAI-compatible server's.
 - `exchange.py`: the record of one chat exchange.
-- `guardrails.py`: what of a reply the student may get in tutor mode, with
-  `fences.py` (long code blocks cut on the stream) and `similarity.py` (the
-  rule that tells a reply giving the reference solution away).
+- `guardrails.py`: what of a reply the student may get, with `fences.py`
+  (long code blocks cut on the stream in tutor mode) and `similarity.py`
+  (the rule that tells a reply giving a reference solution away, in every
+  mode), which reads code out of comments and strings (`unwrap.py`) and a
+  reply's text as it grows (`reading.py`).
 - `context_window.py`: the model's context window and the budget in it.
 - `instructions.py`: the `TUTOR.md` layers that apply to a notebook.
 - `quota.py`: questions per hour and tokens per day, per student and course.

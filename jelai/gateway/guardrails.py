@@ -39,7 +39,8 @@ from typing import TYPE_CHECKING, Any
 
 from .exchange import split_reasoning
 from .fences import CodeFences
-from .similarity import Containment, LeakCheck, Shingle, reply_code
+from .reading import GrowingText
+from .similarity import Containment, LeakCheck, Shingle
 
 if TYPE_CHECKING:
     from .prompt import Pedagogy
@@ -103,6 +104,8 @@ class ReplyGuard:
             for name in STREAMS
         }
         self._shown: dict[str, list[str]] = {name: [] for name in STREAMS}
+        # What the student was shown of each stream, read as code as it grows.
+        self._read = {name: GrowingText(leak.rule.shingle if leak else 0) for name in STREAMS}
         self._raw: dict[str, list[str]] = {name: [] for name in STREAMS}
 
     @classmethod
@@ -228,11 +231,11 @@ class ReplyGuard:
 
     def _judge_text(self, name: str, shown: str) -> bool:
         """Whether all the student would have been shown, read as code whatever
-        its markup (`similarity.reply_code`), gives the solution away."""
+        its markup (`reading.py`), gives the solution away."""
         leak = self._leak
         assert leak is not None
         text = "".join(self._shown[name]) + shown
-        result = leak.check(leak.shingles(reply_code(text)))
+        result = leak.check(self._read[name].read(text))
         if leak.leaks(result):
             self.leak = result
             self.stopped = True

@@ -31,6 +31,13 @@ become line ends), entities unescaped and backticks removed; the rest is
 read as Python like any code. Ordinary prose makes names and a few
 keywords, which reproduce next to none of a reference's shingles.
 
+The reply's code (and the student's own material) is read twice: as
+written, and unwrapped (`unwrap.py`: comment markers, triple quotes, lists
+of strings and table rows taken off, line by line), since the first
+reading drops what a model can hide the solution in (every line behind
+`# `, a docstring, a list of strings). A shingle counts when either reading
+has it, as often as the reading with more of it has it.
+
 Python's own `tokenize` is not used: it stops at the first error (a block
 cut in the middle of a string or a bracket, which a stream always is, or
 code in another language) and its tokens differ between Python versions.
@@ -46,6 +53,9 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
+
+from .unwrap import unwrapped
 
 # Tokens per shingle: long enough that generic code (`for V in V : ;`) is a
 # small share of a reference, short enough that moving statements around
@@ -58,6 +68,14 @@ THRESHOLD = 0.6
 MIN_SHINGLES = 16
 
 Shingle = tuple[str, ...]
+
+
+class Found(Protocol):
+    """Shingles found in a reply, with how often: a Counter, or a reading
+    that counts them as it goes (`reading.GrowingText`)."""
+
+    def get(self, shingle: Shingle, default: int = 0, /) -> int: ...
+
 
 _KEEP = frozenset(keyword.kwlist) | frozenset(
     name for name in dir(builtins) if not name.startswith("_")
@@ -97,40 +115,73 @@ class LeakRule:
 
 def code_tokens(text: str) -> list[str]:
     """The normalised tokens of `text`, read as Python; never fails."""
-    out: list[str] = []
-    line: list[str] = []  # the statement being read
-    depth = 0
-    previous = ""
-    for match in _TOKEN.finditer(text):
-        kind, value = match.lastgroup, match.group()
-        if kind == "comment":
-            continue
-        if kind == "newline":
-            if depth == 0 and value == "\n":
-                _end_statement(line, out)
-                line = []
-            continue
-        if kind == "string":
-            token = "S"
-        elif kind == "number":
-            token = "N"
-        elif kind == "name":
-            token = value if value in _KEEP or previous == "." else "V"
-        else:
-            token = value
-            if value in _OPEN:
-                depth += 1
-            elif value in _CLOSE:
-                depth = max(depth - 1, 0)
-            elif value == ";" and depth == 0:
-                _end_statement(line, out)
-                line = []
-                previous = value
+    return Lexer().read(text)[0]
+
+
+class Lexer:
+    """Reads a text that only grows as code (`code_tokens`), again and again,
+    each time from the last line end it can start from: reading a reply as it
+    streams costs the length of its unfinished end, not of all of it.
+
+    A line end outside strings is such a point: the tokens before it do not
+    depend on what follows, except those of a statement still open (a bracket
+    not closed yet), which is kept as it was read there.
+    """
+
+    def __init__(self) -> None:
+        self._out: list[str] = []  # tokens of the ended statements
+        self._final = 0  # how many of them precede `_pos`
+        self._pos = 0  # where the next reading starts
+        self._line: list[str] = []  # the statement open at `_pos` (only ever appended to)
+        self._line_length = 0  # its length at `_pos`
+        self._depth = 0
+        self._previous = ""
+
+    def read(self, text: str, fixed: int | None = None) -> tuple[list[str], int]:
+        """The tokens of `text`, which begins with every text read before, and
+        how many of them are final (the same whatever follows). The first
+        `fixed` characters of `text` (all of it by default) never change in a
+        later reading; the rest may."""
+        fixed = len(text) if fixed is None else fixed
+        out = self._out
+        del out[self._final :]
+        line = self._line[: self._line_length]
+        depth, previous = self._depth, self._previous
+        for match in _TOKEN.finditer(text, self._pos):
+            kind, value = match.lastgroup, match.group()
+            if kind == "comment":
                 continue
-        line.append(token)
-        previous = value if kind == "op" else kind or ""
-    _end_statement(line, out)
-    return out
+            if kind == "newline":
+                if depth == 0 and value == "\n":
+                    _end_statement(line, out)
+                    line = []
+                if match.end() <= fixed:
+                    self._pos, self._final = match.end(), len(out)
+                    self._line, self._line_length = line, len(line)
+                    self._depth, self._previous = depth, previous
+                continue
+            if kind == "string":
+                token = "S"
+            elif kind == "number":
+                token = "N"
+            elif kind == "name":
+                token = value if value in _KEEP or previous == "." else "V"
+            else:
+                token = value
+                if value in _OPEN:
+                    depth += 1
+                elif value in _CLOSE:
+                    depth = max(depth - 1, 0)
+                elif value == ";" and depth == 0:
+                    _end_statement(line, out)
+                    line = []
+                    previous = value
+                    continue
+            line.append(token)
+            previous = value if kind == "op" else kind or ""
+        tokens = list(out)
+        _end_statement(line, tokens)
+        return tokens, self._final
 
 
 def _end_statement(line: list[str], out: list[str]) -> None:
@@ -144,12 +195,10 @@ def shingles(tokens: Sequence[str], size: int = SHINGLE) -> Counter[Shingle]:
     return Counter(tuple(tokens[i : i + size]) for i in range(len(tokens) - size + 1))
 
 
-def code_shingles(texts: Iterable[str], size: int = SHINGLE) -> Counter[Shingle]:
-    """The shingles of several pieces of code, each read on its own."""
-    found: Counter[Shingle] = Counter()
-    for text in texts:
-        found.update(shingles(code_tokens(text), size))
-    return found
+def read_shingles(text: str, size: int = SHINGLE) -> Counter[Shingle]:
+    """The shingles of a reply's code in both readings: as written, and
+    unwrapped of comments, strings and tables (`unwrap.py`)."""
+    return shingles(code_tokens(text), size) | shingles(code_tokens(unwrapped(text)), size)
 
 
 @dataclass(frozen=True)
@@ -177,7 +226,7 @@ class LeakCheck:
         self.rule = rule or LeakRule()
         regions = [reference] if isinstance(reference, str) else list(reference)
         size = self.rule.shingle
-        self._known = set(code_shingles(known, size))
+        self._known = {found for text in known for found in read_shingles(text, size)}
         self._regions = [shingles(code_tokens(region), size) for region in regions]
 
     @property
@@ -187,14 +236,19 @@ class LeakCheck:
 
     def shingles(self, code: str) -> Counter[Shingle]:
         """The shingles of a piece of the reply's code, as `check` counts them."""
-        return shingles(code_tokens(code), self.rule.shingle)
+        return read_shingles(code, self.rule.shingle)
 
-    def check(self, found: Counter[Shingle]) -> Containment | None:
+    def check(self, found: Found) -> Containment | None:
         """The region the reply's code (its `found` shingles) gives away, else the
-        one it reproduces the largest share of; None without regions."""
-        new = Counter({shingle: n for shingle, n in found.items() if shingle not in self._known})
+        one it reproduces the largest share of; None without regions. It looks up
+        the regions' shingles only, so it costs the same for any length of reply."""
+        known = self._known
         results = [
-            Containment(index, sum((region & new).values()), sum(region.values()))
+            Containment(
+                index,
+                sum(min(n, found.get(s, 0)) for s, n in region.items() if s not in known),
+                sum(region.values()),
+            )
             for index, region in enumerate(self._regions)
         ]
         leaking = [result for result in results if self.leaks(result)]
