@@ -184,3 +184,23 @@ async def test_the_solution_in_comments_or_strings_is_stopped(
     assert shown.endswith(LEAK_NOTE)
     # Stopped once it reached the rule's share: its last line never left.
     assert "return ranked[middle]" not in shown
+
+
+async def test_a_held_back_reply_tells_the_student_nothing_of_the_reference(
+    start_service: Any, fake: FakeOllama
+) -> None:
+    service = await start_service()
+    fake.configure(reply=LEAKY)
+    await ask(service, "bob", "final-exam.ipynb")
+    [blocked] = await read_back(service, "bob", "final-exam.ipynb", "tutor.leak_blocked")
+    assert set(blocked["data"]) == {"threshold", "shingle", "exchange_id"}
+    mine = (await fetch(service, "bob", "export")).body
+    assert b"tutor.leak_blocked" in mine and b"reference_shingles" not in mine
+    # Staff read how close the reply came and how long the reference is.
+    course = (await fetch(service, "teacher", "export")).body
+    [staff] = [
+        event["data"]
+        for event in map(json.loads, course.splitlines())
+        if event["type"] == "tutor.leak_blocked"
+    ]
+    assert staff["reference_shingles"] == staff["reproduced"] > 0 and staff["share"] == 1.0

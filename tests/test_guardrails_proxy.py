@@ -4,7 +4,9 @@ student's browser receives, on every route, and what the record keeps."""
 from __future__ import annotations
 
 import asyncio
+import csv
 import getpass
+import io
 import json
 from collections.abc import Callable
 from typing import Any
@@ -189,10 +191,19 @@ async def test_a_reply_giving_the_solution_away_is_stopped_and_recorded(
     exchange, blocked = events
     assert exchange["data"]["status"] == "finished"
     assert exchange["data"]["reply"] == content_of(raw)
-    assert blocked["data"]["exchange_id"] == exchange["id"]
-    assert blocked["data"]["share"] >= blocked["data"]["threshold"]
+    # The student reads that a reply was held back, not how close it came.
+    assert blocked["data"] == {"threshold": 0.6, "shingle": 8, "exchange_id": exchange["id"]}
+    for route in ("history", "events", "jsonl"):
+        assert b"reference_shingles" not in reads[route] and b'"share"' not in reads[route]
+    rows = csv.DictReader(io.StringIO(reads["csv"].decode()))
+    [row] = [row for row in rows if row["type"] == "tutor.leak_blocked"]
+    assert row["data.threshold"] == "0.6" and row["data.share"] == ""
+    assert row["data.reference_shingles"] == row["data.reproduced"] == row["data.region"] == ""
     [kept] = store.query(user=None, notebook=NOTEBOOK, types=["chat.exchange"])
     assert "sorted(numbers)" in kept["data"]["model_reply"]
+    [staff] = store.query(user=None, notebook=NOTEBOOK, types=["tutor.leak_blocked"])
+    assert staff["data"]["share"] >= staff["data"]["threshold"]
+    assert staff["data"]["reference_shingles"] == staff["data"]["reproduced"] > 0
 
 
 async def test_honest_code_passes_when_a_reference_is_set(
