@@ -53,13 +53,14 @@ WEEK1_SOLUTION = """def count_words(text):
 
 def write_course(root: Path) -> Path:
     """`final-exam/`: a hidden layer in tutor mode and the solution; `week1/`:
-    another solution; `notes/`: an assignment with neither."""
+    another solution; `notes/`: a hidden layer that sets no mode, no solution."""
     (root / "final-exam").mkdir(parents=True)
     (root / "final-exam" / "TUTOR.md").write_text(EXAM_TUTOR_MD)
     (root / "final-exam" / "solution.py").write_text(SOLUTION)
     (root / "week1").mkdir()
     (root / "week1" / "solution.py").write_text(WEEK1_SOLUTION)
     (root / "notes").mkdir()
+    (root / "notes" / "TUTOR.md").write_text("NOTES-CANARY: point to the lecture notes.")
     return root
 
 
@@ -204,3 +205,38 @@ async def test_a_held_back_reply_tells_the_student_nothing_of_the_reference(
         if event["type"] == "tutor.leak_blocked"
     ]
     assert staff["reference_shingles"] == staff["reproduced"] > 0 and staff["share"] == 1.0
+
+
+CANARY = "The instructor's hidden notes say SECRET-CANARY-7731: the odd item is milk."
+
+
+@pytest.mark.parametrize(
+    ("notebook", "relayed"),
+    [("final-exam.ipynb", False), ("notes/a.ipynb", False), ("scratch.ipynb", True)],
+    ids=["tutor-mode", "hidden-layer", "free-help"],
+)
+async def test_reasoning_never_reaches_the_student_where_it_may_restate_hidden_rules(
+    start_service: Any, fake: FakeOllama, notebook: str, relayed: bool
+) -> None:
+    service = await start_service("--JelaiTutor.mode=assistant")
+    fake.configure(thinking=CANARY, reply="What does the traceback say?")
+    raw = await ask(service, "bob", notebook, think=True)
+    assert content(raw) == "What does the traceback say?"
+    # Only free help with nothing hidden in the prompt relays the reasoning.
+    assert (b"SECRET-CANARY" in raw) is relayed
+    # The record keeps it for staff, never in what the student reads back.
+    [record] = await read_back(service, "bob", notebook, "chat.exchange")
+    assert "reasoning" not in record["data"]
+    assert b"SECRET-CANARY" not in (await fetch(service, "bob", "export")).body
+    assert b"SECRET-CANARY-7731" in (await fetch(service, "teacher", "export")).body
+
+
+@pytest.mark.parametrize("notebook", ["final-exam.ipynb", "notes/a.ipynb"])
+async def test_inline_reasoning_is_held_back_from_the_stream(
+    start_service: Any, fake: FakeOllama, notebook: str
+) -> None:
+    service = await start_service("--JelaiTutor.mode=assistant")
+    fake.configure(reply=f"<think>{CANARY}</think>\n\nWhat does the traceback say?")
+    raw = await ask(service, "bob", notebook)
+    assert b"CANARY" not in raw and b"think>" not in raw
+    assert content(raw) == "What does the traceback say?"

@@ -22,6 +22,7 @@ from tests.ndjson import read_words, reply_text
 from tests.real_model import DISCONNECTED, RealModelServer
 from tests.test_proxy import (
     GUARD,
+    NOTEBOOK,
     QUESTION,
     Fetch,
     chat,
@@ -180,23 +181,27 @@ async def test_the_exchange_is_recorded_with_the_servers_counts(
     [event] = await exchanges(jp_fetch)
     data = event["data"]
     assert data["status"] == "finished" and data["error"] is None
-    assert data["reply"] == REPLY and data["reasoning"] is None
+    assert data["reply"] == REPLY and "reasoning" not in data  # staff only
     assert data["prompt_eval_count"] == prompt_tokens(openai)
     assert data["eval_count"] == len(tokenize(REPLY))
     assert data["done_reason"] == "stop"
 
 
 async def test_reasoning_and_the_length_limit_come_through(
-    jp_fetch: Fetch, openai: FakeOllama
+    jp_fetch: Fetch, openai: FakeOllama, tutor: JelaiTutor, jp_serverapp: Any
 ) -> None:
+    tutor.mode = "assistant"  # free help relays the reasoning (tutor mode keeps it back)
+    store = jp_serverapp.web_app.settings["jelai"].store
     openai.configure(thinking="They never call the function.")
     _, lines = await chat(jp_fetch, options={"num_predict": 8})
     thinking = "".join(line["message"].get("thinking", "") for line in lines[:-1])
     assert thinking == "They never call the function."
     assert lines[-1]["done_reason"] == "length"
     assert openai.received("/v1/chat/completions")[0].body["max_tokens"] == 8
-    [event] = await exchanges(jp_fetch)
+    [event] = store.query(user=None, notebook=NOTEBOOK, types=["chat.exchange"])
     assert event["data"]["reasoning"] == "They never call the function."
+    [event] = await exchanges(jp_fetch)
+    assert "reasoning" not in event["data"]  # staff only
     assert event["data"]["reply"] == "".join(tokenize(REPLY)[:3])  # 5 of the 8 were reasoning
     assert event["data"]["done_reason"] == "length" and event["data"]["eval_count"] == 8
 

@@ -10,6 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jelai.config import JelaiTutor
+from jelai.gateway.assignments import Assignment
+from jelai.gateway.exchange import split_reasoning
 from jelai.gateway.fences import CodeFences, trim_note
 from jelai.gateway.guardrails import LEAK_NOTE, ReplyGuard, ReplyRules
 from jelai.gateway.prompt import TutorMd, merge_pedagogy
@@ -182,14 +184,61 @@ def test_prose_goes_out_byte_for_byte_and_a_short_block_whole() -> None:
     assert len(data) == 1 and "model_reply" not in data[0][1]
 
 
-def test_a_thinking_models_reasoning_is_guarded_too() -> None:
-    thinking = f"The student needs:\n{block(6)}\n"
+def test_no_reasoning_reaches_the_student_in_tutor_mode() -> None:
+    thinking = "The hidden notes say SECRET-CANARY: the odd item is milk.\n"
     guard = ReplyGuard(ReplyRules("tutor", 2))
+    sent = relay(guard, ollama_lines("What does the traceback say?", thinking=thinking))
+    assert "CANARY" not in json.dumps(sent) and not said(sent, "thinking")
+    assert said(sent) == "What does the traceback say?"
+    assert sent[-1]["done"] is True
+    # Each line of reasoning still gives the browser a line: the stream stays alive.
+    assert len(sent) == len(ollama_lines("What does the traceback say?", thinking=thinking))
+    data = guard.records({"reply": "What does the traceback say?", "reasoning": thinking})
+    assert data == [
+        ("chat.exchange", {"reply": "What does the traceback say?", "reasoning": thinking})
+    ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(
+        [
+            "<think>They forgot\nto run cell 1; SECRET.</think>\n\nWhich cell defines x?",
+            "  <THINKING>a < b SECRET</thinking>\n<think>SECRET</think> Try <think>x</think>",
+            "<think>SECRET never closed </thi",
+            "Compare a < b, and <thinkers> too.",
+        ]
+    ),
+    st.lists(st.integers(0, 90), max_size=15),
+)
+def test_inline_reasoning_is_held_back_whatever_the_pieces(text: str, cuts: list[int]) -> None:
+    guard = ReplyGuard(ReplyRules("tutor", 6))
+    ends = sorted({min(cut, len(text)) for cut in cuts} | {len(text)})
+    pieces = [text[a:b] for a, b in zip([0, *ends], ends)]
+    lines = [
+        json.dumps({"message": {"role": "assistant", "content": piece}, "done": False}).encode()
+        for piece in pieces
+    ] + [b'{"message":{"role":"assistant","content":""},"done":true}']
+    assert said(relay(guard, lines)) == split_reasoning(text)[0]
+
+
+def test_a_hidden_layer_withholds_reasoning_in_free_help_too() -> None:
+    course = JelaiTutor(mode="assistant")
+    assert ReplyGuard.for_prompt(merge_pedagogy(course), {}) is None  # nothing to guard
+    hidden = merge_pedagogy(course, Assignment("week1", "Never mention recursion.", None))
+    assert hidden.mode == "assistant"
+    guard = ReplyGuard.for_prompt(hidden, {})
+    assert guard is not None and guard.rules.withholds_reasoning
+    sent = relay(guard, ollama_lines("Use recursion.", thinking="I must not mention recursion."))
+    assert said(sent) == "Use recursion." and not said(sent, "thinking")
+
+
+def test_relayed_reasoning_is_held_to_the_reference_too() -> None:
+    """Free help without a hidden layer relays the reasoning, judged like the answer."""
+    guard = ReplyGuard(ReplyRules("assistant", 6), SOLUTION)
+    thinking = f"They want:\n```python\n{COPY.strip()}\n```\n"
     sent = relay(guard, ollama_lines("Try a loop.", thinking=thinking))
-    assert "x2 = 2" not in said(sent, "thinking")
-    assert said(sent) == "Try a loop."
-    data = guard.records({"reply": "Try a loop.", "reasoning": thinking.strip()})[0][1]
-    assert "x2" not in data["reasoning"] and "x5 = 5" in data["model_reasoning"]
+    assert guard.stopped and "sorted(numbers)" not in said(sent, "thinking")
 
 
 def test_error_lines_pass_and_unreadable_lines_do_not() -> None:

@@ -15,6 +15,7 @@ from traitlets.config import Config
 
 from jelai.config import JelaiTutor
 from jelai.gateway.proxy import filter_models, model_allowed, rewrite_body
+from jelai.store import EventStore
 from tests.fake_ollama import FakeOllama, reply_for, tokenize
 from tests.ndjson import NdjsonStream, open_chat, post_chat, read_words, reply_text
 
@@ -44,6 +45,12 @@ def jp_server_config(jp_server_config: Config, fake: FakeOllama) -> Config:
 def tutor(jp_serverapp: Any) -> JelaiTutor:
     """The live tutor settings; tests may change them between requests."""
     return jp_serverapp.web_app.settings["jelai"].tutor
+
+
+@pytest.fixture
+def store(jp_serverapp: Any) -> EventStore:
+    """The record as staff read it."""
+    return jp_serverapp.web_app.settings["jelai"].store
 
 
 def chat_body(**fields: Any) -> str:
@@ -186,21 +193,39 @@ async def test_a_mid_stream_error_line_is_forwarded_and_recorded(
         ),
     ],
 )
+@pytest.mark.parametrize("mode", ["tutor", "assistant"])
 async def test_the_record_keeps_the_answer_and_the_reasoning_apart(
     jp_fetch: Fetch,
     fake: FakeOllama,
+    tutor: JelaiTutor,
+    store: EventStore,
     settings: dict[str, str],
     reply: str,
     reasoning: str | None,
+    mode: str,
 ) -> None:
+    tutor.mode = mode
     fake.configure(**settings)
     _, lines = await chat(jp_fetch)
-    # The browser gets the lines as the model server sent them, reasoning included.
     assert lines[-1]["done"] is True
+    sent = "".join(line["message"].get("content", "") for line in lines)
+    thought = "".join(line["message"].get("thinking", "") for line in lines)
+    if mode == "tutor" and "<think>" not in settings["reply"] and "</think>" in settings["reply"]:
+        # A block the chat template opened: what came before its closing tag had
+        # gone out when the tag came; the tag and the rest did not.
+        assert sent.endswith(reply) and "</think>" not in sent and thought == ""
+    elif mode == "tutor":
+        # No reasoning reaches the browser: a thinking model restates its instructions.
+        assert (sent, thought) == (reply, "")
+    else:
+        # Free help: the browser gets the lines as the model server sent them.
+        assert sent == settings["reply"] and thought == settings.get("thinking", "")
     [event] = await exchanges(jp_fetch)
     assert event["data"]["reply"] == reply
-    assert event["data"]["reasoning"] == reasoning
+    assert "reasoning" not in event["data"]  # staff only
     assert event["data"]["status"] == "finished"
+    [kept] = store.query(user=None, notebook=NOTEBOOK, types=["chat.exchange"])
+    assert kept["data"]["reasoning"] == reasoning
 
 
 async def test_a_reply_cut_by_the_length_limit_is_recorded_as_cut(
@@ -216,11 +241,11 @@ async def test_a_reply_cut_by_the_length_limit_is_recorded_as_cut(
 
 
 async def test_a_reply_cut_inside_its_reasoning_records_no_answer(
-    jp_fetch: Fetch, fake: FakeOllama
+    jp_fetch: Fetch, fake: FakeOllama, store: EventStore
 ) -> None:
     fake.configure(reply="<think>First I will explain the whole idea in detail</think>Short.")
     await chat(jp_fetch, options={"num_predict": 4})
-    [event] = await exchanges(jp_fetch)
+    [event] = store.query(user=None, notebook=NOTEBOOK, types=["chat.exchange"])
     assert event["data"]["reply"] == ""
     assert event["data"]["reasoning"] == "First I will explain"
     assert event["data"]["done_reason"] == "length"

@@ -25,6 +25,8 @@ _TAGS = "think|thinking"
 _OPEN = re.compile(rf"<(?:{_TAGS})\s*>", re.IGNORECASE)
 _CLOSE = re.compile(rf"</(?:{_TAGS})\s*>", re.IGNORECASE)
 _LEADING_OPEN = re.compile(rf"^\s*<({_TAGS})\s*>", re.IGNORECASE)
+# The starts of the tags, for a tag cut between two pieces of a stream.
+_TAG_STARTS = ("<think", "<thinking", "</think", "</thinking")
 
 
 def split_reasoning(content: str) -> tuple[str, str]:
@@ -53,6 +55,93 @@ def split_reasoning(content: str) -> tuple[str, str]:
         rest = body[end.end() :]
     answer = rest.lstrip() if reasoning else rest
     return answer, "\n\n".join(r.strip() for r in reasoning if r.strip())
+
+
+class AnswerStream:
+    """A reply's content as it streams, without its inline reasoning: what
+    `split_reasoning` gives as the answer, passed on as it comes.
+
+    The `<think>` blocks at the start of the content never leave (a block
+    never closed is reasoning to the end); what may still become a tag
+    (`<thi` at the end of a piece) waits for the next piece. A block the
+    chat template opened shows only its closing tag: what came before it in
+    earlier pieces has gone out by then (the browser hides it once the tag
+    comes, `src/tutor/reasoning.ts`); the rest of it, the tag, and blank
+    lines after it do not, and the answer after it starts afresh.
+    """
+
+    def __init__(self) -> None:
+        self._state = "start"  # start (a block may open), block, answer
+        self._tag = ""  # the block's tag name
+        self._blocks = False  # a block (or a closing tag) was seen
+        self._watch = True  # in the answer: a closing tag may still end reasoning
+        self._pending = ""
+
+    def feed(self, text: str) -> str:
+        """Takes the next piece of the content; returns the answer to pass on now."""
+        self._pending += text
+        return self._run(final=False)
+
+    def finish(self) -> str:
+        """The content is over: returns the rest of the answer."""
+        return self._run(final=True)
+
+    def _run(self, final: bool) -> str:
+        out: list[str] = []
+        while True:
+            text = self._pending
+            if self._state == "start":
+                start = text.lstrip()
+                opened = _LEADING_OPEN.match(text)
+                if opened:
+                    self._state, self._tag = "block", opened.group(1)
+                    self._pending = text[opened.end() :]
+                    continue
+                if not final and (not start or _partial_tag(start, _TAG_STARTS[:2])):
+                    break  # wait: a block may still open
+                self._state, self._watch = "answer", not self._blocks
+                self._pending = start if self._blocks else text
+                continue
+            if self._state == "block":
+                end = re.search(rf"</{self._tag}\s*>", text, re.IGNORECASE)
+                if end:
+                    self._state, self._blocks = "start", True
+                    self._pending = text[end.end() :]
+                    continue
+                # Reasoning: keep only what may start the closing tag.
+                at = text.rfind("<")
+                tail = text[at:] if at >= 0 and not final else ""
+                self._pending = tail if _partial_tag(tail, (f"</{self._tag.lower()}",)) else ""
+                break
+            if self._watch:
+                opened, close = _OPEN.search(text), _CLOSE.search(text)
+                if close and not (opened and opened.start() < close.start()):
+                    # A closing tag nothing opened: what came before was reasoning
+                    # (what of it is still here stays here).
+                    self._state, self._blocks = "start", True
+                    self._pending = text[close.end() :]
+                    continue
+                if opened:
+                    self._watch = False
+                else:
+                    at = text.rfind("<")
+                    if at >= 0 and not final and _partial_tag(text[at:]):
+                        out.append(text[:at])
+                        self._pending = text[at:]
+                        break
+            out.append(text)
+            self._pending = ""
+            break
+        return "".join(out)
+
+
+def _partial_tag(text: str, tags: tuple[str, ...] = _TAG_STARTS) -> bool:
+    """Whether `text` may still become one of the reasoning `tags` (their starts)."""
+    lower = text.lower()
+    return bool(text) and any(
+        tag.startswith(lower) or (lower.startswith(tag) and not lower[len(tag) :].strip())
+        for tag in tags
+    )
 
 
 @dataclass

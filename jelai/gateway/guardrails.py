@@ -10,21 +10,28 @@ A `ReplyGuard` sits between the model server's NDJSON lines and the browser
   told to stop, the student gets a note in place of the code, and the code
   never leaves. Free help (assistant mode) is free of the snippet limit, not
   of the assignments' solutions;
+- in tutor mode, and whenever the prompt holds the instructor-only layer,
+  none of a thinking model's reasoning leaves: Ollama's `message.thinking`
+  is dropped and the `<think>` blocks of the content are held back
+  (`exchange.AnswerStream`); a thinking model often restates its
+  instructions there, hidden ones included. Elsewhere the reasoning (which
+  the browser receives though it does not show it) is guarded like the
+  answer;
 - what it did is recorded (`records`): `tutor.reply_trimmed` and
   `tutor.leak_blocked` events beside the `chat.exchange`, whose `reply` is
-  what the student was shown and whose staff-only `model_reply` and
-  `model_reasoning` keep what the model wrote (see `record/staff.py`).
+  what the student was shown and whose staff-only `model_reply`,
+  `reasoning` and `model_reasoning` keep what the model wrote (see
+  `record/staff.py`).
 
-Both Ollama's `message.content` and `message.thinking` (a thinking model's
-reasoning, which the browser receives though it does not show it) are
-guarded. The rules are the mode and the snippet limit of the chat's merged
+The rules are the mode and the snippet limit of the chat's merged
 pedagogy (`prompt.merge_pedagogy`: the course's `c.JelaiTutor.mode` and
 `c.JelaiTutor.max_code_lines`, then the instructor-only layer, then the
 assignment's `TUTOR.md` and the notebook's metadata, which can only
 tighten), the same the model is told; the reference solution is the
 course folder's (`assignments.py`: the gateway holds each reply to every
 assignment's, whatever notebook it is about). In assistant mode without a
-reference nothing is guarded. docs/guardrails.md says it for instructors.
+reference or a hidden layer nothing is guarded. docs/guardrails.md says it
+for instructors.
 """
 
 from __future__ import annotations
@@ -37,8 +44,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from .exchange import split_reasoning
+from .exchange import AnswerStream, split_reasoning
 from .fences import CodeFences
+from .instructor_share import has_hidden_layer
 from .reading import GrowingText
 from .similarity import Containment, LeakCheck, Shingle
 
@@ -58,6 +66,13 @@ class ReplyRules:
 
     mode: str  # tutor or assistant
     max_code_lines: int
+    hidden: bool = False  # the prompt holds the instructor-only layer
+
+    @property
+    def withholds_reasoning(self) -> bool:
+        """Whether none of the model's reasoning reaches the student: a thinking
+        model restates its instructions there, the hidden layer's too."""
+        return self.mode == "tutor" or self.hidden
 
     @property
     def snippet_limit(self) -> int:
@@ -67,7 +82,7 @@ class ReplyRules:
     @classmethod
     def of(cls, pedagogy: Pedagogy) -> ReplyRules:
         """The rules of a chat's merged pedagogy (see `prompt.merge_pedagogy`)."""
-        return cls(pedagogy.mode, pedagogy.max_code_lines)
+        return cls(pedagogy.mode, pedagogy.max_code_lines, has_hidden_layer(pedagogy))
 
 
 def student_material(messages: Any) -> list[str]:
@@ -104,6 +119,8 @@ class ReplyGuard:
             for name in STREAMS
         }
         self._shown: dict[str, list[str]] = {name: [] for name in STREAMS}
+        # The content without its inline reasoning, when no reasoning may pass.
+        self._answer = AnswerStream() if rules.withholds_reasoning else None
         # What the student was shown of each stream, read as code as it grows.
         self._read = {name: GrowingText(leak.rule.shingle if leak else 0) for name in STREAMS}
         self._raw: dict[str, list[str]] = {name: [] for name in STREAMS}
@@ -126,8 +143,10 @@ class ReplyGuard:
     @property
     def guards(self) -> bool:
         """Whether the guard can change anything: tutor mode's snippet limit,
-        or a reference solution large enough for the leak check."""
-        return self.rules.mode == "tutor" or self._leak is not None
+        reasoning withheld, or a reference solution large enough for the leak check."""
+        return (
+            self.rules.mode == "tutor" or self.rules.withholds_reasoning or self._leak is not None
+        )
 
     @property
     def changed(self) -> bool:
@@ -150,6 +169,7 @@ class ReplyGuard:
         message = dict(message) if isinstance(message, dict) else {}
         original = dict(message)
         done = bool(item.get("done"))
+        withheld = self._withhold(message, done)
         passed: dict[str, str] = {}
         for name in STREAMS:
             text = message.get(name)
@@ -166,8 +186,24 @@ class ReplyGuard:
             and set(message) <= {"role", *STREAMS}
             and not any(message.get(name) for name in STREAMS)
         ):
+            if withheld:  # an empty line keeps the stream alive while the model reasons
+                return [_dumps({**item, "message": {**message, "content": ""}})]
             return []  # all of it held back for now
         return [_dumps({**item, "message": message})]
+
+    def _withhold(self, message: dict[str, Any], done: bool) -> bool:
+        """Takes the reasoning out of a line's message when none may pass:
+        `thinking`, and the inline blocks of its content. Whether it had any."""
+        answer = self._answer
+        if answer is None:
+            return False
+        thinking = message.pop("thinking", None)
+        content = message.get("content")
+        text = content if isinstance(content, str) else ""
+        shown = answer.feed(text) + (answer.finish() if done else "")
+        if isinstance(content, str) or shown:
+            message["content"] = shown
+        return bool(thinking) or len(shown) < len(text)
 
     def whole(self, body: bytes) -> bytes:
         """An unstreamed reply (one JSON object), guarded."""
@@ -180,12 +216,13 @@ class ReplyGuard:
         data = dict(exchange)
         if self.changed:
             answer, inline = split_reasoning("".join(self._shown["content"]))
-            thinking = "".join(self._shown["thinking"]).strip()
-            reasoning = "\n\n".join(r for r in (thinking, inline) if r)
             data["model_reply"] = data.get("reply")
-            data["model_reasoning"] = data.get("reasoning")
             data["reply"] = answer
-            data["reasoning"] = reasoning or None
+            if self._answer is None:  # the reasoning was relayed, guarded
+                thinking = "".join(self._shown["thinking"]).strip()
+                reasoning = "\n\n".join(r for r in (thinking, inline) if r)
+                data["model_reasoning"] = data.get("reasoning")
+                data["reasoning"] = reasoning or None
         out: list[tuple[str, dict[str, Any]]] = [("chat.exchange", data)]
         streams = self._streams.values()
         trimmed = sum(s.blocks_trimmed for s in streams)

@@ -2,14 +2,15 @@
 
 The guardrails keep from the student part of what the model wrote (a long
 code block, a reply giving the solution away); the record keeps it for
-instructors (`chat.exchange`'s `model_reply` and `model_reasoning`), and
-how close a held-back reply came to a reference solution and how long that
-is (`tutor.leak_blocked`'s `region`, `reproduced`, `reference_shingles` and
-`share`). A
-student reads their own events back (the tutor's history) and downloads
-them, so every route that answers a student passes the events through
-`for_student` first; only an instructor's download and `jelai export`
-(run by whoever holds the store) keep these fields.
+instructors (`chat.exchange`'s `model_reply` and `model_reasoning`), with
+a thinking model's reasoning, which often restates its instructions
+(`reasoning`), and how close a held-back reply came to a reference
+solution and how long that is (`tutor.leak_blocked`'s `region`,
+`reproduced`, `reference_shingles` and `share`). A student reads their own
+events back (the tutor's history) and downloads them, so every route that
+answers a student passes the events through `for_student` first; only an
+instructor's download and `jelai export` (run by whoever holds the store)
+keep these fields.
 """
 
 from __future__ import annotations

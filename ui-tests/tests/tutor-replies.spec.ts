@@ -1,6 +1,11 @@
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 
-import { ACKNOWLEDGED_SETTINGS, fake, storedEvents } from './helpers';
+import {
+  ACKNOWLEDGED_SETTINGS,
+  chatRequests,
+  fake,
+  storedEvents
+} from './helpers';
 
 const PANEL = '#jelai-tutor';
 
@@ -35,7 +40,8 @@ test.describe('tutor replies', () => {
     ).toHaveAttribute('data-state', 'connected');
     const messages = page.locator(`${PANEL} .jp-chat-message`);
 
-    // A model that writes its reasoning inline, held while it reasons.
+    // A model that writes its reasoning inline, held while it reasons: in
+    // tutor mode the gateway sends none of it, so the page shows no mark.
     await fake(request, 'config', {
       reply:
         '<think>The student forgot to run cell 1; do not say so.</think>Which cell defines x?',
@@ -43,7 +49,7 @@ test.describe('tutor replies', () => {
     });
     await ask(page, 'Why is x not defined?');
     const first = messages.nth(1);
-    await expect(first.locator('.jp-mod-thinking')).toBeVisible();
+    await expect.poll(async () => (await chatRequests(request)).length).toBe(1);
     await expect(first).not.toContainText('forgot');
     await fake(request, 'release');
     await expect(first).toContainText('Which cell defines x?');
@@ -75,7 +81,7 @@ test.describe('tutor replies', () => {
       /The reply was cut/
     );
 
-    // The staff record keeps the reasoning apart from the answer.
+    // The student's record has the answers, never the reasoning...
     const path = `${tmpPath}/${name}`;
     await expect
       .poll(async () =>
@@ -86,18 +92,35 @@ test.describe('tutor replies', () => {
         ])
       )
       .toEqual([
-        [
-          'Which cell defines x?',
-          'The student forgot to run cell 1; do not say so.',
-          'stop'
-        ],
-        [
-          'What stays true on every turn?',
-          'They need the idea of a loop invariant.',
-          'stop'
-        ],
-        ['A class bundles data and the functions that', null, 'length']
+        ['Which cell defines x?', undefined, 'stop'],
+        ['What stays true on every turn?', undefined, 'stop'],
+        ['A class bundles data and the functions that', undefined, 'length']
       ]);
+    // ...which the staff record keeps apart from the answer.
+    const download = await page.request.get(
+      `/jelai/export?${new URLSearchParams({ notebook: path })}`
+    );
+    expect(download.ok()).toBeTruthy();
+    const staff = (await download.text())
+      .split('\n')
+      .filter(line => line.trim())
+      .map(line => JSON.parse(line))
+      .filter(event => event.type === 'chat.exchange');
+    expect(
+      staff.map(e => [e.data.reply, e.data.reasoning, e.data.done_reason])
+    ).toEqual([
+      [
+        'Which cell defines x?',
+        'The student forgot to run cell 1; do not say so.',
+        'stop'
+      ],
+      [
+        'What stays true on every turn?',
+        'They need the idea of a loop invariant.',
+        'stop'
+      ],
+      ['A class bundles data and the functions that', null, 'length']
+    ]);
   });
 
   test("show a long code block cut by the server, with its note, under the notebook folder's tighter limit", async ({
