@@ -21,8 +21,11 @@ import pytest
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 
 from jelai.gateway.guardrails import LEAK_NOTE
+from jelai.gateway.instructor_share import INSTRUCTOR_LAYER_TOKENS
+from jelai.gateway.tokens import estimate_tokens
 from jelai.service import app as service_app
 from tests.fake_ollama import FakeOllama
+from tests.ndjson import open_chat, read_words
 from tests.test_gateway_admission import GUARD, HubStandIn, Service
 
 SOLUTION = """def median(values):
@@ -240,3 +243,38 @@ async def test_inline_reasoning_is_held_back_from_the_stream(
     raw = await ask(service, "bob", notebook)
     assert b"CANARY" not in raw and b"think>" not in raw
     assert content(raw) == "What does the traceback say?"
+
+
+async def test_a_stopped_reply_costs_its_whole_prompt(start_service: Any, fake: FakeOllama) -> None:
+    """Stopping a reply early saves the rest of the reply, not the prompt."""
+    service = await start_service("--JelaiService.student_tokens_per_day=1")
+    await ask(service, "ana", "final-exam.ipynb")
+    [finished] = await read_back(service, "ana", "final-exam.ipynb", "chat.exchange")
+    # The prompt's count the student is told: the hidden layer at its fixed share.
+    prompt_tokens = finished["data"]["prompt_eval_count"]
+    assert prompt_tokens > INSTRUCTOR_LAYER_TOKENS
+
+    fake.configure(hold_after=3)
+    body = {"model": "llama3.1:8b", "messages": [{"role": "user", "content": "Write it."}]}
+    headers = {"Authorization": "token bob", "X-Jelai-Notebook": "final-exam.ipynb"}
+    reader, writer = await open_chat(service.port, "/services/", headers, json.dumps(body).encode())
+    await read_words(reader, 3, GUARD)
+    writer.close()  # bob pressed stop after three words
+    await asyncio.wait_for(fake.received("/api/chat")[1].ended.wait(), GUARD)
+
+    async def recorded() -> list[dict[str, Any]]:
+        while not (found := await read_back(service, "bob", "final-exam.ipynb", "chat.exchange")):
+            await asyncio.sleep(0.01)
+        return found
+
+    [stopped] = await asyncio.wait_for(recorded(), GUARD)
+    assert stopped["data"]["status"] == "stopped" and stopped["data"]["eval_count"] is None
+    # The next question is past the day's tokens; the refusal says what the stopped one cost.
+    fake.configure(hold_after=None)
+    response = await fetch(
+        service, "bob", "ollama/api/chat", method="POST", body=json.dumps(body), headers=headers
+    )
+    assert response.code == 429
+    [refused] = await read_back(service, "bob", "final-exam.ipynb", "tutor.refused")
+    assert refused["data"]["used"] == prompt_tokens + estimate_tokens(stopped["data"]["reply"])
+    assert stopped["data"]["prompt"]["tokens"] == prompt_tokens  # kept for a restart

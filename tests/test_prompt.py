@@ -192,6 +192,7 @@ def test_a_completed_chat_has_the_system_prompt_first_and_keeps_the_pages_messag
         "layers": ["course", "instructor"],
         "assignment": "week3",
         "reference": True,
+        "tokens": done.tokens,
     }
     # The summary names the layers; no instructor text is in it.
     assert "enumerate" not in json.dumps(done.summary())

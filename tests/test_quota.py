@@ -139,6 +139,19 @@ def test_a_reply_stopped_before_its_counts_still_costs_its_tokens() -> None:
     assert exchange_tokens(blocked) == exchange_tokens(stopped)
 
 
+def test_a_stopped_reply_costs_the_whole_prompt_the_gateway_counted() -> None:
+    question = [{"role": "user", "content": "Why does my loop never stop?"}]
+    stopped = {"messages": question, "reply": "Look at the condition " * 3, "status": "stopped"}
+    stopped |= {"prompt_eval_count": None, "eval_count": None}
+    # The system prompt (the hidden layer at its share) and the page's messages.
+    stopped["prompt"] = {"mode": "tutor", "tokens": 2177}
+    assert exchange_tokens(stopped) == 2177 + estimate_tokens(stopped["reply"])
+    # What the model wrote counts once, whatever the student was shown of it.
+    held = {**stopped, "reply": "(held back)", "model_reply": stopped["reply"]}
+    held |= {"reasoning": "They forgot x.", "model_reasoning": None}
+    assert exchange_tokens(held) == 2177 + estimate_tokens(stopped["reply"] + "They forgot x.")
+
+
 def test_counts_survive_a_restart_through_the_stored_exchanges(tmp_path) -> None:
     store = EventStore(tmp_path / "events.sqlite3")
 

@@ -46,7 +46,9 @@ class CompletedChat:
 
     def summary(self) -> dict[str, Any]:
         """What the prompt was made of, without any instructor text (the
-        `prompt` of the `chat.exchange` event)."""
+        `prompt` of the `chat.exchange` event), and its tokens as the student's
+        side was told them (what the quota counts for a reply that ends before
+        the model's counts: `quota.exchange_tokens`)."""
         return {
             "mode": self.pedagogy.mode,
             "max_code_lines": self.pedagogy.max_code_lines,
@@ -54,6 +56,7 @@ class CompletedChat:
             "layers": [layer.source for layer in self.pedagogy.layers],
             "assignment": self.pedagogy.assignment,
             "reference": self.pedagogy.reference is not None,
+            "tokens": self.tokens,
         }
 
 

@@ -5,7 +5,12 @@ student and for the whole course.
   sees it, so questions sent at once cannot slip past a limit together.
   Its tokens (the model's `prompt_eval_count` + `eval_count`) are counted
   when the reply ends; a reply may take a student past the day's tokens,
-  and the next question is refused. When the prompt held the
+  and the next question is refused. A reply that ends before the model's
+  counts (stopped, cut off, held back) costs the whole prompt as the
+  gateway counted it (`prompt.tokens`: its instructions, the
+  instructor-only layer at its fixed share, and the page's messages) and
+  an estimate of what the model wrote, so stopping early saves only the
+  rest of the reply. When the prompt held the
   instructor-only layer, `prompt_eval_count` is the count the student was
   told, that layer at its fixed share (`instructor_share.py`): the
   student's usage and refusals say nothing of the layer's length.
@@ -199,16 +204,30 @@ class Quotas:
 def exchange_tokens(data: dict[str, Any]) -> int:
     """The tokens an exchange used: its prompt's and its reply's, as the model
     counted them. A reply that ended before the model's last line (stopped,
-    cut, blocked) carries no counts; its tokens are then estimated from the
-    page's messages and what the model wrote (`tokens.py`), so stopping early
-    does not make a question free."""
+    cut, blocked) carries no counts; its tokens are then the prompt's as the
+    gateway counted them (`prompt.tokens`, the system prompt with the
+    instructor-only layer at its fixed share and the page's messages; for
+    records made before it was kept, the page's messages alone) and an
+    estimate of what the model wrote (`tokens.py`), so stopping early does
+    not make a question free."""
     counts = (data.get("prompt_eval_count"), data.get("eval_count"))
-    if all(isinstance(n, int) and not isinstance(n, bool) for n in counts):
+    if all(_count(n) for n in counts):
         return sum(n for n in counts if n > 0)
+    written = "".join(
+        str(data.get(model) or data.get(shown) or "")
+        for model, shown in (("model_reply", "reply"), ("model_reasoning", "reasoning"))
+    )
+    prompt = data.get("prompt")
+    counted = prompt.get("tokens") if isinstance(prompt, dict) else None
+    if _count(counted) and counted >= 0:
+        return counted + estimate_tokens(written)
     messages = data.get("messages")
     pages = [m for m in messages if isinstance(m, dict)] if isinstance(messages, list) else []
-    written = "".join(str(data.get(name) or "") for name in ("model_reply", "reply", "reasoning"))
     return estimate_messages(pages) + estimate_tokens(written)
+
+
+def _count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def stored_usage(store: EventStore, now: float) -> list[tuple[str, float, int]]:
