@@ -133,8 +133,9 @@ class ReplyGuard:
         reference: str | Sequence[str] | None = None,
     ) -> ReplyGuard | None:
         """The guard of a chat request, or None when nothing is guarded
-        (assistant mode without a reference solution). `payload` is the request
-        as the page sent it: its messages are the student's own material."""
+        (assistant mode without a reference solution or a hidden layer).
+        `payload` is the request as the page sent it: its messages are the
+        student's own material."""
         rules = ReplyRules.of(pedagogy)
         messages = payload.get("messages") if isinstance(payload, dict) else None
         guard = cls(rules, reference, student_material(messages))
@@ -142,11 +143,10 @@ class ReplyGuard:
 
     @property
     def guards(self) -> bool:
-        """Whether the guard can change anything: tutor mode's snippet limit,
-        reasoning withheld, or a reference solution large enough for the leak check."""
-        return (
-            self.rules.mode == "tutor" or self.rules.withholds_reasoning or self._leak is not None
-        )
+        """Whether the guard can change anything: reasoning withheld (tutor
+        mode, whose snippet limit goes with it, or a hidden layer), or a
+        reference solution large enough for the leak check."""
+        return self.rules.withholds_reasoning or self._leak is not None
 
     @property
     def changed(self) -> bool:
