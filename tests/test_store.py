@@ -317,6 +317,36 @@ def test_many_threads_adding_overlapping_batches_at_once_store_each_event_once(
     assert counts(store) == {"ana": (600, 600)}
 
 
+def test_adding_a_batch_costs_as_much_in_a_large_store_as_in_a_small_one(
+    tmp_path: Path, make_event: EventFactory
+) -> None:
+    """Storing a batch (its rows and their summaries) reads what it writes, not
+    the events stored before it: SQLite's own count of the steps it runs."""
+
+    def steps_of_one_more_batch(events_before: int) -> int:
+        store = EventStore(tmp_path / f"store-{events_before}" / "events.sqlite3")
+        for _ in range(0, events_before, 500):
+            store.add("ana", [make_event() for _ in range(500)])
+        steps = [0]
+
+        def count() -> int:
+            steps[0] += 1
+            return 0  # go on
+
+        with store.engine.connect() as conn:
+            conn.connection.driver_connection.set_progress_handler(count, 100)
+        try:
+            store.add("ana", [make_event() for _ in range(50)])
+        finally:
+            with store.engine.connect() as conn:
+                conn.connection.driver_connection.set_progress_handler(None, 0)
+            store.close()
+        return steps[0]
+
+    small, large = steps_of_one_more_batch(500), steps_of_one_more_batch(10_000)
+    assert large < 1.5 * small
+
+
 def test_many_users_share_one_store(store: EventStore, make_event: EventFactory) -> None:
     for n in range(30):
         store.add(f"student{n}", [make_event(), make_event(notebook="lab2.ipynb")])
