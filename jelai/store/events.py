@@ -21,7 +21,9 @@ gets its own (stored, duplicates); if the transaction fails, every caller
 of the group gets the StoreError and none of their events is stored (they
 retry, as after any failed write). A batch that arrives alone is stored
 alone, at once. A database server commits concurrent transactions side by
-side, so there each batch keeps its own.
+side, so there each batch keeps its own: PostgreSQL taking six or sixteen
+threads' batches stored about a third fewer events a second when they were
+grouped behind one writer.
 """
 
 from __future__ import annotations
