@@ -1,4 +1,4 @@
-"""7. The course service taking a whole class's events at once.
+"""8. The course service taking a whole class's events at once.
 
 `jelai service` runs as an external service of a real JupyterHub
 (`tests/hub/hubtools.running_hub` with `jupyterhub_config.py` beside this
@@ -257,7 +257,7 @@ def measure(course: Course, kind: str, service_url: str, reference_url: str, qui
     verdict = at_least(ratio, TARGET, "x") if whole else "MISSED: events lost or refused"
     latency = tally.latencies
     return Row(
-        f"7. course service ingest on {kind}: {STUDENTS} users' servers, {BATCH} events "
+        f"8. course service ingest on {kind}: {STUDENTS} users' servers, {BATCH} events "
         f"per batch, {IN_FLIGHT} in flight, {tally.seconds:.0f} s in turns",
         f"{rate:,.0f} events/s ({rate / STUDENTS:.1f} per user per s); batch p50 "
         f"{ms(median(latency))}, p99 {ms(percentile(latency, 99))}; stored {kept:,} of "
@@ -300,7 +300,7 @@ def run(folder: Path, quick: bool) -> list[Row]:
                     rows.append(way(course, quick))
                 except (Missing, RuntimeError, OSError, sa.exc.SQLAlchemyError) as error:
                     why = f"{type(error).__name__}: {str(error)[:300]}"
-                    rows.append(failed(f"7. course service ingest on {kind}", why))
+                    rows.append(failed(f"8. course service ingest on {kind}", why))
     except (Exception, pytest.fail.Exception) as error:  # the hub did not start
-        rows.append(failed("7. course service ingest", f"{type(error).__name__}: {error}"[:300]))
+        rows.append(failed("8. course service ingest", f"{type(error).__name__}: {error}"[:300]))
     return rows

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import sqlite3
 import stat
+import threading
+import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from jelai.insight.analytics import summarise
 from jelai.insight.sources import own_source
@@ -182,6 +185,166 @@ def test_two_servers_storing_overlapping_batches_at_once_store_each_event_once(
     finally:
         for server in servers:
             server.close()
+
+
+class HeldWrite:
+    """Holds a store's next commit while batches are added, so that they arrive
+    while a write is under way; counts every commit."""
+
+    def __init__(self, store: EventStore) -> None:
+        store.open()  # its migrations commit before counting starts
+        self.store = store
+        self.commits = 0
+        self.writing = threading.Event()
+        self._go = threading.Event()
+        sa.event.listen(store.engine, "commit", self._commit)
+
+    def _commit(self, conn: sa.Connection) -> None:
+        self.commits += 1
+        if self.commits == 1:
+            self.writing.set()
+            self._go.wait(timeout=60)
+
+    def together(
+        self, first: tuple[str, list[dict]], batches: list[tuple[str, list[dict]]]
+    ) -> tuple[tuple[int, int], list[Future[tuple[int, int]]]]:
+        """Adds `first`, then every batch while `first`'s commit is held: the answers."""
+        with ThreadPoolExecutor(max_workers=len(batches) + 1) as pool:
+            head = pool.submit(self.store.add, *first)
+            assert self.writing.wait(timeout=60)
+            futures = [pool.submit(self.store.add, *batch) for batch in batches]
+            # Every batch is in line behind the held write (a bound, not a timing).
+            deadline = time.monotonic() + 60
+            while len(self.store._waiting or ()) < len(batches):
+                assert time.monotonic() < deadline, "the batches never queued"
+                time.sleep(0.001)
+            self._go.set()
+        # Every add has returned: the commits are all counted.
+        sa.event.remove(self.store.engine, "commit", self._commit)
+        return head.result(), futures
+
+
+def counts(store: EventStore) -> dict[str, tuple[int, int]]:
+    """Each student's events and executions in the class summary (the summary tables)."""
+    summary = summarise([own_source(store, None)])
+    return {s["user"]: (s["events"], s["executions"]) for s in summary["students"]}
+
+
+def test_batches_arriving_during_a_write_share_one_commit_each_answered_its_own(
+    db_path: Path, make_event: EventFactory
+) -> None:
+    store = EventStore(db_path)
+    held = HeldWrite(store)
+    first = [make_event() for _ in range(5)]
+    fresh = [make_event() for _ in range(14)]
+    retried, half, other_half = fresh[0:4], fresh[4:8], fresh[6:12]
+    batches = [
+        ("ben", retried),
+        ("ben", list(retried)),  # a retry in the same group as the original
+        ("cem", half),
+        ("cem", other_half),  # two events also in `half`
+        ("ana", first[3:] + fresh[12:]),  # two already stored by the write under way
+    ]
+    head, futures = held.together(("ana", first), batches)
+    answers = [future.result() for future in futures]
+    store.close()
+
+    assert head == (5, 0)
+    # Whichever of the group went first stored the events they share.
+    assert sorted(answers[0:2]) == [(0, 4), (4, 0)]
+    assert answers[2:4] in ([(4, 0), (4, 2)], [(2, 2), (6, 0)])
+    assert answers[4] == (2, 2)
+    # Six batches, two commits: the one under way, then the five that waited.
+    assert held.commits == 2
+    assert sorted(ids(store.query(user=None, notebook=None))) == sorted(ids(first + fresh))
+    assert counts(store) == {"ana": (7, 7), "ben": (4, 4), "cem": (8, 8)}
+
+
+def test_a_group_whose_transaction_fails_stores_none_of_its_batches_and_retries_succeed(
+    db_path: Path, make_event: EventFactory
+) -> None:
+    store = EventStore(db_path)
+    held = HeldWrite(store)
+    first = [make_event() for _ in range(3)]
+    small = [make_event()]  # fits in the pages the store already has
+    large = [
+        [make_event(data={"source": f"x = {i}\n" * 60, "success": True}) for i in range(40)]
+        for _ in range(3)
+    ]
+    batches = [("ben", small)] + [(f"student{n}", batch) for n, batch in enumerate(large)]
+
+    def full_disk(conn: sa.Connection) -> None:
+        # SQLite's own limit on the file's size, set to the pages in use: the
+        # group's transaction fails with SQLITE_FULL, as on a full disk.
+        conn.exec_driver_sql("PRAGMA max_page_count = 1")
+
+    sa.event.listen(store.engine, "begin", full_disk)
+    try:
+        head, futures = held.together(("ana", first), batches)
+        for future in futures:
+            with pytest.raises(StoreError, match="database or disk is full"):
+                future.result()
+    finally:
+        sa.event.remove(store.engine, "begin", full_disk)
+    assert head == (3, 0)
+    # Nothing of the group is stored, not even the batch that fitted.
+    assert sorted(ids(store.query(user=None, notebook=None))) == sorted(ids(first))
+
+    # Space freed: every caller retries and is stored whole, once.
+    assert [store.add(user, batch) for user, batch in batches] == [
+        (len(batch), 0) for _, batch in batches
+    ]
+    everything = first + small + [event for batch in large for event in batch]
+    assert sorted(ids(store.query(user=None, notebook=None))) == sorted(ids(everything))
+    assert counts(store) == {
+        "ana": (3, 3),
+        "ben": (1, 1),
+        **{f"student{n}": (40, 40) for n in range(3)},
+    }
+    store.close()
+
+
+def test_many_threads_adding_overlapping_batches_at_once_store_each_event_once(
+    store: EventStore, make_event: EventFactory
+) -> None:
+    events = [make_event() for _ in range(600)]
+    batches = [events[i : i + 30] for i in range(0, 600, 15)]  # most events sent twice
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        answers = list(pool.map(lambda batch: store.add("ana", batch), batches))
+    assert [stored + duplicates for stored, duplicates in answers] == list(map(len, batches))
+    assert sum(stored for stored, _ in answers) == 600
+    assert sorted(ids(store.query(user="ana", notebook=None))) == sorted(ids(events))
+    assert counts(store) == {"ana": (600, 600)}
+
+
+def test_adding_a_batch_costs_as_much_in_a_large_store_as_in_a_small_one(
+    tmp_path: Path, make_event: EventFactory
+) -> None:
+    """Storing a batch (its rows and their summaries) reads what it writes, not
+    the events stored before it: SQLite's own count of the steps it runs."""
+
+    def steps_of_one_more_batch(events_before: int) -> int:
+        store = EventStore(tmp_path / f"store-{events_before}" / "events.sqlite3")
+        for _ in range(0, events_before, 500):
+            store.add("ana", [make_event() for _ in range(500)])
+        steps = [0]
+
+        def count() -> int:
+            steps[0] += 1
+            return 0  # go on
+
+        with store.engine.connect() as conn:
+            conn.connection.driver_connection.set_progress_handler(count, 100)
+        try:
+            store.add("ana", [make_event() for _ in range(50)])
+        finally:
+            with store.engine.connect() as conn:
+                conn.connection.driver_connection.set_progress_handler(None, 0)
+            store.close()
+        return steps[0]
+
+    small, large = steps_of_one_more_batch(500), steps_of_one_more_batch(10_000)
+    assert large < 1.5 * small
 
 
 def test_many_users_share_one_store(store: EventStore, make_event: EventFactory) -> None:

@@ -11,6 +11,19 @@ after a failure, so a data folder or database that was unavailable at
 start-up works as soon as it is back; opening it brings its schema up to date
 (`migrate`). Every statement is SQLAlchemy Core. Nothing here knows about
 tornado; connections come from a pool, so threads may share one store.
+
+Group commit (SQLite): the file has one writer at a time, and each commit
+waits for the disk (`synchronous=FULL`). So batches that arrive while a
+write is under way wait in line, and the next thread to write stores every
+batch waiting, its own among them, in one transaction: one commit for them
+all. Each batch is still inserted and counted on its own, so every caller
+gets its own (stored, duplicates); if the transaction fails, every caller
+of the group gets the StoreError and none of their events is stored (they
+retry, as after any failed write). A batch that arrives alone is stored
+alone, at once. A database server commits concurrent transactions side by
+side, so there each batch keeps its own: PostgreSQL taking six or sixteen
+threads' batches stored about a third fewer events a second when they were
+grouped behind one writer.
 """
 
 from __future__ import annotations
@@ -20,6 +33,7 @@ import json
 import threading
 from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +65,9 @@ class EventStore:
         self._turns: AbstractContextManager[Any] = (
             threading.Lock() if self.path is not None else nullcontext()
         )
+        # SQLite: the batches waiting for the next writer (see "Group commit").
+        self._waiting: list[_Batch] | None = [] if self.path is not None else None
+        self._waiting_lock = threading.Lock()
 
     @property
     def where(self) -> str:
@@ -80,23 +97,60 @@ class EventStore:
         """Stores the events of `user` in one transaction: (stored, duplicates).
 
         An event whose id is already stored is ignored, so a retried batch
-        never counts twice; the summaries count only the rows inserted.
+        never counts twice; the summaries count only the rows inserted. On
+        SQLite the transaction may hold other callers' batches too (group
+        commit, above): all of them are stored, or none.
         """
         if not events_:
             return 0, 0
         received = utc_time()
-        rows = [row_of(user, event, received) for event in events_]
-        with self._turns:
+        batch = _Batch([row_of(user, event, received) for event in events_])
+        if self._waiting is None:
+            self._store([batch])
+        else:
+            with self._waiting_lock:
+                self._waiting.append(batch)
+            with self._turns:
+                # A writer that held the turn before may have stored it already.
+                if batch.seqs is None and batch.failure is None:
+                    with self._waiting_lock:
+                        group = self._waiting.copy()
+                        self._waiting.clear()
+                    self._store(group)
+        if batch.failure is not None:
+            # Each caller raises an error of its own (their tracebacks differ).
+            raise StoreError(str(batch.failure)) from batch.failure.__cause__
+        assert batch.seqs is not None
+        return len(batch.seqs), len(batch.rows) - len(batch.seqs)
+
+    def _store(self, group: list[_Batch]) -> None:
+        """Stores the batches of `group` in one transaction: each gets its seqs,
+        or every one the StoreError that says why none was stored."""
+        try:
             self.open()
             try:
                 with self._writer.begin() as conn:
-                    seqs = self._insert(conn, rows)
+                    stored = [self._insert(conn, batch.rows) for batch in group]
             except sa.exc.SQLAlchemyError as err:
                 # Reconnect on the next call: the folder may be replaced or remounted.
                 self.engine.dispose()
                 self._ready = False
                 raise StoreError(f"jelai cannot write to {self.where}: {_reason(err)}") from err
-        return len(seqs), len(rows) - len(seqs)
+        except StoreError as err:
+            for batch in group:
+                batch.failure = err
+            return
+        except BaseException as err:
+            # Not the store's failure (a bug, an interrupt): it goes on up in this
+            # thread; the other callers of the group, whose batches are not stored
+            # either, are told so.
+            failure = StoreError(f"jelai cannot write to {self.where}: {_reason(err)}")
+            failure.__cause__ = err
+            for batch in group:
+                batch.failure = failure
+            raise
+        for batch, seqs in zip(group, stored):
+            batch.seqs = seqs
 
     @staticmethod
     def _insert(conn: sa.Connection, rows: list[dict[str, Any]]) -> Sequence[int]:
@@ -163,6 +217,15 @@ class EventStore:
     def close(self) -> None:
         """Closes the pooled connections; the store opens again on next use."""
         self.engine.dispose()
+
+
+@dataclass
+class _Batch:
+    """One caller's rows on their way into the store, and what became of them."""
+
+    rows: list[dict[str, Any]]
+    seqs: Sequence[int] | None = None  # the rows inserted, once stored
+    failure: StoreError | None = None  # why the batch's transaction failed
 
 
 @functools.cache
