@@ -86,6 +86,7 @@ class JelaiServiceApp(TraitletsApplication):
         prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/services/jelai/")
         hub_auth = HubOAuth(parent=self, base_url=prefix)
         context = {
+            "log": self.log,
             "hub_auth": hub_auth,
             "config": self.service,
             "telemetry": self.telemetry,

@@ -287,6 +287,31 @@ def test_a_student_can_only_append_their_own_events(course: Course) -> None:
     assert course.stored()[-1] == ("ana", mine["id"])
 
 
+def test_text_with_a_nul_is_refused_before_it_reaches_either_store(course: Course) -> None:
+    # PostgreSQL cannot store U+0000 (SQLite can): the service refuses it at
+    # validation on both, so a student's odd event is a clear 400, never a 500.
+    before = course.stored()
+    poisoned = [
+        ({**run("c1", 0.4), "session": "page\x00"}, "events[0].session"),
+        ({**run("c1", 0.4), "notebook": "lab\x00.ipynb"}, "events[0].notebook"),
+        (run("c\x00", 0.4), "events[0].cell.id"),
+        (run("c1", 0.4, error="Key\x00Error"), "events[0].data.error.name"),
+    ]
+    for ask in (course.relay, course.direct):
+        for sent, field in poisoned:
+            response = ask("ana", "POST", "events", json={"events": [sent]})
+            assert response.status_code == 400, response.text
+            assert response.json() == {
+                "error": "must not contain the NUL character (U+0000)",
+                "field": field,
+            }
+        # Asking for such a notebook's events is refused the same way.
+        response = ask("ana", "GET", "events", params={"notebook": "lab\x00.ipynb"})
+        assert (response.status_code, response.json()["field"]) == (400, "notebook")
+        assert "NUL" in response.json()["error"]
+    assert course.stored() == before
+
+
 def test_the_tutor_streams_through_the_service_which_records_the_exchange(
     course: Course,
 ) -> None:
