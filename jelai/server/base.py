@@ -12,13 +12,14 @@ from ..errors import JelaiError
 from ..record.paths import plain_path
 from ..web.json_body import parse_json_body
 from ..web.query_args import exact_text
+from ..web.refusals import RefusalLog
 from .identity import server_user
 
 if TYPE_CHECKING:
     from .app import JelaiContext
 
 
-class JelaiHandler(APIHandler):
+class JelaiHandler(RefusalLog, APIHandler):
     """Base of every `/jelai/*` handler."""
 
     @property

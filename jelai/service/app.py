@@ -18,6 +18,7 @@ An external service is given the same variables by whoever runs it.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import time
@@ -72,6 +73,12 @@ class JelaiServiceApp(TraitletsApplication):
 
     def initialize(self, argv: Any = None) -> None:
         super().initialize(argv)
+        # Tornado's and jelai's own loggers write through the service's log,
+        # as a Jupyter server's do through its own.
+        for name in ("tornado", "jelai"):
+            logger = logging.getLogger(name)
+            logger.parent = self.log
+            logger.propagate = True
         if self.config_file:
             path = Path(self.config_file)
             self.load_config_file(path.name, path=str(path.parent.absolute()))
@@ -125,9 +132,15 @@ class JelaiServiceApp(TraitletsApplication):
         )
 
     def _log_request(self, handler: Any) -> None:
+        # One line per request; a refused one says why (`web/refusals.py`).
         status = handler.get_status()
         log = self.log.info if status < 400 else self.log.warning
-        log("%d %s %s", status, handler.request.method, handler.request.path)
+        request = handler.request
+        refusal = getattr(handler, "refusal", None)
+        if refusal:
+            log("%d %s %s: %s", status, request.method, request.path, refusal)
+        else:
+            log("%d %s %s", status, request.method, request.path)
 
     def start(self) -> None:
         url = urlparse(os.environ.get("JUPYTERHUB_SERVICE_URL", "http://127.0.0.1:10101"))

@@ -72,6 +72,7 @@ from ..web.query_args import (
     notebook_required,
     since_argument,
 )
+from ..web.refusals import RefusalLog
 from .config import JelaiService
 from .identity import Caller, caller
 from .limits import IngestLimits
@@ -84,7 +85,7 @@ T = TypeVar("T")
 STORE_UNAVAILABLE = "The course's store is unavailable just now; try again in a moment."
 
 
-class ServiceHandler(HubOAuthenticated, web.RequestHandler):
+class ServiceHandler(HubOAuthenticated, RefusalLog, web.RequestHandler):
     """Base of every service handler: the hub's identity, JSON errors, the store."""
 
     def initialize(self, **context: Any) -> None:
@@ -149,7 +150,9 @@ class ServiceHandler(HubOAuthenticated, web.RequestHandler):
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         error = kwargs.get("exc_info", (None, None, None))[1]
-        if not isinstance(error, JelaiError):
+        if isinstance(error, StoreError):  # a download's, once it has begun
+            error = JelaiError(503, STORE_UNAVAILABLE)
+        elif not isinstance(error, JelaiError):
             message = getattr(error, "log_message", None) or self._reason
             error = JelaiError(status_code, message)
         self.fail(error)

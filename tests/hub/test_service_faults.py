@@ -114,3 +114,30 @@ def test_a_store_outage_is_a_503_that_names_nothing_of_the_database(
         "the store to be back",
         course.hub.logs,
     )
+
+
+def test_a_refused_request_is_one_line_in_the_services_log(course: Course) -> None:
+    watch = LogWatch(course.log)
+    refusals = [
+        (course.direct("ana", "GET", "analytics/class"), "403 GET /services/jelai/analytics/class"),
+        (
+            course.hub.request("GET", f"{SERVICE}/events", params={"notebook": NOTEBOOK}),
+            "403 GET /services/jelai/events",
+        ),
+        (
+            course.direct("ana", "POST", "events", json={"events": [{"type": "Made Up"}]}),
+            "400 POST /services/jelai/events",
+        ),
+    ]
+    for response, line in refusals:
+        assert line.startswith(str(response.status_code)), response.text
+
+    def lines() -> list[str]:
+        return [line for line in watch.text().splitlines() if "/services/jelai/" in line]
+
+    wait_for(lambda: len(lines()) >= len(refusals), "the service's log lines", course.hub.logs)
+    # A student looping on a refused request adds one line each, no traceback.
+    assert "Traceback" not in watch.text() and "Uncaught exception" not in watch.text()
+    assert len(lines()) == len(refusals), lines()
+    for logged, (response, line) in zip(lines(), refusals):
+        assert f"WARNING | {line}: {response.json()['error']}" in logged, logged
