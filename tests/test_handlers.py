@@ -16,6 +16,7 @@ from traitlets.config import Config
 
 from jelai.record.events import parse_time, utc_time
 from jelai.server.app import JelaiContext
+from tests.log_records import Records
 
 EventFactory = Callable[..., dict[str, Any]]
 Fetch = Callable[..., Any]
@@ -273,17 +274,6 @@ async def test_a_browser_cannot_send_the_servers_client_time(
     code, body = await refused(post(jp_fetch, {"events": [event]}))
     assert (code, body["field"]) == (400, "events[0].client_time")
     assert "set by the server" in body["error"]
-
-
-class Records(logging.Handler):
-    """Keeps every record a logger writes."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
 
 
 async def test_a_refused_request_is_one_line_in_the_servers_log(
