@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from jupyterhub.services.auth import HubOAuth, HubOAuthCallbackHandler
+from jupyterhub.services.auth import HubOAuth
 from jupyterhub.utils import url_path_join
 from tornado.httpserver import HTTPServer
 from tornado.web import Application
@@ -48,6 +48,7 @@ from .handlers import (
     EventsHandler,
     ExportHandler,
     GatewayHandler,
+    OAuthCallbackHandler,
     TutorInstructionsHandler,
 )
 from .limits import IngestLimits
@@ -123,11 +124,11 @@ class JelaiServiceApp(TraitletsApplication):
         handlers: list[Any] = [
             (url_path_join(prefix, path), handler, context) for path, handler in routes
         ]
-        handlers.append((url_path_join(prefix, "oauth_callback"), HubOAuthCallbackHandler))
+        callback = url_path_join(prefix, "oauth_callback")
+        handlers.append((callback, OAuthCallbackHandler, {"hub_auth": hub_auth}))
         return Application(
             handlers,
             cookie_secret=os.urandom(32),
-            hub_auth=hub_auth,
             log_function=self._log_request,
         )
 

@@ -38,7 +38,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from jupyterhub.services.auth import HubOAuthenticated
+from jupyterhub.services.auth import HubOAuth, HubOAuthCallbackHandler, HubOAuthenticated
 from tornado import web
 from tornado.ioloop import IOLoop
 
@@ -83,6 +83,19 @@ T = TypeVar("T")
 # What a caller is told when the store fails; the database's own words, which
 # name its user, host, port and database, go to the service's log.
 STORE_UNAVAILABLE = "The course's store is unavailable just now; try again in a moment."
+
+
+class OAuthCallbackHandler(HubOAuthCallbackHandler):
+    """`oauth_callback`: ends a browser's login through the hub, with the
+    service's own HubOAuth, which keeps the login's state and PKCE verifier.
+
+    JupyterHub's handler would use `HubOAuth.instance()`, another object that
+    never saw the login begin ("Code verifier required"); its own Jupyter
+    server extension passes its HubOAuth the same way.
+    """
+
+    def initialize(self, hub_auth: HubOAuth) -> None:
+        self.hub_auth = hub_auth
 
 
 class ServiceHandler(HubOAuthenticated, RefusalLog, web.RequestHandler):

@@ -259,6 +259,27 @@ def test_the_instructors_dashboard_in_a_browser_reads_the_class(course: Course) 
     assert sorted(row["user"] for row in response.json()["students"]) == list(STUDENTS)
 
 
+def test_a_browser_logged_in_to_the_hub_opens_the_services_pages(course: Course) -> None:
+    # A page the browser navigates to goes through the hub's OAuth and back
+    # to the service's callback, which sets the service's own cookie.
+    navigate = {"Sec-Fetch-Mode": "navigate"}
+    page = f"{course.hub.url}{SERVICE}/analytics/class"
+    teacher = course.hub.login(INSTRUCTOR)
+    response = teacher.get(page, headers=navigate, timeout=REQUEST_SECONDS)
+    assert response.status_code == 200, response.text
+    assert response.url == page  # back where the browser set out for
+    assert sorted(row["user"] for row in response.json()["students"]) == list(STUDENTS)
+    # A student logs in the same way, and the class view stays closed to her.
+    student = course.hub.login("ana")
+    response = student.get(page, headers=navigate, timeout=REQUEST_SECONDS)
+    assert response.status_code == 403, response.text
+    own = student.get(
+        f"{course.hub.url}{SERVICE}/analytics", headers=navigate, timeout=REQUEST_SECONDS
+    )
+    assert own.status_code == 200, own.text
+    assert [row["user"] for row in own.json()["students"]] == ["ana"]
+
+
 def test_a_student_can_only_append_their_own_events(course: Course) -> None:
     before = course.stored()
     # Her hub token reaches the service (she can read it in her kernel), but
