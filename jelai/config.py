@@ -184,7 +184,9 @@ class JelaiTutor(Configurable):
             "api is 'ollama' (the default) or 'openai' (/v1/chat/completions; a url "
             "without a path gets /v1); models lists what the server serves (empty: any "
             "model); max_concurrent caps its generations in flight (0: no cap); headers "
-            "adds headers for it alone. Requests are spread over the servers of a model "
+            "adds headers for it alone; name labels it in what students can read (errors, "
+            "tutor.queued events: 'Model server <name>', by default its place in the list), "
+            "which never holds its url. Requests are spread over the servers of a model "
             "and one that fails is left out for a while (see the README). Empty (the "
             "default) means one Ollama server at ollama_url."
         ),

@@ -105,6 +105,28 @@ class PostgresServer:
         with self._admin.connect() as conn:
             conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
+    def close_database(self, url: str) -> None:
+        """The database of `url` goes away for its clients: new connections are
+        refused and those open are ended, as when its server is down."""
+        assert self._admin is not None
+        name = sa.make_url(url).database
+        with self._admin.connect() as conn:
+            conn.exec_driver_sql(f"ALTER DATABASE {name} ALLOW_CONNECTIONS false")
+            conn.execute(
+                sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = :name AND pid <> pg_backend_pid()"
+                ),
+                {"name": name},
+            )
+
+    def reopen_database(self, url: str) -> None:
+        """The database of `url` takes connections again."""
+        assert self._admin is not None
+        name = sa.make_url(url).database
+        with self._admin.connect() as conn:
+            conn.exec_driver_sql(f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
+
     def stop(self) -> None:
         if self._admin is not None:
             self._admin.dispose()

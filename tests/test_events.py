@@ -123,6 +123,30 @@ def test_a_user_in_the_payload_is_refused(make_event: EventFactory) -> None:
     assert "server" in error.message
 
 
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"session": "page\x00"}, "events[0].session"),
+        ({"notebook": "lab\x00.ipynb"}, "events[0].notebook"),
+        ({"kernel": {"id": "k\x00", "name": "python3"}}, "events[0].kernel.id"),
+        ({"cell": {"id": "\x00", "index": 0, "type": "code"}}, "events[0].cell.id"),
+        (
+            {"data": {"success": False, "error": {"name": "Key\x00Error", "value": ""}}},
+            "events[0].data.error.name",
+        ),
+    ],
+)
+def test_text_the_store_keeps_in_columns_may_not_hold_a_nul(
+    changes: dict[str, Any], field: str, make_event: EventFactory
+) -> None:
+    # PostgreSQL cannot store the character: refused here, on every database alike.
+    error = rejected({"events": [make_event(**changes)]})
+    assert (error.field, error.message) == (field, "must not contain the NUL character (U+0000)")
+    # Elsewhere in data it is text like any other (the JSON escapes it).
+    kept = make_event(data={"source": "a\x00b", "success": True})
+    assert validate_batch({"events": [kept]}, 10) == [kept]
+
+
 def test_data_of_a_known_type_is_checked(make_event: EventFactory) -> None:
     error = rejected({"events": [make_event(data={"source": "x"})]})
     assert (error.field, error.message) == ("events[0].data.success", "is required")

@@ -296,7 +296,7 @@ async def test_a_model_server_killed_mid_reply_ends_the_stream_with_an_error_and
     tokens = tokenize(reply_for(QUESTION))[:5]
     assert [line["message"]["content"] for line in lines[:5]] == tokens
     # The browser's client ends on this line and the panel shows it.
-    assert lines[5:] == [{"error": f"The model server at {url} broke off the reply."}]
+    assert lines[5:] == [{"error": "The model server broke off the reply."}]
     [event] = await exchanges(jp_fetch)
     assert event["data"]["status"] == "failed"
     assert event["data"]["reply"] == "".join(tokens)
@@ -304,7 +304,7 @@ async def test_a_model_server_killed_mid_reply_ends_the_stream_with_an_error_and
 
     # With the model server gone, the next question fails at once, and is recorded.
     status, error = await refused(chat(jp_fetch))
-    assert status == 502 and f"The model server at {url} is not reachable" in error["error"]
+    assert (status, error["error"]) == (502, "The model server is not reachable.")
     status, _ = await refused(jp_fetch("jelai", "ollama", "api", "tags", request_timeout=GUARD))
     assert status == 502
     assert [e["data"]["status"] for e in await exchanges(jp_fetch)] == ["failed", "failed"]
@@ -329,7 +329,7 @@ async def test_a_model_server_killed_before_the_first_token_answers_502(
     process.send_signal(signal.SIGKILL)
     status, error = await reply
     assert status == 502
-    assert error["error"] == f"The model server at {url} closed the connection unanswered."
+    assert error["error"] == "The model server closed the connection unanswered."
     [event] = await exchanges(jp_fetch)
     assert event["data"]["status"] == "failed" and event["data"]["reply"] == ""
 

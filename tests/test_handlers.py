@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -15,6 +16,7 @@ from traitlets.config import Config
 
 from jelai.record.events import parse_time, utc_time
 from jelai.server.app import JelaiContext
+from tests.log_records import Records
 
 EventFactory = Callable[..., dict[str, Any]]
 Fetch = Callable[..., Any]
@@ -272,3 +274,24 @@ async def test_a_browser_cannot_send_the_servers_client_time(
     code, body = await refused(post(jp_fetch, {"events": [event]}))
     assert (code, body["field"]) == (400, "events[0].client_time")
     assert "set by the server" in body["error"]
+
+
+async def test_a_refused_request_is_one_line_in_the_servers_log(
+    jp_fetch: Fetch, jp_serverapp: Any
+) -> None:
+    log: logging.Logger = jp_serverapp.log
+    kept = Records()
+    log.addHandler(kept)
+    try:
+        for notebook in ("../outside.ipynb", "lab\x00.ipynb"):
+            code, _ = await refused(
+                jp_fetch("jelai", "tutor", "instructions", params={"notebook": notebook})
+            )
+            assert code == 400
+    finally:
+        log.removeHandler(kept)
+    # No traceback, no "Uncaught exception": the access log's line says it all.
+    assert not [r for r in kept.records if r.exc_info or "Uncaught" in r.getMessage()]
+    shown = [r.getMessage() for r in kept.records if r.levelno >= logging.INFO]
+    assert len(shown) == 2, shown
+    assert all(m.startswith("400 GET ") and "/jelai/tutor/instructions?" in m for m in shown)

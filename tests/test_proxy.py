@@ -17,6 +17,7 @@ from jelai.config import JelaiTutor
 from jelai.gateway.proxy import filter_models, model_allowed, rewrite_body
 from jelai.store import EventStore
 from tests.fake_ollama import FakeOllama, reply_for, tokenize
+from tests.log_records import Records
 from tests.ndjson import NdjsonStream, open_chat, post_chat, read_words, reply_text
 
 Fetch = Callable[..., Any]
@@ -334,18 +335,30 @@ async def test_endpoints_the_tutor_does_not_use_are_refused(
     assert fake.requests == []
 
 
-async def test_an_unreachable_model_server_is_a_502_naming_it(
-    jp_fetch: Fetch, tutor: JelaiTutor
+async def test_an_unreachable_model_server_is_a_502_that_does_not_say_where_it_is(
+    jp_fetch: Fetch, jp_serverapp: Any, tutor: JelaiTutor
 ) -> None:
     with socket.socket() as free:
         free.bind(("127.0.0.1", 0))
         port = free.getsockname()[1]
-    tutor.ollama_url = f"http://127.0.0.1:{port}"
-    status, error = await refused(post(jp_fetch, "chat", chat_body()))
-    assert status == 502
-    assert f"The model server at http://127.0.0.1:{port} is not reachable" in error["error"]
+    # Credentials written into the URL are shown nowhere.
+    tutor.ollama_url = f"http://jelai:Model-s3cret@127.0.0.1:{port}"
+    kept = Records()
+    jp_serverapp.log.addHandler(kept)
+    try:
+        status, error = await refused(post(jp_fetch, "chat", chat_body()))
+    finally:
+        jp_serverapp.log.removeHandler(kept)
+    assert (status, error["error"]) == (502, "The model server is not reachable.")
     [event] = await exchanges(jp_fetch)
     assert event["data"]["status"] == "failed" and event["data"]["reply"] == ""
+    assert str(port) not in json.dumps(event)
+    # The server's log says where it is, for whoever runs it; still no credentials.
+    logged = [r.getMessage() for r in kept.records]
+    assert f"jelai: The model server at http://127.0.0.1:{port} is not reachable" in "\n".join(
+        logged
+    )
+    assert not [m for m in logged if "s3cret" in m]
 
 
 async def test_a_silent_model_server_is_abandoned_with_a_clear_error(

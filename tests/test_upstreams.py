@@ -85,9 +85,34 @@ def test_a_mistaken_setting_is_refused_when_read(entry: dict[str, Any], words: s
     assert words in str(info.value)
 
 
-def test_the_same_server_twice_is_refused() -> None:
-    with pytest.raises(ValueError, match="repeats"):
-        parse_upstreams([{"url": "http://a/"}, {"url": "http://a"}])
+def test_the_same_server_twice_is_refused_without_repeating_its_credentials() -> None:
+    with pytest.raises(ValueError, match="repeats") as info:
+        parse_upstreams([{"url": "http://u:s3cret@a/"}, {"url": "http://u:s3cret@a"}])
+    assert "s3cret" not in str(info.value) and "http://a:80" in str(info.value)
+
+
+def test_students_read_an_upstream_by_its_label_never_its_url() -> None:
+    first, second = parse_upstreams(
+        [{"url": "http://jelai:s3cret@gpu1:11434"}, {"url": "http://gpu2", "name": "gpu-2"}]
+    )
+    assert (first.name, first.label) == ("1", "Model server 1")
+    assert (second.name, second.label) == ("gpu-2", "Model server gpu-2")
+    assert first.address == "http://gpu1:11434"  # for the log: no credentials, no path
+    assert UpstreamSpec("http://gpu:11434").label == "The model server"
+
+
+@pytest.mark.parametrize(
+    "entries, words",
+    [
+        ([{"url": "http://a", "name": "http://a"}], "name must be"),
+        ([{"url": "http://a", "name": ""}], "name must be"),
+        ([{"url": "http://a", "name": 2}], "name must be"),
+        ([{"url": "http://a"}, {"url": "http://b", "name": "1"}], "is taken"),
+    ],
+)
+def test_a_name_is_a_short_word_of_its_own(entries: list[dict[str, Any]], words: str) -> None:
+    with pytest.raises(ValueError, match=words):
+        parse_upstreams(entries)
 
 
 def test_requests_go_to_the_least_busy_server_and_ties_take_turns() -> None:

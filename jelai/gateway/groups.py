@@ -8,6 +8,11 @@ server (`max_concurrent: 4`) and a small one on two (`2` each), at most 4
 questions for the first and 4 for the second are generated at once, and a
 question for one model never waits behind the other's full group.
 
+A line is named by its members' names (`name` in `c.JelaiTutor.upstreams`,
+by default their places in the list), space-separated: `1 2`, `gpu-a gpu-b`;
+the name is recorded in `tutor.queued` events, which students read, so it
+never holds a member's URL.
+
 Without `c.JelaiTutor.upstreams` there is one group, `default` (the Ollama
 at `c.JelaiTutor.ollama_url`), with `max_concurrent_generations` slots.
 A request for a model no upstream serves waits in `default` (and is then
@@ -42,7 +47,7 @@ class ModelGroups:
         members = [s for s in configured(self._tutor) if model is None or s.serves(model)]
         if not members:
             return DEFAULT_UPSTREAM
-        name = " ".join(f"{s.api}:{s.url}" for s in members)
+        name = " ".join(s.name for s in members)
         self._slots[name] = sum(s.max_concurrent or self._default for s in members)
         return name
 

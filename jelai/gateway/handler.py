@@ -40,6 +40,7 @@ from ..record.events import ENVELOPE_SCHEMA, EventError, new_event
 from ..record.paths import plain_notebook
 from ..record.policy import TelemetryPolicy, apply_policy
 from ..store import EventStore, StoreError
+from ..web.query_args import exact_text
 from .admission import Admission
 from .assignments import Assignment, every_reference, find_assignment
 from .instructions import InstructionsPathError
@@ -157,6 +158,8 @@ class ModelProxy(Admission):
             raise JelaiError(
                 400, f"The notebook path is longer than {MAX_NOTEBOOK} characters.", "notebook"
             )
+        if notebook is not None:
+            exact_text("notebook", notebook)  # no NUL: the exchange could not be stored
         self._notebook = notebook
         self._session = self.request.headers.get("X-Jelai-Session", "")[:64] or "unknown"
 

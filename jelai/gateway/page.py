@@ -10,6 +10,10 @@ reference solution: those reach the model only (`prompt.py`).
 
 In hub mode the course's service answers the first part (`for_notebook`)
 and the student's server adds the `TUTOR.md` it finds (`with_tutor_md`).
+
+Any path that matches an assignment's folder gets its name, released or not
+(there is no release date): docs/course.md tells instructors to add an
+assignment to the course folder when it is released.
 """
 
 from __future__ import annotations

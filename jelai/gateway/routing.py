@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .openai import ChatReply, UnsupportedRequest, chat_request, dumps, error_message, model_entries
-from .upstream import Unreachable, Upstream, UpstreamError
+from .upstream import Unreachable, Upstream, UpstreamError, log
 from .upstreams import Upstreams, UpstreamSpec, configured, full_name
 
 if TYPE_CHECKING:
@@ -77,6 +77,7 @@ def _upstream(
         headers=headers,
         connect_timeout=cfg.connect_timeout,
         read_timeout=cfg.read_timeout,
+        name=spec.label,
     )
 
 
@@ -156,11 +157,12 @@ class Failover:
             if status < 500:
                 self._pool.answered(spec)
             elif not self._stopped:
+                log.warning("jelai: %s at %s answered HTTP %d.", spec.label, spec.address, status)
                 self._failed(spec, f"HTTP {status}")
                 serving, out = self._pool.order(self._specs, self._model, tried)
                 if serving or out:
                     reply.close()
-                    errors.append(f"The model server at {spec.url} answered HTTP {status}.")
+                    errors.append(f"{spec.label} answered HTTP {status}.")
                     continue
             return status, kind
         if self._stopped:
@@ -365,6 +367,7 @@ class Listing:
         finally:
             upstream.close()
         if status >= 500:
+            log.warning("jelai: %s at %s answered HTTP %d.", spec.label, spec.address, status)
             self._pool.failed(spec, f"HTTP {status}", self._cfg.upstream_backoff)
         else:
             self._pool.answered(spec)

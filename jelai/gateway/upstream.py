@@ -7,11 +7,18 @@ pressed stop) and give up when the server goes quiet between two chunks;
 AsyncHTTPClient can do neither while a body is streaming. A connection
 whose reply ended cleanly is kept open for the next request (HTTP
 keep-alive), so a question does not wait for a new TCP or TLS handshake.
+
+Its errors name the server by the label it is given (`name`), never by its
+URL: they reach the student, in the answer and in the exchange's record.
+The log, which staff read, gets the server's scheme, host and port as well,
+and the reason; no credentials written into the URL (`http://user:key@host`)
+appear in either.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import ssl
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -25,10 +32,14 @@ from tornado.tcpclient import TCPClient
 
 _END = b""  # queued when the reply is complete
 _PORTS = {"http": 80, "https": 443}
+log = logging.getLogger("jelai.gateway")
 
 
 class UpstreamError(Exception):
-    """The model server could not be reached, went quiet or broke off."""
+    """The model server could not be reached, went quiet or broke off.
+
+    `message` may reach the student: it names the server by its label only.
+    """
 
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
@@ -41,6 +52,20 @@ class Unreachable(UpstreamError):
 
 
 Address = tuple[str, str, int]  # scheme, host, port
+
+
+def address_of(url: str) -> str:
+    """Where `url` points, for the log: scheme, host and port, without the
+    credentials, path or query it may hold."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port or _PORTS.get(parts.scheme)
+    except ValueError:  # a port that is no number
+        port = None
+    host = parts.hostname or "?"
+    if ":" in host:
+        host = f"[{host}]"  # an IPv6 address
+    return f"{parts.scheme}://{host}" + (f":{port}" if port else "")
 
 
 class IdleConnections:
@@ -112,7 +137,8 @@ class _Reader(HTTPMessageDelegate):
 
 
 class Upstream:
-    """A request to `base_url` + `path`; `name` says what it is in error messages."""
+    """A request to `base_url` + `path`; `name` says what it is in error
+    messages (a label: never its URL)."""
 
     def __init__(
         self,
@@ -133,8 +159,8 @@ class Upstream:
         scheme = self._url.scheme
         self._address = (scheme, self._url.hostname or "", self._url.port or _PORTS.get(scheme, 0))
         self._idle = idle
-        # Named in error messages the student sees, so without any credentials.
-        self.base_url = base._replace(netloc=base.netloc.rsplit("@", 1)[-1]).geturl()
+        # Where it is, for the log only.
+        self.address = address_of(base_url)
         self._name = name
         self._method = method
         self._body = body
@@ -161,9 +187,7 @@ class Upstream:
         if head is None:
             if self.stopped:
                 raise UpstreamError(499, "The request was stopped.")
-            raise UpstreamError(
-                502, f"{self._name} at {self.base_url} closed the connection unanswered."
-            )
+            raise self._error(502, "closed the connection unanswered")
         code, reply_headers = head
         self.headers = reply_headers
         return code, reply_headers.get("Content-Type", "application/json")
@@ -200,7 +224,7 @@ class Upstream:
             return await asyncio.wait_for(asyncio.shield(self._reader.head), self._read_timeout)
         except asyncio.TimeoutError:
             self.close()
-            raise UpstreamError(504, self._quiet()) from None
+            raise self._quiet() from None
 
     async def chunks(self) -> AsyncIterator[bytes]:
         """The reply body as it arrives; stops quietly once `stop()` was called."""
@@ -209,11 +233,11 @@ class Upstream:
                 chunk = await asyncio.wait_for(self._reader.chunks.get(), self._read_timeout)
             except asyncio.TimeoutError:
                 self.close()
-                raise UpstreamError(504, self._quiet()) from None
+                raise self._quiet() from None
             if chunk is _END or self.stopped:
                 return
             if chunk is None:
-                raise UpstreamError(502, f"{self._name} at {self.base_url} broke off the reply.")
+                raise self._error(502, "broke off the reply")
             yield chunk
 
     def stop(self) -> None:
@@ -231,7 +255,7 @@ class Upstream:
     async def _connect(self) -> IOStream:
         scheme, host, port = self._url.scheme, self._url.hostname, self._url.port
         if scheme not in ("http", "https") or not host:
-            raise UpstreamError(502, f"{self._name}'s URL {self.base_url} is not http(s).")
+            raise self._error(502, "has a URL that is not http(s)")
         try:
             return await TCPClient().connect(
                 host,
@@ -243,7 +267,7 @@ class Upstream:
             reason = f"no answer within {self._connect_timeout:g} s"
         except (OSError, StreamClosedError) as err:
             reason = str(getattr(err, "real_error", None) or err) or type(err).__name__
-        raise Unreachable(502, f"{self._name} at {self.base_url} is not reachable ({reason}).")
+        raise self._error(502, "is not reachable", reason, Unreachable)
 
     async def _read(self, connection: HTTP1Connection, reader: _Reader) -> None:
         try:
@@ -258,8 +282,19 @@ class Upstream:
             else:
                 stream.close()
 
-    def _quiet(self) -> str:
-        return (
-            f"{self._name} at {self.base_url} sent nothing for "
-            f"{self._read_timeout:g} s and the request was abandoned."
-        )
+    def _quiet(self) -> UpstreamError:
+        what = f"sent nothing for {self._read_timeout:g} s and the request was abandoned"
+        return self._error(504, what)
+
+    def _error(
+        self,
+        status: int,
+        what: str,
+        reason: str = "",
+        kind: type[UpstreamError] = UpstreamError,
+    ) -> UpstreamError:
+        """The error for whoever asked ("<name> <what>."), once the log has the
+        server's address and the reason too."""
+        because = f" ({reason})" if reason else ""
+        log.warning("jelai: %s at %s %s%s.", self._name, self.address, what, because)
+        return kind(status, f"{self._name} {what}.")

@@ -23,24 +23,32 @@ Which upstream answers (the rule the README states):
    the next candidate; each is tried once. When no candidate is in service
    the ones taken out are tried anyway, the one due back soonest first, so
    a lone model server that restarts is used again at once.
+
+What a student can read (an error, a `tutor.queued` event) names an
+upstream by its label, "Model server <name>" (`name` in the setting, by
+default its place in the list: "Model server 2"), or "The model server"
+for the one `ollama_url`; never by its URL, which may hold credentials
+(`http://user:key@host`) and says where the server is.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import urlsplit
 
-from .upstream import IdleConnections
+from .upstream import IdleConnections, address_of
 
 if TYPE_CHECKING:
     from ..config import JelaiTutor
 
 APIS = ("ollama", "openai")
-FIELDS = ("url", "api", "models", "api_key", "max_concurrent", "headers")
+FIELDS = ("name", "url", "api", "models", "api_key", "max_concurrent", "headers")
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")
 MAX_BACKOFF_FACTOR = 32
 
 
@@ -59,10 +67,23 @@ class UpstreamSpec:
     api_key: str = ""
     max_concurrent: int = 0  # 0: no limit
     headers: tuple[tuple[str, str], ...] = ()
+    # Its name in `c.JelaiTutor.upstreams` (by default its place there); ""
+    # for the one `ollama_url`.
+    name: str = ""
 
     @property
     def key(self) -> tuple[str, str]:
         return (self.api, self.url)
+
+    @property
+    def label(self) -> str:
+        """What messages and events a student may read call it: never its URL."""
+        return f"Model server {self.name}" if self.name else "The model server"
+
+    @property
+    def address(self) -> str:
+        """Where it is, for the log only (no credentials)."""
+        return address_of(self.url)
 
     @property
     def base_url(self) -> str:
@@ -115,16 +136,24 @@ def parse_upstreams(value: Any) -> list[UpstreamSpec]:
         limit = entry.get("max_concurrent", 0)
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
             raise ValueError(f"{where}: max_concurrent must be a whole number, 0 for no limit")
+        name = entry.get("name", str(index + 1))
+        if not isinstance(name, str) or not NAME.match(name):
+            raise ValueError(
+                f"{where}: name must be 1 to 64 letters, digits, '.', '_' or '-' (not a URL:"
+                " students read it)"
+            )
+        if any(s.name == name for s in specs):
+            raise ValueError(f"{where}: the name {name!r} is taken by another upstream")
         headers = entry.get("headers", {})
         if not isinstance(headers, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in headers.items()
         ):
             raise ValueError(f"{where}: headers must map names to strings")
         spec = UpstreamSpec(
-            url.rstrip("/"), api, tuple(models), api_key, limit, tuple(headers.items())
+            url.rstrip("/"), api, tuple(models), api_key, limit, tuple(headers.items()), name
         )
         if any(s.key == spec.key for s in specs):
-            raise ValueError(f"{where} repeats {api} at {url}")
+            raise ValueError(f"{where} repeats {api} at {address_of(url)}")
         specs.append(spec)
     return specs
 

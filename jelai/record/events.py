@@ -201,6 +201,8 @@ def _explain(error: ValidationError, prefix: list[str | int]) -> EventError:
                 message = "is set by the server and must not be sent"
     elif error.validator == "format":
         message = f"{error.instance!r} is not an ISO 8601 date-time such as 2024-01-31T12:00:00Z"
+    elif error.validator == "pattern" and "\0" in str(error.instance):
+        message = "must not contain the NUL character (U+0000)"
     elif error.validator == "pattern" and path[-1:] == ["type"]:
         message = f"{error.instance!r} is not a dotted lowercase type such as cell.execute"
     elif not path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 from jupyter_server.serverapp import ServerApp
@@ -34,6 +35,11 @@ class JelaiContext:
 
 def load_jupyter_server_extension(serverapp: ServerApp) -> None:
     """Reads the configuration once, opens the store and adds the routes."""
+    # jelai's own loggers (the gateway's, naming a model server that failed)
+    # write through the server's log, as Jupyter hooks tornado's up.
+    jelai_log = logging.getLogger("jelai")
+    jelai_log.parent = serverapp.log
+    jelai_log.propagate = True
     config = Jelai(parent=serverapp)
     context = JelaiContext(
         config=config,

@@ -11,13 +11,15 @@ from jupyter_server.base.handlers import APIHandler
 from ..errors import JelaiError
 from ..record.paths import plain_path
 from ..web.json_body import parse_json_body
+from ..web.query_args import exact_text
+from ..web.refusals import RefusalLog
 from .identity import server_user
 
 if TYPE_CHECKING:
     from .app import JelaiContext
 
 
-class JelaiHandler(APIHandler):
+class JelaiHandler(RefusalLog, APIHandler):
     """Base of every `/jelai/*` handler."""
 
     @property
@@ -42,7 +44,7 @@ class JelaiHandler(APIHandler):
         """A query argument as sent. Tornado's own getter strips spaces and turns
         control characters into spaces, but a notebook path may hold either."""
         values = self.request.query_arguments.get(name)
-        return self.decode_argument(values[-1], name=name) if values else default
+        return exact_text(name, self.decode_argument(values[-1], name=name)) if values else default
 
     def notebook_argument(self, name: str = "notebook") -> str | None:
         """A notebook path given as a query argument, as sent but plain (see

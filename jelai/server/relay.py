@@ -127,8 +127,7 @@ class RelayHandler(JelaiHandler):
             status, content_type = await upstream.open()
         except UpstreamError as error:
             upstream.close()
-            if not upstream.stopped:
-                self.log.warning("jelai: %s", error.message)
+            if not upstream.stopped:  # the log has the service's address (`upstream.py`)
                 message = f"{error.message} Nothing was lost: the browser sends again."
                 self.fail(JelaiError(503 if error.status == 502 else error.status, message))
             return

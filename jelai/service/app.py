@@ -18,6 +18,7 @@ An external service is given the same variables by whoever runs it.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import time
@@ -25,7 +26,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from jupyterhub.services.auth import HubOAuth, HubOAuthCallbackHandler
+from jupyterhub.services.auth import HubOAuth
 from jupyterhub.utils import url_path_join
 from tornado.httpserver import HTTPServer
 from tornado.web import Application
@@ -47,6 +48,7 @@ from .handlers import (
     EventsHandler,
     ExportHandler,
     GatewayHandler,
+    OAuthCallbackHandler,
     TutorInstructionsHandler,
 )
 from .limits import IngestLimits
@@ -72,6 +74,12 @@ class JelaiServiceApp(TraitletsApplication):
 
     def initialize(self, argv: Any = None) -> None:
         super().initialize(argv)
+        # Tornado's and jelai's own loggers write through the service's log,
+        # as a Jupyter server's do through its own.
+        for name in ("tornado", "jelai"):
+            logger = logging.getLogger(name)
+            logger.parent = self.log
+            logger.propagate = True
         if self.config_file:
             path = Path(self.config_file)
             self.load_config_file(path.name, path=str(path.parent.absolute()))
@@ -86,6 +94,7 @@ class JelaiServiceApp(TraitletsApplication):
         prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/services/jelai/")
         hub_auth = HubOAuth(parent=self, base_url=prefix)
         context = {
+            "log": self.log,
             "hub_auth": hub_auth,
             "config": self.service,
             "telemetry": self.telemetry,
@@ -115,18 +124,24 @@ class JelaiServiceApp(TraitletsApplication):
         handlers: list[Any] = [
             (url_path_join(prefix, path), handler, context) for path, handler in routes
         ]
-        handlers.append((url_path_join(prefix, "oauth_callback"), HubOAuthCallbackHandler))
+        callback = url_path_join(prefix, "oauth_callback")
+        handlers.append((callback, OAuthCallbackHandler, {"hub_auth": hub_auth}))
         return Application(
             handlers,
             cookie_secret=os.urandom(32),
-            hub_auth=hub_auth,
             log_function=self._log_request,
         )
 
     def _log_request(self, handler: Any) -> None:
+        # One line per request; a refused one says why (`web/refusals.py`).
         status = handler.get_status()
         log = self.log.info if status < 400 else self.log.warning
-        log("%d %s %s", status, handler.request.method, handler.request.path)
+        request = handler.request
+        refusal = getattr(handler, "refusal", None)
+        if refusal:
+            log("%d %s %s: %s", status, request.method, request.path, refusal)
+        else:
+            log("%d %s %s", status, request.method, request.path)
 
     def start(self) -> None:
         url = urlparse(os.environ.get("JUPYTERHUB_SERVICE_URL", "http://127.0.0.1:10101"))

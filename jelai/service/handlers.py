@@ -10,7 +10,8 @@ hub mode relays its browser's requests unchanged:
   never their text.
 - `POST events`: append the caller's events (`{"events": [...]}`), answered
   `{"stored", "duplicates", "dropped"}`; 400/413 for a bad batch, 429 past a
-  limit (with `Retry-After`), 503 when the store cannot be written.
+  limit (with `Retry-After`), 503 when the store cannot be written (the
+  answer says only that; the database's error goes to the service's log).
 - `GET events?notebook=&since=&limit=&type=`: the caller's own events,
   without the fields only staff read (`record/staff.py`).
 - `GET analytics[?user=]`: the caller's summary; instructors may name a user.
@@ -32,11 +33,12 @@ errors are `{"error": ..., "field": ...}`.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from jupyterhub.services.auth import HubOAuthenticated
+from jupyterhub.services.auth import HubOAuth, HubOAuthCallbackHandler, HubOAuthenticated
 from tornado import web
 from tornado.ioloop import IOLoop
 
@@ -63,7 +65,14 @@ from ..record.staff import for_student
 from ..store import EventStore, StoreError
 from ..web.download import Download, export_request, pseudonymiser_for, wants_pseudonyms
 from ..web.json_body import parse_json_body
-from ..web.query_args import analytics_options, limit_argument, notebook_required, since_argument
+from ..web.query_args import (
+    analytics_options,
+    exact_text,
+    limit_argument,
+    notebook_required,
+    since_argument,
+)
+from ..web.refusals import RefusalLog
 from .config import JelaiService
 from .identity import Caller, caller
 from .limits import IngestLimits
@@ -71,13 +80,35 @@ from .staff import Staff
 
 T = TypeVar("T")
 
+# What a caller is told when the store fails; the database's own words, which
+# name its user, host, port and database, go to the service's log.
+STORE_UNAVAILABLE = "The course's store is unavailable just now; try again in a moment."
 
-class ServiceHandler(HubOAuthenticated, web.RequestHandler):
+
+class OAuthCallbackHandler(HubOAuthCallbackHandler):
+    """`oauth_callback`: ends a browser's login through the hub, with the
+    service's own HubOAuth, which keeps the login's state and PKCE verifier.
+
+    JupyterHub's handler would use `HubOAuth.instance()`, another object that
+    never saw the login begin ("Code verifier required"); its own Jupyter
+    server extension passes its HubOAuth the same way.
+    """
+
+    def initialize(self, hub_auth: HubOAuth) -> None:
+        self.hub_auth = hub_auth
+
+
+class ServiceHandler(HubOAuthenticated, RefusalLog, web.RequestHandler):
     """Base of every service handler: the hub's identity, JSON errors, the store."""
 
     def initialize(self, **context: Any) -> None:
         self.context = context
         self.hub_auth = context["hub_auth"]
+
+    @property
+    def log(self) -> logging.Logger:
+        """The service's log (a tornado handler has none of its own)."""
+        return self.context["log"]
 
     @property
     def service(self) -> JelaiService:
@@ -97,7 +128,7 @@ class ServiceHandler(HubOAuthenticated, web.RequestHandler):
         """A query argument as sent ('' if absent): tornado's getter would strip
         spaces and control characters, which a notebook path may hold."""
         values = self.request.query_arguments.get(name)
-        return self.decode_argument(values[-1], name=name) if values else ""
+        return exact_text(name, self.decode_argument(values[-1], name=name)) if values else ""
 
     def get_login_url(self) -> str:
         # A browser visiting the service is sent through the hub's OAuth; an API
@@ -132,7 +163,9 @@ class ServiceHandler(HubOAuthenticated, web.RequestHandler):
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         error = kwargs.get("exc_info", (None, None, None))[1]
-        if not isinstance(error, JelaiError):
+        if isinstance(error, StoreError):  # a download's, once it has begun
+            error = JelaiError(503, STORE_UNAVAILABLE)
+        elif not isinstance(error, JelaiError):
             message = getattr(error, "log_message", None) or self._reason
             error = JelaiError(status_code, message)
         self.fail(error)
@@ -143,7 +176,7 @@ class ServiceHandler(HubOAuthenticated, web.RequestHandler):
             return await IOLoop.current().run_in_executor(None, call)
         except StoreError as error:
             self.log.error("jelai service: %s", error)
-            raise JelaiError(503, str(error)) from None
+            raise JelaiError(503, STORE_UNAVAILABLE) from None
 
     async def summary(self, who: Caller, source: Source) -> None:
         options = analytics_options(

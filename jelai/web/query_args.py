@@ -16,6 +16,15 @@ MAX_QUERY_LIMIT = 10_000
 MAX_BUCKET_SECONDS = 7 * 86400
 
 
+def exact_text(name: str, value: str) -> str:
+    """A query argument kept as sent (a notebook path may hold spaces and
+    tabs); a 400 for the NUL character, which no stored text holds (see
+    `schemas/event.v1.json`) and a database would refuse to compare."""
+    if "\0" in value:
+        raise JelaiError(400, f"{name} must not contain the NUL character (U+0000).", name)
+    return value
+
+
 def notebook_required(notebook: str | None) -> str:
     """The notebook whose events are read (already a plain path)."""
     if not notebook:

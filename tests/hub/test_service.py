@@ -259,6 +259,27 @@ def test_the_instructors_dashboard_in_a_browser_reads_the_class(course: Course) 
     assert sorted(row["user"] for row in response.json()["students"]) == list(STUDENTS)
 
 
+def test_a_browser_logged_in_to_the_hub_opens_the_services_pages(course: Course) -> None:
+    # A page the browser navigates to goes through the hub's OAuth and back
+    # to the service's callback, which sets the service's own cookie.
+    navigate = {"Sec-Fetch-Mode": "navigate"}
+    page = f"{course.hub.url}{SERVICE}/analytics/class"
+    teacher = course.hub.login(INSTRUCTOR)
+    response = teacher.get(page, headers=navigate, timeout=REQUEST_SECONDS)
+    assert response.status_code == 200, response.text
+    assert response.url == page  # back where the browser set out for
+    assert sorted(row["user"] for row in response.json()["students"]) == list(STUDENTS)
+    # A student logs in the same way, and the class view stays closed to her.
+    student = course.hub.login("ana")
+    response = student.get(page, headers=navigate, timeout=REQUEST_SECONDS)
+    assert response.status_code == 403, response.text
+    own = student.get(
+        f"{course.hub.url}{SERVICE}/analytics", headers=navigate, timeout=REQUEST_SECONDS
+    )
+    assert own.status_code == 200, own.text
+    assert [row["user"] for row in own.json()["students"]] == ["ana"]
+
+
 def test_a_student_can_only_append_their_own_events(course: Course) -> None:
     before = course.stored()
     # Her hub token reaches the service (she can read it in her kernel), but
@@ -285,6 +306,31 @@ def test_a_student_can_only_append_their_own_events(course: Course) -> None:
     response = course.direct("ana", "POST", "events", json={"events": [mine]})
     assert response.status_code == 200, response.text
     assert course.stored()[-1] == ("ana", mine["id"])
+
+
+def test_text_with_a_nul_is_refused_before_it_reaches_either_store(course: Course) -> None:
+    # PostgreSQL cannot store U+0000 (SQLite can): the service refuses it at
+    # validation on both, so a student's odd event is a clear 400, never a 500.
+    before = course.stored()
+    poisoned = [
+        ({**run("c1", 0.4), "session": "page\x00"}, "events[0].session"),
+        ({**run("c1", 0.4), "notebook": "lab\x00.ipynb"}, "events[0].notebook"),
+        (run("c\x00", 0.4), "events[0].cell.id"),
+        (run("c1", 0.4, error="Key\x00Error"), "events[0].data.error.name"),
+    ]
+    for ask in (course.relay, course.direct):
+        for sent, field in poisoned:
+            response = ask("ana", "POST", "events", json={"events": [sent]})
+            assert response.status_code == 400, response.text
+            assert response.json() == {
+                "error": "must not contain the NUL character (U+0000)",
+                "field": field,
+            }
+        # Asking for such a notebook's events is refused the same way.
+        response = ask("ana", "GET", "events", params={"notebook": "lab\x00.ipynb"})
+        assert (response.status_code, response.json()["field"]) == (400, "notebook")
+        assert "NUL" in response.json()["error"]
+    assert course.stored() == before
 
 
 def test_the_tutor_streams_through_the_service_which_records_the_exchange(
