@@ -10,12 +10,30 @@
 # JELAI_FAKE_OLLAMA=1 starts the test suite's fake Ollama instead (on
 # $JELAI_FAKE_OLLAMA_PORT, default 11555).
 #
+# JupyterLab serves a working copy of demo/ in .demo/lab/notebooks/ (made on
+# the first run, kept between runs so a student's work stays; files added to
+# demo/ later are copied in), with the collaboration and file-id databases in
+# .demo/lab/jupyter/, so nothing tracked by git changes. --fresh starts again
+# from demo/ (it removes .demo/lab/ first).
+#
 # --hub starts a course instead: JupyterHub with the jelai service on
 # http://127.0.0.1:8000, students ana and bob and instructor teacher, all with
 # the password jelai-demo (see scripts/demo_hub_config.py). The service uses
 # the same model server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+hub=0
+fresh=0
+args=()
+for arg in "$@"; do
+  case $arg in
+  --hub) hub=1 ;;
+  --fresh) fresh=1 ;;
+  *) args+=("$arg") ;;
+  esac
+done
+
 bash scripts/setup.sh
 # shellcheck disable=SC1091
 . .venv/bin/activate
@@ -108,8 +126,10 @@ elif [ "${JELAI_DEMO_MODEL:-1}" != 0 ]; then
   start_demo_model
 fi
 
-if [ "${1:-}" = --hub ]; then
-  shift
+if [ "$hub" = 1 ]; then
+  if [ "$fresh" = 1 ]; then
+    rm -rf .demo-hub
+  fi
   if [ ! -x tests/hub/node_modules/.bin/configurable-http-proxy ]; then
     npm install --prefix tests/hub --no-package-lock --no-audit --no-fund --silent
   fi
@@ -117,11 +137,34 @@ if [ "${1:-}" = --hub ]; then
   JELAI_DEMO_TUTOR_ARGS=$(python -c 'import json, sys; print(json.dumps(sys.argv[1:]))' "${tutor[@]}")
   export JELAI_DEMO_TUTOR_ARGS
   echo "jelai course demo: http://127.0.0.1:${JELAI_DEMO_PORT:-8000}  (ana, bob: students; teacher: instructor; password ${JELAI_DEMO_PASSWORD:-jelai-demo})"
-  jupyterhub -f scripts/demo_hub_config.py "$@"
+  jupyterhub -f scripts/demo_hub_config.py "${args[@]}"
   exit
 fi
+
+lab=$PWD/.demo/lab
+if [ "$fresh" = 1 ]; then
+  rm -rf "$lab"
+fi
+mkdir -p "$lab/notebooks" "$lab/jupyter"
+# Copies what the working copy lacks; the student's own changes stay.
+python - demo "$lab/notebooks" <<'PY'
+import shutil, sys
+from pathlib import Path
+
+source, target = map(Path, sys.argv[1:])
+for path in sorted(source.rglob("*")):
+    copy = target / path.relative_to(source)
+    if path.is_dir():
+        copy.mkdir(exist_ok=True)
+    elif not copy.exists():
+        shutil.copy2(path, copy)
+PY
 if [ -n "$lab_config" ]; then
   export JUPYTER_CONFIG_PATH="$lab_config${JUPYTER_CONFIG_PATH:+:$JUPYTER_CONFIG_PATH}"
   tutor=()
 fi
-jupyter lab --ServerApp.root_dir=demo --ServerApp.allow_root=True "${tutor[@]}" "$@"
+jupyter lab --ServerApp.root_dir="$lab/notebooks" --ServerApp.allow_root=True \
+  --SQLiteYStore.db_path="$lab/jupyter/ystore.db" \
+  --YDocExtension.session_store_path="$lab/jupyter/collaboration_sessions.json" \
+  --BaseFileIdManager.db_path="$lab/jupyter/file_id_manager.db" \
+  "${tutor[@]}" "${args[@]}"
