@@ -1,14 +1,16 @@
 """A course on this machine: JupyterHub with the jelai service, two students and
 an instructor, on loopback. Started by `bash scripts/demo.sh --hub`.
 
-Everything lives in `.demo-hub/` at the repository's root (the hub's
-database, the service's store, each user's home with a copy of `demo/`);
-remove the folder to start again. Every account's password is
-$JELAI_DEMO_PASSWORD (default `jelai-demo`). The model server is
-$OLLAMA_HOST (default 127.0.0.1:11434), known to the service alone.
+Everything lives in `.demo/hub/` at the repository's root, or in
+$JELAI_DEMO_STATE (the hub's database, the service's store and
+pseudonymisation key, each user's home with a copy of `demo/`); remove the
+folder (or start with `scripts/demo.sh --hub --fresh`) to start again. Every
+account's password is $JELAI_DEMO_PASSWORD (default `jelai-demo`). The model
+server is the one of the service's config file $JELAI_DEMO_SERVICE_CONFIG
+(written by scripts/demo.sh), else $OLLAMA_HOST (default 127.0.0.1:11434),
+known to the service alone.
 """
 
-import json
 import os
 import shutil
 import sys
@@ -19,8 +21,8 @@ from jelai.service.hub_config import add_jelai_service
 c = get_config()  # noqa: F821
 
 REPO = Path(__file__).resolve().parent.parent
-STATE = REPO / ".demo-hub"
-STATE.mkdir(exist_ok=True)
+STATE = Path(os.environ.get("JELAI_DEMO_STATE") or REPO / ".demo" / "hub")
+STATE.mkdir(parents=True, exist_ok=True)
 STUDENTS, INSTRUCTOR = ["ana", "bob"], "teacher"
 SERVICE_PORT = int(os.environ.get("JELAI_DEMO_SERVICE_PORT", "10101"))
 MODEL_SERVER = os.environ.get("OLLAMA_HOST", "").strip() or "http://127.0.0.1:11434"
@@ -53,10 +55,12 @@ add_jelai_service(
         "jelai.cli",
         "service",
         f"--JelaiService.store_url=sqlite:///{STATE / 'service' / 'events.sqlite3'}",
-        # The model server scripts/demo.sh chose (JSON list of settings), else $OLLAMA_HOST.
+        f"--JelaiService.export_key_file={STATE / 'service' / 'export.key'}",
+        # The model server scripts/demo.sh chose, else $OLLAMA_HOST.
         *(
-            json.loads(os.environ.get("JELAI_DEMO_TUTOR_ARGS") or "[]")
-            or [f"--JelaiTutor.ollama_url={MODEL_SERVER}"]
+            [f"--config={os.environ['JELAI_DEMO_SERVICE_CONFIG']}"]
+            if os.environ.get("JELAI_DEMO_SERVICE_CONFIG")
+            else [f"--JelaiTutor.ollama_url={MODEL_SERVER}"]
         ),
     ],
 )
