@@ -64,6 +64,7 @@ NOTICE="A tiny demonstration model ($DEMO_MODEL, on this computer) is answering:
 
 model_pid=
 server_pid=
+announcer_pid=
 # Stops a process started in a session of its own, and what it started there:
 # asked first, made to after 20 s.
 stop_session() {
@@ -81,6 +82,9 @@ stop_session() {
   wait "$pid" 2>/dev/null || true
 }
 finish() {
+  if [ -n "$announcer_pid" ]; then
+    kill "$announcer_pid" 2>/dev/null || true
+  fi
   stop_session "$server_pid"
   stop_session "$model_pid"
   rm -rf "$run"
@@ -98,10 +102,15 @@ fi
 free_port() {
   python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
+port_taken() {
+  python -c 'import socket, sys; s = socket.socket(); sys.exit(s.connect_ex(("127.0.0.1", int(sys.argv[1]))) != 0)' "$1"
+}
 
 # The tutor's settings (c.JelaiTutor, as JSON), for JupyterLab and for the
-# course's service alike; empty for jelai's defaults.
+# course's service alike; empty for jelai's defaults. `model` says in words
+# which model server answers.
 tutor='{}'
+model="none: the tutor will say that the model server is not reachable"
 
 # Starts the tiny real model; sets `tutor` to the settings that use it.
 start_demo_model() {
@@ -121,6 +130,7 @@ start_demo_model() {
   for _ in $(seq 450); do
     if curl -sf --max-time 2 "http://127.0.0.1:$port/v1/models" >/dev/null 2>&1; then
       echo "The demonstration model answers at http://127.0.0.1:$port/v1 (log: $log)." >&2
+      model="http://127.0.0.1:$port/v1 ($DEMO_MODEL, the demonstration model; log: ${log#"$PWD"/})"
       tutor=$(python - "http://127.0.0.1:$port/v1" "$DEMO_MODEL" "$NOTICE" <<'PY'
 import json, sys
 
@@ -150,8 +160,10 @@ if [ "${JELAI_FAKE_OLLAMA:-}" = 1 ]; then
   setsid python tests/fake_ollama.py --port "$fake_port" --delay 0.03 </dev/null &
   model_pid=$!
   tutor="{\"ollama_url\": \"http://127.0.0.1:$fake_port\"}"
+  model="http://127.0.0.1:$fake_port (the test suite's fake Ollama)"
 elif curl -sf --max-time 2 "$ollama/api/tags" >/dev/null 2>&1; then
   tutor=$(python -c 'import json, sys; print(json.dumps({"ollama_url": sys.argv[1]}))' "$ollama")
+  model="$ollama (Ollama)"
 elif [ "${JELAI_DEMO_MODEL:-1}" != 0 ]; then
   start_demo_model
 fi
@@ -166,7 +178,16 @@ if [ "$hub" = 1 ]; then
   python -c 'import json, sys; print(json.dumps({"JelaiTutor": json.loads(sys.argv[1])}))' \
     "$tutor" >"$run/jelai_service_config.json"
   export JELAI_DEMO_SERVICE_CONFIG=$run/jelai_service_config.json JELAI_DEMO_STATE=$state
-  echo "jelai course demo: http://127.0.0.1:${JELAI_DEMO_PORT:-8000}  (ana, bob: students; teacher: instructor; password ${JELAI_DEMO_PASSWORD:-jelai-demo})"
+  if [ -z "${JELAI_DEMO_PORT:-}" ] && port_taken 8000; then
+    JELAI_DEMO_PORT=$(free_port)
+    echo "Port 8000 is taken: the course demo listens on $JELAI_DEMO_PORT instead (JELAI_DEMO_PORT chooses)." >&2
+  fi
+  export JELAI_DEMO_PORT=${JELAI_DEMO_PORT:-8000}
+  # Chosen here rather than by the hub's configuration, to ask the proxy
+  # when the hub has given it its routes.
+  JELAI_DEMO_PROXY_API_PORT=${JELAI_DEMO_PROXY_API_PORT:-$(free_port)}
+  CONFIGPROXY_AUTH_TOKEN=$(python -c 'import secrets; print(secrets.token_hex(32))')
+  export JELAI_DEMO_PROXY_API_PORT CONFIGPROXY_AUTH_TOKEN
   server=(jupyterhub -f scripts/demo_hub_config.py)
 else
   mkdir -p "$state/notebooks" "$state/jupyter" "$state/jelai"
@@ -210,4 +231,55 @@ fi
 # cannot read, and JupyterHub would be stopped twice).
 setsid "${server[@]}" "${args[@]}" </dev/null &
 server_pid=$!
+
+# Where to go: the JupyterLab or JupyterHub address once it answers, the
+# model server. Printed after the server's own start-up lines.
+ready_url() {
+  if [ "$hub" = 1 ]; then
+    # The proxy's routes to the hub and the service, from its API: asking the
+    # public address before they exist fills the log with errors.
+    curl -sf --max-time 2 -H "Authorization: token $CONFIGPROXY_AUTH_TOKEN" \
+      "http://127.0.0.1:$JELAI_DEMO_PROXY_API_PORT/api/routes" |
+      python -c 'import json, sys; sys.exit(not {"/", "/services/jelai"} <= set(json.load(sys.stdin)))' &&
+      echo "http://127.0.0.1:$JELAI_DEMO_PORT/hub/login"
+  else
+    # Jupyter writes its address and token here once it listens.
+    python - "$JUPYTER_RUNTIME_DIR" <<'PY'
+import json, sys, urllib.request
+from pathlib import Path
+
+for info in Path(sys.argv[1]).glob("jpserver-*.json"):
+    server = json.loads(info.read_text())
+    url = f"http://127.0.0.1:{server['port']}{server['base_url']}"
+    urllib.request.urlopen(f"{url}api/status?token={server['token']}", timeout=2)
+    print(f"{url}lab/tree/exercise-1-basket.ipynb?token={server['token']}")
+    break
+else:
+    sys.exit(1)
+PY
+  fi
+}
+announce() {
+  local url
+  for _ in $(seq 1200); do
+    if url=$(ready_url 2>/dev/null); then
+      echo
+      if [ "$hub" = 1 ]; then
+        echo "jelai course demo: $url"
+        echo "  accounts:  ana, bob (students), teacher (instructor); password ${JELAI_DEMO_PASSWORD:-jelai-demo}"
+        echo "  the course: ${state#"$PWD"/}/ (--hub --fresh starts again)"
+      else
+        echo "jelai demo: $url"
+        echo "  your work: ${state#"$PWD"/}/notebooks/ (--fresh starts again from demo/)"
+      fi
+      echo "  the model: $model"
+      echo "  Ctrl-C stops the demo."
+      echo
+      return 0
+    fi
+    sleep 0.5
+  done
+}
+announce &
+announcer_pid=$!
 wait "$server_pid"
