@@ -60,6 +60,8 @@ mkdir -p "$state"
 run=$(mktemp -d "$state/run.XXXXXX")
 
 DEMO_MODEL=SmolLM2-135M-Instruct
+# The demonstration model's context window (llama.cpp's --n_ctx), in tokens.
+DEMO_CONTEXT=4096
 NOTICE="A tiny demonstration model ($DEMO_MODEL, on this computer) is answering: expect weak, often wrong help. For a real tutor, run Ollama with a model (ollama pull llama3.1:8b) and start the demo with OLLAMA_HOST set to it, or name your model servers in c.JelaiTutor.upstreams (see the README)."
 
 model_pid=
@@ -124,21 +126,27 @@ start_demo_model() {
   # Its own session: a Ctrl-C meant for Jupyter does not reach it; the trap
   # stops it when the demo ends.
   setsid python -m llama_cpp.server --model "$gguf" --model_alias "$DEMO_MODEL" \
-    --host 127.0.0.1 --port "$port" --n_ctx 4096 --interrupt_requests False \
+    --host 127.0.0.1 --port "$port" --n_ctx "$DEMO_CONTEXT" --interrupt_requests False \
     >"$log" 2>&1 </dev/null &
   model_pid=$!
   for _ in $(seq 450); do
     if curl -sf --max-time 2 "http://127.0.0.1:$port/v1/models" >/dev/null 2>&1; then
       echo "The demonstration model answers at http://127.0.0.1:$port/v1 (log: $log)." >&2
       model="http://127.0.0.1:$port/v1 ($DEMO_MODEL, the demonstration model; log: ${log#"$PWD"/})"
-      tutor=$(python - "http://127.0.0.1:$port/v1" "$DEMO_MODEL" "$NOTICE" <<'PY'
+      tutor=$(python - "http://127.0.0.1:$port/v1" "$DEMO_MODEL" "$DEMO_CONTEXT" "$NOTICE" <<'PY'
 import json, sys
 
-url, model, notice = sys.argv[1:]
+from jelai.gateway.context_window import reply_room
+
+url, model, window, notice = sys.argv[1:]
+window = int(window)
 print(json.dumps({
     "upstreams": [{"url": url, "api": "openai", "models": [model]}],
     "default_model": model,
-    "context_window": 4096,
+    "context_window": window,
+    # The most the window holds with room for the reply, so that the demo
+    # does not trip its own warning that the budget does not fit.
+    "context_budget_tokens": window - reply_room(window),
     "notice": notice,
 }))
 PY
