@@ -86,6 +86,13 @@ def _parser() -> argparse.ArgumentParser:
     from .eval.command import add_parser as add_eval
 
     add_eval(commands)
+    # Listed here for `jelai --help`; `main` hands `jelai service ...` to the
+    # service before this parser reads anything, since its options are traits.
+    commands.add_parser(
+        "service",
+        help="run the JupyterHub service of a course (`jelai service --help` lists its options)",
+        add_help=False,
+    )
     return parser
 
 

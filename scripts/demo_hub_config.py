@@ -1,16 +1,23 @@
 """A course on this machine: JupyterHub with the jelai service, two students and
 an instructor, on loopback. Started by `bash scripts/demo.sh --hub`.
 
-Everything lives in `.demo-hub/` at the repository's root (the hub's
-database, the service's store, each user's home with a copy of `demo/`);
-remove the folder to start again. Every account's password is
-$JELAI_DEMO_PASSWORD (default `jelai-demo`). The model server is
-$OLLAMA_HOST (default 127.0.0.1:11434), known to the service alone.
+Everything lives in `.demo/hub/` at the repository's root, or in
+$JELAI_DEMO_STATE (the hub's database, the service's store and
+pseudonymisation key, each user's home with a copy of `demo/`); remove the
+folder (or start with `scripts/demo.sh --hub --fresh`) to start again. Every
+account's password is $JELAI_DEMO_PASSWORD (default `jelai-demo`).
+
+People open http://127.0.0.1:$JELAI_DEMO_PORT (default 8000). The hub's API,
+the proxy's API and the service listen on $JELAI_DEMO_HUB_API_PORT,
+$JELAI_DEMO_PROXY_API_PORT and $JELAI_DEMO_SERVICE_PORT, each a free port when
+unset. The model server is the one of the service's config file
+$JELAI_DEMO_SERVICE_CONFIG (written by scripts/demo.sh), else $OLLAMA_HOST
+(default 127.0.0.1:11434), known to the service alone.
 """
 
-import json
 import os
 import shutil
+import socket
 import sys
 from pathlib import Path
 
@@ -19,16 +26,32 @@ from jelai.service.hub_config import add_jelai_service
 c = get_config()  # noqa: F821
 
 REPO = Path(__file__).resolve().parent.parent
-STATE = REPO / ".demo-hub"
-STATE.mkdir(exist_ok=True)
+STATE = Path(os.environ.get("JELAI_DEMO_STATE") or REPO / ".demo" / "hub")
+STATE.mkdir(parents=True, exist_ok=True)
 STUDENTS, INSTRUCTOR = ["ana", "bob"], "teacher"
-SERVICE_PORT = int(os.environ.get("JELAI_DEMO_SERVICE_PORT", "10101"))
+
+
+def port(variable: str) -> int:
+    """The port $variable names, else a free one on loopback, so that the demo
+    does not collide with another hub on this machine."""
+    if os.environ.get(variable):
+        return int(os.environ[variable])
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+# The address people open; the others are the hub's, the proxy's and the service's own.
+PUBLIC_PORT = int(os.environ.get("JELAI_DEMO_PORT") or 8000)
+HUB_API_PORT = port("JELAI_DEMO_HUB_API_PORT")
+PROXY_API_PORT = port("JELAI_DEMO_PROXY_API_PORT")
+SERVICE_PORT = port("JELAI_DEMO_SERVICE_PORT")
 MODEL_SERVER = os.environ.get("OLLAMA_HOST", "").strip() or "http://127.0.0.1:11434"
 if "://" not in MODEL_SERVER:
     MODEL_SERVER = f"http://{MODEL_SERVER}"
 
-c.JupyterHub.bind_url = f"http://127.0.0.1:{os.environ.get('JELAI_DEMO_PORT', '8000')}"
-c.JupyterHub.hub_bind_url = "http://127.0.0.1:8081"
+c.JupyterHub.bind_url = f"http://127.0.0.1:{PUBLIC_PORT}"
+c.JupyterHub.hub_bind_url = f"http://127.0.0.1:{HUB_API_PORT}"
 c.JupyterHub.db_url = f"sqlite:///{STATE / 'jupyterhub.sqlite'}"
 c.JupyterHub.cookie_secret_file = str(STATE / "jupyterhub_cookie_secret")
 c.JupyterHub.default_url = "/hub/home"
@@ -36,6 +59,7 @@ c.ConfigurableHTTPProxy.command = [
     str(REPO / "tests" / "hub" / "node_modules" / ".bin" / "configurable-http-proxy")
 ]
 c.ConfigurableHTTPProxy.pid_file = str(STATE / "jupyterhub-proxy.pid")
+c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{PROXY_API_PORT}"
 
 # Who logs in: three accounts with one password, and who teaches.
 c.JupyterHub.authenticator_class = "shared-password"
@@ -53,10 +77,12 @@ add_jelai_service(
         "jelai.cli",
         "service",
         f"--JelaiService.store_url=sqlite:///{STATE / 'service' / 'events.sqlite3'}",
-        # The model server scripts/demo.sh chose (JSON list of settings), else $OLLAMA_HOST.
+        f"--JelaiService.export_key_file={STATE / 'service' / 'export.key'}",
+        # The model server scripts/demo.sh chose, else $OLLAMA_HOST.
         *(
-            json.loads(os.environ.get("JELAI_DEMO_TUTOR_ARGS") or "[]")
-            or [f"--JelaiTutor.ollama_url={MODEL_SERVER}"]
+            [f"--config={os.environ['JELAI_DEMO_SERVICE_CONFIG']}"]
+            if os.environ.get("JELAI_DEMO_SERVICE_CONFIG")
+            else [f"--JelaiTutor.ollama_url={MODEL_SERVER}"]
         ),
     ],
 )

@@ -11,12 +11,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from traitlets.config import Config
 
 from jelai.cli import main
 from jelai.config import JelaiTutor
 from jelai.eval import checks, context, language
+from jelai.eval.command import window_assumed
 from jelai.eval.runner import run, totals
-from jelai.eval.scenarios import ScenarioError, load_all, parse, shipped
+from jelai.eval.scenarios import ScenarioError, load_all, parse, select, shipped
 from tests.fake_ollama import FakeOllama
 
 SOLUTION = (
@@ -148,6 +150,37 @@ def test_a_bad_scenario_is_refused_with_its_field(tmp_path: Path) -> None:
         load_all([tmp_path])
 
 
+def test_only_takes_an_id_or_a_file_name_and_lists_the_ids(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    scenarios = load_all()
+    wanted = ["just-give-me-the-code", "01-first-error-keyerror", "04-injection-in-cell.json"]
+    chosen = select(scenarios, wanted)
+    assert [s.id for s in chosen] == [
+        "first-error-keyerror",
+        "just-give-me-the-code",
+        "injection-in-cell",
+    ]
+    argv = ["eval", "--ollama-url", "http://127.0.0.1:9", "--out", str(tmp_path / "r")]
+    assert main([*argv, "--only", "01-first-error"]) == 2
+    error = capsys.readouterr().err
+    assert "no scenario 01-first-error" in error
+    assert "first-error-keyerror, same-error-third-time" in error
+    assert not (tmp_path / "r").exists()
+
+
+def test_the_window_is_said_to_be_assumed_only_for_a_server_that_sets_its_own() -> None:
+    openai = JelaiTutor()
+    openai.upstreams = [{"url": "http://127.0.0.1:9/v1", "api": "openai"}]
+    assert window_assumed(openai)
+    ollama = JelaiTutor()
+    ollama.upstreams = [{"url": "http://127.0.0.1:9"}]
+    assert not window_assumed(ollama)
+    chosen = JelaiTutor(config=Config({"JelaiTutor": {"context_window": 4096}}))
+    chosen.upstreams = openai.upstreams
+    assert not window_assumed(chosen)
+
+
 def test_no_node_is_an_error_not_a_fallback(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -189,7 +222,7 @@ def test_eval_command_end_to_end_with_two_models(
     out = tmp_path / "report"
     argv = ["eval", "--ollama-url", threaded_fake.url, "--out", str(out)]
     argv += ["--model", "llama3.1:8b", "--model", "qwen2.5:0.5b", "--only", "first-error-keyerror"]
-    argv += ["--only", "just-give-me-the-code", "--temperature", "0", "--num-predict", "64"]
+    argv += ["--only", "03-just-give-me-the-code", "--temperature", "0", "--num-predict", "64"]
     assert main(argv) == 0
     asked = [r.body for r in threaded_fake.received("/api/chat")]
     assert len(asked) == 4
@@ -213,7 +246,11 @@ def test_eval_command_end_to_end_with_two_models(
     assert "<table>" in html and "vegaEmbed" in html
     spec = json.loads((out / "chart.vl.json").read_text())
     assert {v["model"] for v in spec["data"]["values"]} == {"llama3.1:8b", "qwen2.5:0.5b"}
-    assert "followed the rules 100%" in capsys.readouterr().err
+    printed = capsys.readouterr().err
+    assert "followed the rules 100%" in printed
+    # Each reply's checks in words: "leak passed" is not read as "leaked".
+    assert "first-error-keyerror: leak passed, error passed, question passed" in printed
+    assert "leak:1.0" not in printed and "assumes" not in printed
 
 
 def test_a_leaking_model_over_the_openai_api(threaded_fake: FakeOllama, tmp_path: Path) -> None:

@@ -15,7 +15,9 @@ import pytest
 from jelai.cli import main
 from jelai.insight.datadict import render_markdown
 from jelai.insight.export import Filters, csv_columns, iter_events, parse_bound
+from jelai.insight.pseudonyms import Pseudonymiser, load_key
 from jelai.store import EventStore
+from jelai.web.download import pseudonymiser_for
 from tests.conftest import Stores
 from tests.spreadsheet import FORMULA_NOTEBOOK, assert_no_formulas, formula_events
 
@@ -169,6 +171,21 @@ def test_pseudonyms_are_keyed_stable_and_replace_home_folders(
     args = ("--pseudonymise", "--key-file", other)
     assert export(*the_class, "--out", tmp_path / "three", *args) == 0
     assert lines(tmp_path / "three" / "events.jsonl")[0]["user"] != ana
+
+
+def test_a_students_download_does_not_carry_the_research_pseudonym(tmp_path: Path) -> None:
+    """Staff downloads use the research key, as `jelai export` does; a student's
+    own gets a key of its own each time, so it cannot tell them their pseudonym
+    in the research data (or link two of their downloads)."""
+    key = tmp_path / "export.key"
+    research = Pseudonymiser(load_key(key)).name("ana")
+    assert pseudonymiser_for(key, ["ana"], staff=True).name("ana") == research
+    own = {pseudonymiser_for(key, ["ana"], staff=False).name("ana") for _ in range(3)}
+    assert research not in own and len(own) == 3
+    assert all(name.startswith("p-") for name in own)
+    fresh = tmp_path / "never-made.key"
+    pseudonymiser_for(fresh, ["ana"], staff=False)
+    assert not fresh.exists()
 
 
 def test_exports_keep_the_recorded_notebook_and_add_the_one_it_is_now(

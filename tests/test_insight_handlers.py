@@ -17,6 +17,7 @@ from tornado.httpclient import HTTPClientError
 from traitlets.config import Config
 
 from jelai.config import Jelai
+from jelai.insight.pseudonyms import Pseudonymiser, load_key
 from jelai.insight.sources import dir_user_name
 from jelai.server.identity import hub_groups, is_instructor
 from jelai.server.insight_handlers import AnalyticsHandler, ClassAnalyticsHandler, ExportHandler
@@ -173,6 +174,26 @@ async def test_a_pseudonymised_download_carries_no_name(
         body = (await jp_fetch("jelai", "export", params=params)).body.decode()
         assert ME not in body
         assert names_in(body, ME) == []
+
+
+@pytest.mark.parametrize("instructor", [False, True])
+@pytest.mark.usefixtures("routed", "my_events")
+async def test_only_staff_downloads_carry_the_research_pseudonym(
+    jp_fetch: Fetch, jp_serverapp: Any, instructor: bool
+) -> None:
+    params = {"format": "jsonl", "pseudonymise": "1", "user": ME}
+    names = []
+    for _ in range(2):
+        body = (await jp_fetch("jelai", "export", params=params)).body.decode()
+        names.append({json.loads(line)["user"] for line in body.splitlines()})
+    key = Path(jp_serverapp.web_app.settings["jelai"].config.data_dir) / "export.key"
+    if instructor:
+        research = Pseudonymiser(load_key(key)).name(ME)
+        assert names == [{research}, {research}]
+    else:
+        # A key of each download's own: not the research one, never made for it.
+        assert not key.exists()
+        assert names[0] != names[1] and all(len(n) == 1 for n in names)
 
 
 @pytest.mark.parametrize("instructor", [True])

@@ -29,11 +29,11 @@ from .. import __version__
 from ..config import JelaiTutor
 from ..gateway.upstreams import configured
 from ..record.events import utc_time
-from .checks import DEFAULT_MAX_WORDS
+from .checks import DEFAULT_MAX_WORDS, Check
 from .context import ContextUnavailable, check_builder, node
 from .report import write
 from .runner import Result, run, totals
-from .scenarios import ScenarioError, load_all
+from .scenarios import ScenarioError, load_all, select
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -69,7 +69,13 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="scenario files or folders (default: jelai's own); repeatable",
     )
     parser.add_argument(
-        "--only", action="append", default=[], help="only the scenario with this id; repeatable"
+        "--only",
+        action="append",
+        default=[],
+        help=(
+            "only this scenario, by its id or its file's name "
+            "(first-error-keyerror or 01-first-error-keyerror); repeatable"
+        ),
     )
     parser.add_argument(
         "--out", type=Path, default=Path("jelai-eval"), help="folder for the report"
@@ -82,7 +88,13 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "--num-predict", type=int, help="most tokens per reply (default: the course's options)"
     )
     parser.add_argument(
-        "--context-window", type=int, help="the model's context window in tokens (num_ctx)"
+        "--context-window",
+        type=int,
+        help=(
+            "the model's context window in tokens: Ollama is asked for it (num_ctx); an "
+            "OpenAI-compatible server sets its own, give it here (default: the course's, "
+            "else 8192)"
+        ),
     )
     parser.add_argument(
         "--max-words",
@@ -134,10 +146,28 @@ def models(args: argparse.Namespace, cfg: JelaiTutor) -> list[str]:
     return list(dict.fromkeys(listed)) or [cfg.default_model]
 
 
+def window_assumed(cfg: JelaiTutor) -> bool:
+    """Whether the context window is jelai's default while a model server sets
+    its own: an OpenAI-compatible server fixes it when it loads the model, and
+    nothing in its API tells it."""
+    section = cfg.config["JelaiTutor"] if "JelaiTutor" in cfg.config else {}
+    chosen = "context_window" in section or "num_ctx" in cfg.model_options
+    return not chosen and any(spec.api == "openai" for spec in configured(cfg))
+
+
+def verdict(check: Check) -> str:
+    """A check's result in words: `leak passed`, `error failed`, `length 0.50 of 1`."""
+    if check.score >= 1.0:
+        return f"{check.name} passed"
+    if check.score <= 0.0:
+        return f"{check.name} failed"
+    return f"{check.name} {check.score:.2f} of 1"
+
+
 def _progress(result: Result) -> None:
-    marks = " ".join(f"{c.name}:{c.score:.1f}" for c in result.checks)
+    marks = ", ".join(verdict(c) for c in result.checks)
     state = "" if result.status == "finished" else f" {result.status}: {result.error}"
-    print(f"  {result.model} {result.scenario}{state} {marks}", file=sys.stderr, flush=True)
+    print(f"  {result.model} {result.scenario}{state}: {marks}", file=sys.stderr, flush=True)
 
 
 def main(args: argparse.Namespace, argv: Sequence[str]) -> int:
@@ -146,21 +176,26 @@ def main(args: argparse.Namespace, argv: Sequence[str]) -> int:
         node()
         check_builder()
         scenarios = load_all(args.scenarios)
+        if args.only:
+            scenarios = select(scenarios, args.only)
     except (ContextUnavailable, ScenarioError) as error:
         print(f"jelai eval: error: {error}", file=sys.stderr)
         return 2
-    if args.only:
-        unknown = sorted(set(args.only) - {s.id for s in scenarios})
-        if unknown:
-            print(f"jelai eval: error: no scenario {', '.join(unknown)}", file=sys.stderr)
-            return 2
-        scenarios = [s for s in scenarios if s.id in args.only]
     cfg = tutor_config(args)
     names = models(args, cfg)
+    assumed = args.context_window is None and window_assumed(cfg)
     print(
         f"jelai eval: {len(scenarios)} scenarios, models {', '.join(names)}",
         file=sys.stderr,
     )
+    if assumed:
+        print(
+            "jelai eval: an OpenAI-compatible server sets its own context window when it "
+            f"loads the model; this run assumes {cfg.context_window} tokens. Give the "
+            "server's with --context-window: llama.cpp's server takes it as --n_ctx "
+            "(2048 unless given; scripts/real_model.sh prints a command with 4096).",
+            file=sys.stderr,
+        )
     try:
         results = asyncio.run(run(cfg, names, scenarios, args.max_words, _progress))
     except ContextUnavailable as error:
@@ -173,7 +208,8 @@ def main(args: argparse.Namespace, argv: Sequence[str]) -> int:
         "command": "jelai " + shlex.join(argv),
         "settings": (
             f"mode {cfg.mode}, max_code_lines {cfg.max_code_lines}, context window "
-            f"{cfg.context_window} tokens, model options: {options or 'none'}, "
+            f"{cfg.context_window} tokens{' (assumed)' if assumed else ''}, "
+            f"model options: {options or 'none'}, "
             f"max_words {args.max_words}"
         ),
         "models": names,

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from importlib import resources
 from pathlib import Path
@@ -64,6 +65,7 @@ class Scenario:
     solution: str | None  # the reference solution
     tutor_md: dict[str, str] | None  # the student's TUTOR.md beside the notebook
     expect: dict[str, Any] = field(default_factory=dict)
+    file: str = ""  # the file it was read from, e.g. `01-first-error-keyerror.json`
 
     @property
     def active_cell_id(self) -> str | None:
@@ -101,9 +103,28 @@ def load(path: Path) -> Scenario:
     """One scenario file, or a ScenarioError naming the file and the field."""
     try:
         raw = json.loads(path.read_text("utf-8"))
-        return parse(raw)
+        return replace(parse(raw), file=path.name)
     except (OSError, ValueError) as error:
         raise ScenarioError(f"{path.name}: {error}") from None
+
+
+def select(scenarios: list[Scenario], wanted: Sequence[str]) -> list[Scenario]:
+    """The scenarios `wanted` names, each by its id or its file (`01-first-error-keyerror`,
+    with or without `.json` or a folder), in their own order; a ScenarioError
+    listing the ids when one names none."""
+
+    def names(scenario: Scenario) -> set[str]:
+        return {scenario.id, scenario.file, Path(scenario.file).stem} - {""}
+
+    unknown = [w for w in wanted if not any(Path(w).name in names(s) for s in scenarios)]
+    if unknown:
+        ids = ", ".join(s.id for s in scenarios)
+        raise ScenarioError(
+            f"no scenario {', '.join(unknown)}: give a scenario's id or its file's name; "
+            f"the ids are {ids}"
+        )
+    chosen = {Path(w).name for w in wanted}
+    return [s for s in scenarios if names(s) & chosen]
 
 
 def parse(raw: Any) -> Scenario:

@@ -38,14 +38,20 @@ from pathlib import Path
 from typing import Any
 
 MIN_FREE_TEXT_NAME = 3
+KEY_BYTES = 32
 # A user's folder in a path: /home/<user>/, /Users/<user>/, C:\Users\<user>\.
 _HOME_RE = re.compile(r"(?<![^/\\])(home|Users)([/\\]+)([^/\\\s\"'<>|:]+)")
 # The event fields that hold notebook paths, where short names are replaced too.
 _PATH_FIELDS = ("notebook", "notebook_current")
 
 
+def new_key() -> bytes:
+    """A random key; used alone, for pseudonyms that match those of no other export."""
+    return secrets.token_bytes(KEY_BYTES)
+
+
 def load_key(path: Path) -> bytes:
-    """The pseudonymisation key in `path`, made (32 random bytes, mode 0600) if missing."""
+    """The pseudonymisation key in `path`, made (`new_key`, mode 0600) if missing."""
     path = Path(path)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -58,7 +64,7 @@ def load_key(path: Path) -> bytes:
         if len(key) < 16:
             raise ValueError(f"{path} holds a key shorter than 16 bytes") from None
         return key
-    key = secrets.token_bytes(32)
+    key = new_key()
     with os.fdopen(fd, "w", encoding="ascii") as file:
         file.write(key.hex() + "\n")
     return key

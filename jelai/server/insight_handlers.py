@@ -109,8 +109,9 @@ class ExportHandler(Download, InsightHandler):
 
     Students get their own events, without the fields only staff read
     (`record/staff.py`); instructors the class's (or `?user=`'s), all of them.
-    `pseudonymise=1` replaces user names with the keyed pseudonyms of
-    `jelai export`, the key kept in this server's data folder.
+    `pseudonymise=1` replaces user names with keyed pseudonyms: for an
+    instructor those of `jelai export`, the key kept in this server's data
+    folder; for a student, a key of the download's own (see `download.py`).
     """
 
     @tornado.web.authenticated
@@ -126,7 +127,9 @@ class ExportHandler(Download, InsightHandler):
             pseudonymiser = None
             if wants_pseudonyms(argument):
                 key_file = Path(self.jelai.config.data_dir) / "export.key"
-                pseudonymiser = pseudonymiser_for(key_file, self._names(sources))
+                pseudonymiser = pseudonymiser_for(
+                    key_file, self._names(sources), staff=self.is_instructor
+                )
         except JelaiError as error:
             self.fail(error)
             return

@@ -40,7 +40,8 @@ class JelaiService(Configurable):
 
     export_key_file = Unicode(
         help=(
-            "The key of pseudonymised downloads (`export?pseudonymise=1`), made "
+            "The key of instructors' pseudonymised downloads (`export?pseudonymise=1`; "
+            "a student's own gets a key of its own each time), made "
             "if missing. Defaults to `jelai-service/export.key` in the Jupyter "
             "data directory of the account running the service. `jelai export "
             "--key-file` with the same key gives the same pseudonyms."

@@ -311,7 +311,7 @@ class ExportHandler(Download, ServiceHandler):
             names = {who.name, *self.service.instructors}
             names.update(await self.in_store(lambda: export_users(sources)))
             key_file = Path(self.service.export_key_file)
-            pseudonymiser = pseudonymiser_for(key_file, sorted(names))
+            pseudonymiser = pseudonymiser_for(key_file, sorted(names), staff=who.instructor)
         await self.send_export(kind, sources, filters, pseudonymiser, staff=who.instructor)
 
 

@@ -8,8 +8,9 @@ arguments, the same files, the same pseudonyms. What is written is
 Query arguments: `format` (`jsonl`, the default, or `csv`), `since` and
 `until` (a date or a date-time, UTC; `until` is exclusive for a date-time
 and the end of the day for a date), `pseudonymise` (`1` replaces user names
-with keyed pseudonyms, see `pseudonyms.py`). The notebook filter is read by
-the handler, which makes the path plain.
+with keyed pseudonyms, see `pseudonyms.py`: the research key for staff, a key
+of the download's own for a student). The notebook filter is read by the
+handler, which makes the path plain.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from ..insight.export import (
     jsonl_line,
     parse_bound,
 )
-from ..insight.pseudonyms import Pseudonymiser, load_key
+from ..insight.pseudonyms import Pseudonymiser, load_key, new_key
 from ..insight.sources import Source
 from ..record.events import utc_time
 from ..record.staff import event_for_student
@@ -64,9 +65,14 @@ def wants_pseudonyms(argument: Callable[[str], str | None]) -> bool:
     return (argument("pseudonymise") or "0") not in ("", "0", "false")
 
 
-def pseudonymiser_for(key_file: Path, names: list[str]) -> Pseudonymiser:
-    """A pseudonymiser with the key in `key_file` (made if missing) replacing
-    `names`; a 503 JelaiError when the key cannot be read or made."""
+def pseudonymiser_for(key_file: Path, names: list[str], *, staff: bool) -> Pseudonymiser:
+    """A pseudonymiser replacing `names`. Staff get the research key in
+    `key_file` (made if missing; a 503 JelaiError when it cannot be read or
+    made), the key of `jelai export --key-file`. A student's download gets a
+    key of its own: its pseudonyms hide names from whoever the student shares
+    it with, and do not tell the student their pseudonym in the research data."""
+    if not staff:
+        return Pseudonymiser(new_key(), names)
     try:
         key_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         return Pseudonymiser(load_key(key_file), names)
