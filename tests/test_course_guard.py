@@ -18,15 +18,13 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 
 from jelai.gateway.guardrails import LEAK_NOTE
 from jelai.gateway.instructor_share import INSTRUCTOR_LAYER_TOKENS
 from jelai.gateway.tokens import estimate_tokens
-from jelai.service import app as service_app
 from tests.fake_ollama import FakeOllama
 from tests.ndjson import open_chat, read_words
-from tests.test_gateway_admission import GUARD, HubStandIn, Service
+from tests.service_in_process import GUARD, Service, services
 
 SOLUTION = """def median(values):
     ordered = sorted(values)
@@ -75,30 +73,14 @@ def start_service(
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Any]:
     """Starts the course's service over the course folder, with `options`."""
-    monkeypatch.setattr(service_app, "HubOAuth", HubStandIn)
-    started: list[Service] = []
+    with services(jp_asyncio_loop, monkeypatch, tmp_path / "events.sqlite3", fake) as started:
 
-    async def start(*options: str) -> Service:
-        course = write_course(tmp_path / "course")
-        args = [f"--JelaiService.course_dir={course}", *options]
-        service = Service(tmp_path / "events.sqlite3", fake, args)
-        await service.start()
-        started.append(service)
-        return service
+        async def start(*options: str) -> Service:
+            course = write_course(tmp_path / "course")
+            args = [f"--JelaiService.course_dir={course}", *options]
+            return await started(args)
 
-    yield start
-    for service in started:
-        jp_asyncio_loop.run_until_complete(service.stop())
-
-
-async def fetch(service: Service, user: str, path: str, **kwargs: Any) -> Any:
-    request = HTTPRequest(
-        service.url(path),
-        headers={"Authorization": f"token {user}", **kwargs.pop("headers", {})},
-        request_timeout=GUARD,
-        **kwargs,
-    )
-    return await AsyncHTTPClient().fetch(request, raise_error=False)
+        yield start
 
 
 async def ask(service: Service, user: str, notebook: str | None, **fields: Any) -> bytes:
@@ -106,8 +88,7 @@ async def ask(service: Service, user: str, notebook: str | None, **fields: Any) 
     (None: the request names no notebook, as a script may send it)."""
     body = {"model": "llama3.1:8b", "messages": [{"role": "user", "content": "Write it."}]}
     headers = {} if notebook is None else {"X-Jelai-Notebook": quote(notebook, safe="")}
-    response = await fetch(
-        service,
+    response = await service.fetch(
         user,
         "ollama/api/chat",
         method="POST",
@@ -127,7 +108,7 @@ def content(raw: bytes) -> str:
 async def read_back(service: Service, user: str, notebook: str, kind: str) -> list[dict[str, Any]]:
     """The student's own events of a kind, as they read them back."""
     path = f"events?notebook={quote(notebook, safe='')}&type={kind}"
-    return json.loads((await fetch(service, user, path)).body)["events"]
+    return json.loads((await service.fetch(user, path)).body)["events"]
 
 
 @pytest.mark.parametrize("course_mode", ["assistant", "tutor"])
@@ -198,10 +179,10 @@ async def test_a_held_back_reply_tells_the_student_nothing_of_the_reference(
     await ask(service, "bob", "final-exam.ipynb")
     [blocked] = await read_back(service, "bob", "final-exam.ipynb", "tutor.leak_blocked")
     assert set(blocked["data"]) == {"threshold", "shingle", "exchange_id"}
-    mine = (await fetch(service, "bob", "export")).body
+    mine = (await service.fetch("bob", "export")).body
     assert b"tutor.leak_blocked" in mine and b"reference_shingles" not in mine
     # Staff read how close the reply came and how long the reference is.
-    course = (await fetch(service, "teacher", "export")).body
+    course = (await service.fetch("teacher", "export")).body
     [staff] = [
         event["data"]
         for event in map(json.loads, course.splitlines())
@@ -230,8 +211,8 @@ async def test_reasoning_never_reaches_the_student_where_it_may_restate_hidden_r
     # The record keeps it for staff, never in what the student reads back.
     [record] = await read_back(service, "bob", notebook, "chat.exchange")
     assert "reasoning" not in record["data"]
-    assert b"SECRET-CANARY" not in (await fetch(service, "bob", "export")).body
-    assert b"SECRET-CANARY-7731" in (await fetch(service, "teacher", "export")).body
+    assert b"SECRET-CANARY" not in (await service.fetch("bob", "export")).body
+    assert b"SECRET-CANARY-7731" in (await service.fetch("teacher", "export")).body
 
 
 @pytest.mark.parametrize("notebook", ["final-exam.ipynb", "notes/a.ipynb"])
@@ -271,8 +252,8 @@ async def test_a_stopped_reply_costs_its_whole_prompt(start_service: Any, fake: 
     assert stopped["data"]["status"] == "stopped" and stopped["data"]["eval_count"] is None
     # The next question is past the day's tokens; the refusal says what the stopped one cost.
     fake.configure(hold_after=None)
-    response = await fetch(
-        service, "bob", "ollama/api/chat", method="POST", body=json.dumps(body), headers=headers
+    response = await service.fetch(
+        "bob", "ollama/api/chat", method="POST", body=json.dumps(body), headers=headers
     )
     assert response.code == 429
     [refused] = await read_back(service, "bob", "final-exam.ipynb", "tutor.refused")

@@ -1,9 +1,8 @@
 """The course service's gateway under load: quotas and the fair queue, over HTTP.
 
-The service runs in the test's event loop beside the fake Ollama; the hub's
-answer to "whose token is this" is stood in for (the token is the user's
-name), so that these tests need no JupyterHub. tests/hub/ runs the same
-with a real one.
+The service runs in the test's event loop beside the fake Ollama, the hub
+stood in for (`tests/service_in_process.py`), so that these tests need no
+JupyterHub. tests/hub/ runs the same with a real one.
 """
 
 from __future__ import annotations
@@ -15,69 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from jupyterhub.services.auth import HubOAuth
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest, HTTPResponse
-from tornado.httpserver import HTTPServer
-from tornado.netutil import bind_sockets
 
-from jelai.service import app as service_app
-from jelai.service.app import JelaiServiceApp
 from tests.fake_ollama import FakeOllama
 from tests.ndjson import NdjsonStream
-
-PREFIX = "/services/jelai/"
-GUARD = 15  # seconds; only keeps a broken gateway from hanging the suite
-
-
-class HubStandIn(HubOAuth):
-    """The hub's token check, stood in for: the token is the user's name."""
-
-    async def _check_hub_authorization(
-        self, url: str, api_token: str, cache_key: str | None = None, use_cache: bool = True
-    ) -> dict[str, Any]:
-        return {"kind": "user", "name": api_token, "groups": [], "scopes": []}
-
-
-class Service:
-    """The service on a loopback port, and its store and settings."""
-
-    def __init__(self, store: Path, fake: FakeOllama, options: list[str]) -> None:
-        self.app = JelaiServiceApp()
-        self.app.initialize(
-            [
-                f"--JelaiService.store_url=sqlite:///{store}",
-                "--JelaiService.instructors",
-                "teacher",
-                f"--JelaiTutor.ollama_url={fake.url}",
-                *options,
-            ]
-        )
-        self.server: HTTPServer | None = None
-        self.port = 0
-
-    async def start(self) -> None:
-        await self.app.prepare()
-        sockets = bind_sockets(0, "127.0.0.1")
-        self.port = sockets[0].getsockname()[1]
-        self.server = HTTPServer(self.app.make_app())
-        self.server.add_sockets(sockets)
-
-    async def stop(self) -> None:
-        if self.server is not None:
-            self.server.stop()
-            await self.server.close_all_connections()
-        self.app.store.close()
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{PREFIX}{path}"
-
-    async def events(self, user: str, kind: str) -> list[dict[str, Any]]:
-        request = HTTPRequest(
-            self.url(f"events?notebook=lab.ipynb&type={kind}"),
-            headers={"Authorization": f"token {user}"},
-        )
-        response = await AsyncHTTPClient().fetch(request)
-        return json.loads(response.body)["events"]
+from tests.service_in_process import GUARD, PREFIX, Service, services
 
 
 class Asking:
@@ -139,18 +80,8 @@ def start_service(
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Any]:
     """Starts services over one store (a second one is the first restarted)."""
-    monkeypatch.setattr(service_app, "HubOAuth", HubStandIn)
-    started: list[Service] = []
-
-    async def start(options: list[str]) -> Service:
-        service = Service(tmp_path / "events.sqlite3", fake, options)
-        await service.start()
-        started.append(service)
-        return service
-
-    yield start
-    for service in started:
-        jp_asyncio_loop.run_until_complete(service.stop())
+    with services(jp_asyncio_loop, monkeypatch, tmp_path / "events.sqlite3", fake) as start:
+        yield start
 
 
 @pytest.fixture

@@ -17,16 +17,14 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 
 from jelai.config import JelaiTutor
 from jelai.errors import JelaiError
 from jelai.gateway.assignments import Assignment
 from jelai.gateway.completed_chat import complete_chat
 from jelai.gateway.instructor_share import INSTRUCTOR_LAYER_TOKENS, PROMPT_TIMINGS
-from jelai.service import app as service_app
 from tests.fake_ollama import FakeOllama, tokenize
-from tests.test_gateway_admission import GUARD, HubStandIn, Service
+from tests.service_in_process import Service, services
 
 QUESTION = "Why does my loop never stop?"
 SHORT = "Do not mention recursion."
@@ -54,33 +52,17 @@ def start_service(
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Any]:
     """Starts the course's service with the course folder, through `api`'s model server."""
-    monkeypatch.setattr(service_app, "HubOAuth", HubStandIn)
-    started: list[Service] = []
+    with services(jp_asyncio_loop, monkeypatch, tmp_path / "events.sqlite3", fake) as started:
 
-    async def start(api: str, *options: str) -> Service:
-        course = write_course(tmp_path / "course")
-        upstream = {"url": fake.url, "api": api}
-        config = tmp_path / "jelai_service_config.py"
-        config.write_text(f"c.JelaiTutor.upstreams = {[upstream]!r}\n")
-        args = [f"--config={config}", f"--JelaiService.course_dir={course}", *options]
-        service = Service(tmp_path / "events.sqlite3", fake, args)
-        await service.start()
-        started.append(service)
-        return service
+        async def start(api: str, *options: str) -> Service:
+            course = write_course(tmp_path / "course")
+            upstream = {"url": fake.url, "api": api}
+            config = tmp_path / "jelai_service_config.py"
+            config.write_text(f"c.JelaiTutor.upstreams = {[upstream]!r}\n")
+            args = [f"--config={config}", f"--JelaiService.course_dir={course}", *options]
+            return await started(args)
 
-    yield start
-    for service in started:
-        jp_asyncio_loop.run_until_complete(service.stop())
-
-
-async def fetch(service: Service, user: str, path: str, **kwargs: Any) -> Any:
-    request = HTTPRequest(
-        service.url(path),
-        headers={"Authorization": f"token {user}", **kwargs.pop("headers", {})},
-        request_timeout=GUARD,
-        **kwargs,
-    )
-    return await AsyncHTTPClient().fetch(request, raise_error=False)
+        yield start
 
 
 async def ask(service: Service, user: str, notebook: str, stream: bool) -> tuple[int, Any]:
@@ -88,8 +70,7 @@ async def ask(service: Service, user: str, notebook: str, stream: bool) -> tuple
     line (the whole object of an unstreamed reply, the error body of a refusal)."""
     body = {"model": "llama3.1:8b", "stream": stream}
     body["messages"] = [{"role": "user", "content": QUESTION}]
-    response = await fetch(
-        service,
+    response = await service.fetch(
         user,
         "ollama/api/chat",
         method="POST",
@@ -103,7 +84,7 @@ async def ask(service: Service, user: str, notebook: str, stream: bool) -> tuple
 async def exchange(service: Service, user: str, notebook: str) -> dict[str, Any]:
     """The student's own `chat.exchange`, as they read it back."""
     path = f"events?notebook={quote(notebook, safe='')}&type=chat.exchange"
-    [event] = json.loads((await fetch(service, user, path)).body)["events"]
+    [event] = json.loads((await service.fetch(user, path)).body)["events"]
     return event["data"]
 
 
@@ -161,9 +142,9 @@ async def test_staff_read_the_models_own_count_and_the_student_never_does(
     code, last = await ask(service, "ana", "long/lab.ipynb", True)
     assert code == 200
     real = counted_by_the_model(fake, 0)
-    mine = (await fetch(service, "ana", "export")).body
+    mine = (await service.fetch("ana", "export")).body
     assert b"model_prompt_eval_count" not in mine
-    staff = (await fetch(service, "teacher", "export")).body.splitlines()
+    staff = (await service.fetch("teacher", "export")).body.splitlines()
     [record] = [json.loads(row)["data"] for row in staff if b"chat.exchange" in row]
     assert record["model_prompt_eval_count"] == real
     assert record["prompt_eval_count"] == last["prompt_eval_count"] != real
