@@ -13,9 +13,10 @@ in the same run, is the same fake model server asked directly.
 One at a time, direct and chained requests alternate so that any drift of
 the machine hits both alike; then 50 streams run at once each way, spread
 over the students' servers, twice. The service's fair queue is raised above
-50 (`--JelaiService.max_concurrent_generations`): with its default of 4 the
-50 at once would wait their turn, and this row measures what the hops add,
-not the queue (the queue has row 7).
+50 (`--JelaiService.max_concurrent_generations`) and its limit per student
+lifted (`--JelaiService.max_generations_per_student=0`): with the defaults
+(4, and 2 per student) most of the 50 at once would wait their turn, and
+this row measures what the hops add, not the queue (the queue has row 7).
 """
 
 from __future__ import annotations
@@ -81,8 +82,12 @@ async def at_once(ways: list[Route], count: int, width: int) -> tuple[float, int
 
 
 def settings(root: Path) -> dict[str, object]:
-    """The hub's course: `STUDENTS` only, and the service's queue raised to `QUEUE`."""
-    args = [f"--JelaiService.max_concurrent_generations={QUEUE}"]
+    """The hub's course: `STUDENTS` only, the service's queue raised to `QUEUE`
+    and its limit per student lifted (0), so no question waits its turn."""
+    args = [
+        f"--JelaiService.max_concurrent_generations={QUEUE}",
+        "--JelaiService.max_generations_per_student=0",
+    ]
     return course_settings(root, STUDENTS, args=args)
 
 
@@ -150,7 +155,7 @@ def rows(
         Row(
             f"10. course chain, {WIDTH} streams at once over {len(STUDENTS)} students' "
             f"servers, {count} requests ({DELAY_CONCURRENT * 1000:g} ms/token; service "
-            f"queue raised to {QUEUE}), median of 2",
+            f"queue raised to {QUEUE}, no limit per student), median of 2",
             f"{wall_c:.2f} s, {lost} errors; TTFB median {ms(median(at_once_c))}, "
             f"p99 {ms(percentile(at_once_c, 99))}",
             f"{wall_d:.2f} s direct, {errors['direct']} errors; TTFB median "

@@ -79,7 +79,7 @@ def course_store(folder: Path, quick: bool) -> list[Row]:
     """The class summary the course service answers (`analytics/class`), from its one
     store: the same class built on PostgreSQL and, as the reference, on SQLite."""
     students, per_student = _class_size(quick)
-    name = "8. class summary from the course store on PostgreSQL (analytics_bench.py --store-url)"
+    name = "9. class summary from the course store on PostgreSQL (analytics_bench.py --store-url)"
     try:
         server = PostgresServer()
     except Missing as error:
